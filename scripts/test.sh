@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install alliancesim with every extra the tests need into .venv, plus Chromium
+# for the dashboard's browser test, then run the whole test suite.
+# Extra arguments go to pytest (e.g. -k sweep, -x).
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+make_venv
+pip_install all
+bash "$ROOT/scripts/install_browser.sh" || echo "!! Chromium could not be installed: browser tests will be skipped" >&2
+cd "$ROOT"
+set +e
+"$VENV/bin/python" -m pytest "$@"
+status=$?
+set -e
+[ "$status" -eq 5 ] && { echo "no tests were collected" >&2; exit 1; }
+exit "$status"

@@ -1,0 +1,152 @@
+"""The alliance record and the append-only alliance log.
+
+Every alliance ever formed is one row of column arrays (struct of arrays), so
+the execution and exit steps work on all active alliances at once.  Rows are
+only appended; a row's end fields are written once, when the alliance ends.
+:meth:`AllianceLog.frame` turns the log into the tidy ``alliances`` table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .state import TYPE_NAMES
+
+__all__ = ["ColumnLog", "AllianceLog", "EXIT_REASONS", "COLUMNS"]
+
+# Exit reasons, by code.  0 = still running.
+EXIT_REASONS = np.array(
+    ["", "goal_reached", "missed_milestones", "cost_overrun", "conflict", "expired"], dtype=object
+)
+GOAL, MISSED, OVERRUN, CONFLICT, EXPIRED = 1, 2, 3, 4, 5
+
+# name -> dtype.  Experience columns are snapshots at formation.
+COLUMNS: dict[str, type] = {
+    "firm_a": np.int64, "firm_b": np.int64, "type": np.int8,
+    "large_a": bool, "large_b": bool,
+    "start_tick": np.int64, "end_tick": np.int64,
+    "milestones": np.int64, "met": np.int64, "missed": np.int64, "caught": np.int64,
+    "next_due": np.int64, "retry_used": bool,
+    "value_at_stake": float, "share_a": float, "lopsidedness": float,
+    "protective": bool, "exit_triggers": bool, "handoff_loss": float,
+    "costs": float, "attention": float,
+    "general_experience_a": float, "general_experience_b": float,
+    "exploration_experience_a": float, "exploitation_experience_a": float,
+    "exploration_experience_b": float, "exploitation_experience_b": float,
+    "partner_specific_experience": np.int64, "partner_specific_logit": float,
+    "capability_a": float, "capability_b": float, "complementarity": float,
+    "function_a": bool, "function_b": bool,
+    "portfolio_a": np.int64, "portfolio_b": np.int64,
+    "expected_a": float, "expected_b": float,
+    "active": bool, "success": np.int8, "exit_code": np.int8, "planned_exit": bool,
+    "value_created": float, "captured_a": float, "captured_b": float,
+}
+
+
+class ColumnLog:
+    """Append-only column arrays grown by doubling; ``missing`` fills unset rows."""
+
+    columns: dict[str, type] = {}
+    missing: dict[str, int] = {}
+
+    def __init__(self, capacity: int = 1024):
+        self.n = 0
+        self.cols = {name: np.zeros(capacity, dtype=dt) for name, dt in self.columns.items()}
+        for name, value in self.missing.items():
+            self.cols[name][:] = value
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """The live (first ``n``) entries of one column."""
+        return self.cols[name][: self.n]
+
+    def _grow(self, needed: int) -> None:
+        cap = len(next(iter(self.cols.values())))
+        if needed <= cap:
+            return
+        new_cap = max(needed, 2 * cap)
+        for name, arr in self.cols.items():
+            fresh = np.zeros(new_cap, dtype=arr.dtype)
+            fresh[:cap] = arr
+            if name in self.missing:
+                fresh[cap:] = self.missing[name]
+            self.cols[name] = fresh
+
+    def append(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Append a batch of new alliances (equal-length columns); return their ids."""
+        size = len(next(iter(batch.values())))
+        unknown = set(batch) - set(self.cols)
+        if unknown:
+            raise KeyError(f"unknown alliance columns: {sorted(unknown)}")
+        self._grow(self.n + size)
+        ids = np.arange(self.n, self.n + size)
+        for name, values in batch.items():
+            self.cols[name][ids] = values
+        self.cols["active"][ids] = True
+        self.n += size
+        return ids
+
+    def active_ids(self) -> np.ndarray:
+        return np.flatnonzero(self["active"])
+
+
+class AllianceLog(ColumnLog):
+    """Every alliance ever formed, one row each."""
+
+    columns = COLUMNS
+    missing = {"end_tick": -1, "success": -1}
+
+    def frame(self) -> pd.DataFrame:
+        """The tidy ``alliances`` table: one row per alliance."""
+        c = {name: arr[: self.n] for name, arr in self.cols.items()}
+        ended = ~c["active"]
+        size = np.where(c["large_a"], "large", "small"), np.where(c["large_b"], "large", "small")
+        df = pd.DataFrame(
+            {
+                "alliance_id": np.arange(self.n, dtype=np.int64),
+                "firm_a": c["firm_a"],
+                "firm_b": c["firm_b"],
+                "size_a": size[0],
+                "size_b": size[1],
+                "type": TYPE_NAMES[c["type"].astype(int)] if self.n else np.array([], dtype=object),
+                "start_tick": c["start_tick"],
+                "end_tick": pd.array(np.where(ended, c["end_tick"], 0), dtype="Int64"),
+                "general_experience_a": c["general_experience_a"],
+                "general_experience_b": c["general_experience_b"],
+                "exploration_experience_a": c["exploration_experience_a"],
+                "exploitation_experience_a": c["exploitation_experience_a"],
+                "exploration_experience_b": c["exploration_experience_b"],
+                "exploitation_experience_b": c["exploitation_experience_b"],
+                "partner_specific_experience": c["partner_specific_experience"],
+                "capability_a": c["capability_a"],
+                "capability_b": c["capability_b"],
+                "complementarity": c["complementarity"],
+                "function_a": c["function_a"],
+                "function_b": c["function_b"],
+                "portfolio_a": c["portfolio_a"],
+                "portfolio_b": c["portfolio_b"],
+                "value_at_stake": c["value_at_stake"],
+                "share_a": c["share_a"],
+                "share_b": 1.0 - c["share_a"],
+                "governance": np.where(c["protective"], "protective", "adaptive"),
+                "exit_triggers": c["exit_triggers"],
+                "milestones": c["milestones"],
+                "milestones_met": c["met"],
+                "milestones_missed": c["missed"],
+                "problems_caught": c["caught"],
+                "outcome": c["met"] / np.maximum(c["milestones"], 1),
+                "success": pd.array(np.where(ended, c["success"] == 1, False), dtype="boolean"),
+                "exit_reason": EXIT_REASONS[c["exit_code"].astype(int)] if self.n else np.array([], dtype=object),
+                "planned_exit": pd.array(np.where(ended, c["planned_exit"], False), dtype="boolean"),
+                "value_created": c["value_created"],
+                "value_captured_a": c["captured_a"],
+                "value_captured_b": c["captured_b"],
+                "expected_value_a": c["expected_a"],
+                "expected_value_b": c["expected_b"],
+                "costs": c["costs"],
+            }
+        )
+        # Ongoing alliances have no end yet: empty end_tick, success, exit reason.
+        df.loc[~ended, ["end_tick", "success", "planned_exit"]] = pd.NA
+        df.loc[~ended, "exit_reason"] = None
+        return df

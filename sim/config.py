@@ -1,0 +1,357 @@
+"""The configuration schema: one section per concept, validated on load.
+
+Every mechanism parameter of the model lives here, with its default (the
+baseline calibration) and a one-line reason.  ``configs/baseline.yaml`` spells
+the same defaults out with their sources.  Keys are addressed with dots
+(``firms.n``, ``learning.partner_specific_effect``, ``firms.small.capture_rate``)
+both in ``--set`` overrides and in sweep designs.
+
+Bad input raises :class:`ConfigError`, whose message is one line naming the key
+and the offending value; the command line turns it into exit status 2.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "load_config",
+    "flatten",
+    "parse_override",
+    "apply_overrides",
+    "DEFAULT_CONFIG_PATH",
+    "to_yaml",
+]
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+PositiveInt = Annotated[int, Field(ge=1)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+DEFAULT_CONFIG_PATH = PACKAGE_ROOT.parent / "configs" / "baseline.yaml"
+
+
+class ConfigError(ValueError):
+    """A config, override or input file that cannot be used; message is one line."""
+
+
+class Section(BaseModel):
+    """Base for every section: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# --------------------------------------------------------------------- firms
+class SizeClass(Section):
+    """Parameters that differ between large incumbents and small ventures."""
+
+    resources: NonNegative = Field(description="Starting resources (value units).")
+    income: NonNegative = Field(description="Resources earned per tick from the core business.")
+    explore_capability: Probability = Field(description="Mean internal exploration (research) capability.")
+    exploit_capability: Probability = Field(description="Mean internal exploitation (development, commercialisation) capability.")
+    capture_rate: Probability = Field(description="Share of an alliance's lessons the firm captures as know-how.")
+    alliance_function_prob: Probability = Field(description="Probability that a firm has a dedicated alliance function.")
+    base_capacity: NonNegative = Field(description="Alliance-management capacity (attention units) before experience.")
+    initial_experience: NonNegative = Field(description="Mean count of alliances done before the simulation starts.")
+
+
+class Firms(Section):
+    n: Annotated[int, Field(ge=2)] = Field(300, description="Number of firms.")
+    share_large: Probability = Field(0.2, description="Share of large incumbents in the population.")
+    capability_sd: NonNegative = Field(0.12, description="Spread of capabilities around the size-class mean.")
+    large: SizeClass = SizeClass(
+        resources=100.0, income=4.0, explore_capability=0.35, exploit_capability=0.75,
+        capture_rate=0.08, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
+    )
+    small: SizeClass = SizeClass(
+        resources=10.0, income=0.6, explore_capability=0.7, exploit_capability=0.3,
+        capture_rate=0.55, alliance_function_prob=0.15, base_capacity=1.5, initial_experience=0.5,
+    )
+
+
+# ------------------------------------------------------------------ learning
+class Learning(Section):
+    general_returns: NonNegative = Field(1.4, description="Logit gain at saturation from general alliance know-how.")
+    general_saturation: Annotated[float, Field(gt=0.0)] = Field(2.0, description="Know-how at which ~63% of the general gain is reached (diminishing returns).")
+    partner_specific_effect: float = Field(-0.8, description="Signed logit scale of the net partner-specific effect (0 = off, > 0 repeat partners help).")
+    partner_specific_saturation: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Prior joint alliances at which ~63% of the partner-specific effect is reached.")
+    function_capture_bonus: Probability = Field(0.25, description="Capture rate added by a dedicated alliance function.")
+    lesson_per_alliance: NonNegative = Field(1.0, description="Raw know-how an ended alliance offers (before capture).")
+    forgetting_rate: Probability = Field(0.05, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
+    internal_capture_rate: Probability = Field(0.6, description="Capture of lessons from internal R&D projects.")
+    absorb_exploitation: NonNegative = Field(0.6, description="Logit gain of R&D success per unit of exploitation-alliance know-how, at zero internal exploration experience.")
+    absorb_exploration: float = Field(0.0, description="Same for exploration-alliance know-how at zero internal exploitation experience.")
+    absorptive_capacity_gain: NonNegative = Field(0.5, description="How much internal exploration know-how raises absorption of exploitation-alliance know-how.")
+    exploitation_rigidity: NonNegative = Field(0.4, description="How much internal exploitation know-how lowers absorption of exploration-alliance know-how.")
+
+
+# ----------------------------------------------------------------- selection
+class Selection(Section):
+    search_probability: Probability = Field(0.25, description="Chance per tick that a firm with spare capacity searches for a partner.")
+    search_breadth: PositiveInt = Field(8, description="Candidates a searching firm screens (bounded search).")
+    observation_noise: NonNegative = Field(0.6, description="Std. dev. of the noise on every partner evaluation (incomplete information).")
+    weight_experience: float = Field(0.4, description="Weight of the candidate's (observed) alliance experience.")
+    weight_complementarity: float = Field(1.5, description="Weight of complementarity of capabilities with the firm's own.")
+    weight_reputation: float = Field(1.0, description="Weight of the candidate's reputation as a partner.")
+    weight_fit: float = Field(1.0, description="Penalty weight on redundancy with the firm's existing partners.")
+    repeat_partner_probability: Probability = Field(0.35, description="Chance a past partner is among the screened candidates.")
+    repeat_partner_bonus: float = Field(0.6, description="Score bonus for a familiar partner (trust, lower search cost).")
+    exploration_target: Probability = Field(0.5, description="Target share of exploration alliances in a firm's portfolio.")
+    reservation_score: float = Field(-0.5, description="A proposal is accepted only if the target's noisy score of the proposer exceeds this.")
+
+
+# --------------------------------------------------------------- negotiation
+class Negotiation(Section):
+    value_exploration: NonNegative = Field(12.0, description="Mean value at stake of an exploration alliance.")
+    value_exploitation: NonNegative = Field(10.0, description="Mean value at stake of an exploitation alliance.")
+    value_sd: NonNegative = Field(0.35, description="Log-normal spread of the value at stake.")
+    resource_power: NonNegative = Field(0.5, description="Elasticity of bargaining power to resources.")
+    reputation_power: NonNegative = Field(1.0, description="Weight of reputation in bargaining power.")
+    outside_option_power: NonNegative = Field(0.5, description="Weight of outside options (spare capacity) in bargaining power.")
+    rushed_deal_probability: Probability = Field(0.2, description="Chance the weaker side rushes and concedes extra share.")
+    rushed_concession: Probability = Field(0.15, description="Share conceded in a rushed deal.")
+    protective_base: Probability = Field(0.3, description="Base chance of protective (equity-like, tightly specified) governance.")
+    protective_new_partner: Probability = Field(0.3, description="Extra chance of protective governance with an unfamiliar partner.")
+    exit_trigger_probability: Probability = Field(0.3, description="Chance exit triggers are agreed up front.")
+    exit_trigger_function_bonus: Probability = Field(0.4, description="Extra chance of agreed triggers when a partner has an alliance function.")
+    prior_return: float = Field(0.1, description="Net return per unit of stake a firm expects before it has its own track record.")
+    handoff_loss: Probability = Field(0.3, description="Share of the know-how benefit lost in the hand-off from negotiators to execution.")
+    handoff_function_reduction: Probability = Field(0.7, description="Share of the hand-off loss an alliance function avoids.")
+
+
+# ----------------------------------------------------------------- execution
+class Execution(Section):
+    milestones_exploration: PositiveInt = Field(5, description="Milestones an exploration alliance must meet.")
+    milestones_exploitation: PositiveInt = Field(4, description="Milestones an exploitation alliance must meet.")
+    ticks_per_milestone: PositiveInt = Field(2, description="Ticks between milestone reviews.")
+    base_logit_exploration: float = Field(1.7, description="Milestone success logit of an exploration alliance, before the terms below.")
+    base_logit_exploitation: float = Field(2.1, description="Milestone success logit of an exploitation alliance, before the terms below.")
+    capability_weight: float = Field(1.5, description="Logit per unit of the partners' mean relevant capability (centred at 0.5).")
+    coordination_penalty: NonNegative = Field(1.0, description="Logit loss per unit of squared coordination load (attention used / capacity).")
+    coordination_exponent: Annotated[float, Field(ge=1.0)] = Field(2.0, description="Convexity of the coordination penalty in load.")
+    attention_exploration: NonNegative = Field(1.3, description="Attention an exploration alliance needs (upstream, tacit, open-ended).")
+    attention_exploitation: NonNegative = Field(0.8, description="Attention an exploitation alliance needs (downstream, codified).")
+    protective_attention: NonNegative = Field(0.2, description="Extra attention protective governance takes (monitoring).")
+    lopsided_effort_penalty: NonNegative = Field(2.0, description="Milestone logit loss per unit of lopsidedness (|share - 0.5|) from the weaker side's defensiveness.")
+    governance_fit: NonNegative = Field(0.3, description="Logit bonus when governance fits the type (adaptive-exploration, protective-exploitation), loss otherwise.")
+    health_check_detection: Probability = Field(0.5, description="Chance an alliance function's health assessment catches a missed milestone early.")
+    cost_rate: NonNegative = Field(0.04, description="Running cost per tick as a share of the value at stake.")
+
+
+# ---------------------------------------------------------------------- exit
+class Exit(Section):
+    trigger_misses: PositiveInt = Field(2, description="Missed milestones that fire an agreed exit trigger (planned exit).")
+    tolerance_misses: PositiveInt = Field(3, description="Missed milestones after which an alliance without triggers is dissolved (unplanned).")
+    overrun_limit: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Costs above this share of the value at stake end the alliance (cost overrun).")
+    conflict_hazard: Probability = Field(0.01, description="Per-tick chance of dissolution through conflict.")
+    lopsided_conflict: NonNegative = Field(0.1, description="Extra conflict hazard per unit of lopsidedness.")
+    protective_conflict_reduction: Probability = Field(0.5, description="Share of the conflict hazard protective governance removes.")
+    max_duration: PositiveInt = Field(40, description="Ticks after which an unfinished alliance is closed (expired).")
+    salvage_share: Probability = Field(0.3, description="Share of the value at stake realised per met milestone share when an alliance ends short of its goal.")
+    planned_exit_cost: NonNegative = Field(0.05, description="Value lost (share of value at stake) in a planned exit.")
+    unplanned_exit_cost: NonNegative = Field(0.3, description="Value lost (share of value at stake) in an unplanned exit.")
+    reputation_loss: NonNegative = Field(0.1, description="Reputation each partner loses in an unplanned exit.")
+    reputation_gain: NonNegative = Field(0.05, description="Reputation each partner gains when an alliance reaches its goal.")
+
+
+# ----------------------------------------------------------------- portfolio
+class Portfolio(Section):
+    capacity_per_knowhow: NonNegative = Field(0.5, description="Alliance-management capacity added per unit of general know-how.")
+    overconfidence: Annotated[float, Field(ge=1.0)] = Field(1.8, description="Firms take on up to this multiple of their capacity (coordination costs underestimated).")
+    reputation_reversion: Probability = Field(0.02, description="Per-tick pull of reputation back towards 0.5.")
+
+
+# ---------------------------------------------------------------- innovation
+class Innovation(Section):
+    project_probability: Probability = Field(0.15, description="Chance per tick a firm starts an internal R&D project (if it has room).")
+    max_projects: NonNegativeInt = Field(3, description="Internal R&D projects a firm runs at once.")
+    base_logit: float = Field(-2.6, description="Per-tick approval (success) logit of an internal project, before the terms below.")
+    termination_hazard: Probability = Field(0.06, description="Per-tick chance an internal project is terminated.")
+    capability_weight: float = Field(1.5, description="Logit per unit of the relevant capability (centred at 0.5).")
+    experience_returns: NonNegative = Field(0.8, description="Logit gain at saturation from internal know-how of the project's kind.")
+    load_penalty: NonNegative = Field(0.4, description="Logit loss per unit of alliance coordination load (attention diverted from R&D).")
+    max_duration: PositiveInt = Field(24, description="Ticks after which an unfinished project is terminated.")
+
+
+# ----------------------------------------------------------------------- run
+class Run(Section):
+    ticks: NonNegativeInt = Field(80, description="Ticks per run (80 quarters = 20 years).")
+    ticks_per_year: PositiveInt = Field(4, description="Ticks in a year: one tick is a quarter by default.")
+    seed: NonNegativeInt = Field(42, description="Root seed when none is given on the command line.")
+
+
+class Output(Section):
+    firm_interval: PositiveInt = Field(4, description="Ticks between rows of the firm panel (4 = yearly).")
+    csv: bool = Field(False, description="Also write CSV copies of the tables.")
+    plots: bool = Field(True, description="Write the summary plot set.")
+    format: Literal["parquet"] = "parquet"
+
+
+class Config(Section):
+    """The whole configuration; ``Config()`` is the baseline calibration."""
+
+    firms: Firms = Firms()
+    learning: Learning = Learning()
+    selection: Selection = Selection()
+    negotiation: Negotiation = Negotiation()
+    execution: Execution = Execution()
+    exit: Exit = Exit()
+    portfolio: Portfolio = Portfolio()
+    innovation: Innovation = Innovation()
+    run: Run = Run()
+    output: Output = Output()
+
+    def flat(self) -> dict[str, Any]:
+        """The config as ``{"dotted.key": value}``, the form sweeps and tables use."""
+        return flatten(self.model_dump())
+
+
+# ------------------------------------------------------------------- helpers
+YAML_HEADER = """\
+# alliancesim configuration (written by `alliancesim config`).
+# One tick is a quarter by default (run.ticks_per_year = 4): 80 ticks = the 20-year
+# window of Hoang & Rothaermel (2005); 40 ticks = the 10-year break-up window of
+# H&R (2016).  Each key's comment is its description in sim/config.py; the
+# sources and reasoning behind the values are in docs/model.md.
+"""
+
+
+def to_yaml(config: Config, header: str = YAML_HEADER) -> str:
+    """The config as commented YAML: every key with its description."""
+    lines = [header]
+
+    def emit(model: BaseModel, indent: int) -> None:
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            pad = "  " * indent
+            if isinstance(value, BaseModel):
+                lines.append(f"{pad}{name}:")
+                emit(value, indent + 1)
+                if indent == 0:
+                    lines.append("")
+            else:
+                text = yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+                note = f"  # {field.description}" if field.description else ""
+                lines.append(f"{pad}{name}: {text}{note}")
+
+    emit(config, 0)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dict -> ``{"a.b.c": value}``."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"firms.n=500"`` -> ``("firms.n", 500)``; the value is read as YAML."""
+    if "=" not in text:
+        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. firms.n=500")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        value = raw
+    return key, value
+
+
+def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.replace("__", ".").split(".")
+    node: Any = tree
+    for depth, part in enumerate(parts[:-1]):
+        if not isinstance(node, dict) or part not in node or not isinstance(node[part], dict):
+            raise ConfigError(f"unknown config key {key!r} (no section {'.'.join(parts[: depth + 1])!r})")
+        node = node[part]
+    if not isinstance(node, dict) or parts[-1] not in node:
+        raise ConfigError(f"unknown config key {key!r} (value {value!r})")
+    if isinstance(node[parts[-1]], dict):
+        raise ConfigError(f"config key {key!r} is a section; set one of its keys, e.g. {key}.{next(iter(node[parts[-1]]))}")
+    node[parts[-1]] = value
+
+
+def apply_overrides(tree: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Return a copy of a nested config dict with dotted-key overrides applied."""
+    tree = copy.deepcopy(tree)
+    for key, value in (overrides or {}).items():
+        _set_dotted(tree, key, value)
+    return tree
+
+
+def _first_error_line(err: ValidationError, tree: dict[str, Any]) -> str:
+    e = err.errors()[0]
+    key = ".".join(str(p) for p in e["loc"])
+    if e["type"] == "extra_forbidden":
+        return f"unknown config key {key!r} (value {e.get('input')!r})"
+    value = e.get("input")
+    msg = e["msg"].replace("Input should be", "must be")
+    return f"config key {key!r}: {msg}, got {value!r}"
+
+
+def validate(tree: dict[str, Any]) -> Config:
+    """Nested dict -> Config, or one-line ConfigError naming key and value."""
+    if not isinstance(tree, dict):
+        raise ConfigError(f"config must be a mapping of sections, got {type(tree).__name__}")
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as err:
+        raise ConfigError(_first_error_line(err, tree)) from None
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file into a nested dict (empty file -> {})."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file {str(path)!r} not found")
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as err:
+        first = str(err).splitlines()[0] if str(err) else "invalid YAML"
+        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {first}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {str(path)!r} must hold a mapping of sections")
+    return data
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Load, override and validate a config.
+
+    ``path=None`` gives the baseline (the schema defaults, which
+    ``configs/baseline.yaml`` mirrors).  ``overrides`` maps dotted keys to values:
+    ``load_config(overrides={"firms.n": 1000})``.
+    """
+    base = Config().model_dump()
+    if path is not None:
+        base = _merge(base, read_config_file(path), prefix="")
+    return validate(apply_overrides(base, overrides))
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Deep-merge ``update`` into ``base``; unknown keys are errors."""
+    out = dict(base)
+    for key, value in update.items():
+        dotted = f"{prefix}{key}"
+        if key not in out:
+            raise ConfigError(f"unknown config key {dotted!r} (value {value!r})")
+        if isinstance(out[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key {dotted!r} is a section, got {value!r}")
+            out[key] = _merge(out[key], value, dotted + ".")
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,77 @@
+"""Experience curves: pure, vectorised functions with no state.
+
+The model separates what a researcher *observes* (counts of past alliances,
+which the alliance table records) from what a firm *retains* (know-how: the
+lessons it captured, minus what it forgot).  Performance depends on know-how;
+the replication regressions see only counts.  So the studies' findings have to
+come through these curves, not be pasted in.
+
+* :func:`general_benefit` - diminishing marginal returns to general know-how:
+  ``returns * (1 - exp(-k / saturation))``; monotone, concave, bounded by
+  ``returns``.
+* :func:`partner_specific_benefit` - the *net* effect of repeat alliances with
+  the same partner: relational routines (+) against knowledge redundancy and
+  complacency (-).  Its sign and size are ``effect``; its shape saturates in the
+  number of prior joint alliances.
+* :func:`capture` - the share of a lesson a firm keeps (capture rate).
+* :func:`forget` - organisational forgetting: geometric depreciation per tick.
+* :func:`absorption` - how internal experience opens or closes a firm to
+  external (alliance) know-how when it runs its own R&D.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "saturating",
+    "general_benefit",
+    "partner_specific_benefit",
+    "capture",
+    "forget",
+    "absorption",
+    "sigmoid",
+]
+
+
+def saturating(x: ArrayLike, saturation: float) -> NDArray[np.float64]:
+    """``1 - exp(-x / saturation)`` for x >= 0: 0 at 0, rises with falling slope, tends to 1."""
+    x = np.maximum(np.asarray(x, dtype=float), 0.0)
+    return -np.expm1(-x / saturation)
+
+
+def general_benefit(knowhow: ArrayLike, returns: float, saturation: float) -> NDArray[np.float64]:
+    """Logit gain from general alliance know-how (diminishing returns, bounded by ``returns``)."""
+    return returns * saturating(knowhow, saturation)
+
+
+def partner_specific_benefit(prior_joint: ArrayLike, effect: float, saturation: float) -> NDArray[np.float64]:
+    """Net logit effect of partner-specific experience; sign follows ``effect``, zero without repeats."""
+    return effect * saturating(prior_joint, saturation)
+
+
+def capture(lesson: ArrayLike, rate: ArrayLike) -> NDArray[np.float64]:
+    """Know-how a firm keeps from a lesson, given its capture rate in [0, 1]."""
+    return np.asarray(lesson, dtype=float) * np.clip(np.asarray(rate, dtype=float), 0.0, 1.0)
+
+
+def forget(knowhow: ArrayLike, rate: float, ticks: ArrayLike = 1) -> NDArray[np.float64]:
+    """Know-how left after ``ticks`` of forgetting at ``rate`` per tick."""
+    return np.asarray(knowhow, dtype=float) * (1.0 - rate) ** np.asarray(ticks, dtype=float)
+
+
+def absorption(base: float, slope: float, internal: ArrayLike, saturation: float = 1.0) -> NDArray[np.float64]:
+    """Absorptive capacity: ``base + slope * saturating(internal)``.
+
+    A positive slope is absorptive capacity (internal exploration helps use
+    external exploitation know-how); a negative one is rigidity (internal
+    exploitation routines crowd out external exploration know-how).
+    """
+    return base + slope * saturating(internal, saturation)
+
+
+def sigmoid(x: ArrayLike) -> NDArray[np.float64]:
+    """Logistic function, numerically safe."""
+    x = np.asarray(x, dtype=float)
+    return 0.5 * (1.0 + np.tanh(0.5 * x))

@@ -1,0 +1,228 @@
+"""AllianceModel(mesa.Model): wiring and step order only.
+
+Each tick (a quarter by default) runs the five alliance steps in order, then
+the firms' own R&D, then records:
+
+1. partner selection      (:mod:`sim.steps.selection`)
+2. deal negotiation       (:mod:`sim.steps.negotiation`)
+3. execution              (:mod:`sim.steps.execution`)
+4. exit                   (:mod:`sim.steps.exit`)
+5. portfolio management   (:mod:`sim.steps.portfolio`)
+   internal R&D           (:mod:`sim.steps.innovation`)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+from mesa import DataCollector
+
+from .alliances import EXIT_REASONS, AllianceLog
+from .config import Config, flatten, load_config
+from .firm import Firm
+from .state import PairMemory, init_firms
+from .steps import execution, innovation, negotiation, portfolio, selection
+from .steps.exit import close
+
+__all__ = ["AllianceModel"]
+
+_EXITS = [r for r in EXIT_REASONS if r]
+
+
+def _as_config(config: Config | dict | str | Path | None, overrides: dict[str, Any]) -> Config:
+    dotted = {k.replace("__", "."): v for k, v in overrides.items()}
+    if isinstance(config, Config):
+        return load_config(overrides={**config.flat(), **dotted}) if dotted else config
+    if isinstance(config, dict):
+        return load_config(overrides={**flatten(config), **dotted})
+    return load_config(config, overrides=dotted)
+
+
+class AllianceModel(mesa.Model):
+    """Firms that form, negotiate, execute and exit alliances, and learn from them.
+
+    ``AllianceModel(config=None, rng=None, **overrides)``: ``config`` is a
+    :class:`~sim.config.Config` (or a path, or ``None`` for the baseline);
+    ``rng`` seeds every random draw (defaults to ``run.seed``); keyword
+    overrides use dotted keys, ``AllianceModel(**{"firms.n": 500})``, or double
+    underscores, ``AllianceModel(firms__n=500)``, which is how
+    ``mesa.batch_run`` passes parameters.
+    """
+
+    def __init__(self, config: Config | dict | str | Path | None = None, rng: Any = None, **overrides: Any):
+        cfg = _as_config(config, overrides)
+        if rng is None:
+            rng = cfg.run.seed
+        super().__init__(rng=rng)
+        self.config = cfg
+        self.seed = rng if isinstance(rng, (int, np.integer)) else None
+        self.state = init_firms(cfg, self.rng)
+        self.firms = list(Firm.create_agents(self, cfg.firms.n, index=list(range(cfg.firms.n))))
+        self.log = AllianceLog()
+        self.projects = innovation.ProjectLog()
+        self.pairs = PairMemory(cfg.learning.forgetting_rate)
+        self.active_pairs: set[tuple[int, int]] = set()
+        self._panel: list[pd.DataFrame] = []
+        self._active_sum = np.zeros(cfg.firms.n)
+        self._products_mark = self.state.products.copy()
+        self._products_total = 0
+        self.stats: dict[str, float] = {}
+        self.datacollector = DataCollector(
+            model_reporters={key: (lambda m, key=key: m.stats[key]) for key in self._stat_names()}
+        )
+        self.running = True
+
+    # ----------------------------------------------------------------- step
+    @property
+    def tick(self) -> int:
+        """Ticks completed (Mesa's ``steps``)."""
+        return self.steps
+
+    def step(self) -> None:
+        cfg, s, rng, tick = self.config, self.state, self.rng, self.steps
+        matches = selection.select_partners(s, self.pairs, self.active_pairs, cfg.selection, rng)
+        formed = 0
+        if len(matches):
+            records = negotiation.negotiate(s, self.pairs, matches, tick, cfg.negotiation, cfg.learning, rng)
+            records = execution.launch(s, records, cfg.execution)
+            self.log.append(records)
+            for a, b in zip(records["firm_a"], records["firm_b"]):
+                self.pairs.record(int(a), int(b), tick)
+                self.active_pairs.add(PairMemory.key(int(a), int(b)))
+            formed = len(matches)
+        execution.execute(s, self.log, tick, cfg.execution, cfg.learning, rng)
+        ended = close(s, self.log, self.active_pairs, tick, cfg.exit, cfg.learning, rng)
+        portfolio.manage(s, cfg.portfolio, cfg.learning)
+        innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
+        self._record(tick, formed, ended)
+        if tick >= cfg.run.ticks:
+            self.running = False
+
+    def run(self, ticks: int | None = None, progress: bool = False) -> "AllianceModel":
+        """Advance ``ticks`` ticks (default: up to ``run.ticks``); returns self."""
+        if ticks is None:
+            ticks = max(self.config.run.ticks - self.steps, 0)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=ticks, unit="tick", desc="simulating", leave=False)
+        for _ in range(ticks):
+            self.step()
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.close()
+        return self
+
+    # ------------------------------------------------------------ recording
+    @staticmethod
+    def _stat_names() -> list[str]:
+        return [
+            "tick", "year", "active_alliances", "active_exploration", "active_exploitation", "formations", "exits",
+            *[f"exits_{r}" for r in _EXITS],
+            "ended_alliances", "success_rate", "underperforming_share",
+            "mean_general_experience", "mean_knowhow", "new_products", "rnd_projects_active",
+        ]
+
+    def _record(self, tick: int, formed: int, ended: np.ndarray) -> None:
+        s, log = self.state, self.log
+        codes = log["exit_code"][ended]
+        all_codes = log["exit_code"]
+        n_ended = int((all_codes > 0).sum())
+        has_ended = s.ended_alliances > 0
+        products_total = int(s.products.sum())
+        new_products, self._products_total = products_total - self._products_total, products_total
+        self.stats = {
+            "tick": tick,
+            "year": (tick - 1) // self.config.run.ticks_per_year + 1,
+            "active_alliances": int(s.active.sum() // 2),
+            "active_exploration": int(s.active[:, 0].sum() // 2),
+            "active_exploitation": int(s.active[:, 1].sum() // 2),
+            "formations": formed,
+            "exits": len(ended),
+            **{f"exits_{r}": int((codes == i).sum()) for i, r in enumerate(EXIT_REASONS) if r},
+            "ended_alliances": n_ended,
+            "success_rate": float((log["success"][all_codes > 0] == 1).mean()) if n_ended else float("nan"),
+            "underperforming_share": float((s.captured_value[has_ended] < s.expected_value[has_ended]).mean()) if has_ended.any() else float("nan"),
+            "mean_general_experience": float(s.general_experience.mean()),
+            "mean_knowhow": float(s.general_knowhow.mean()),
+            "new_products": new_products,
+            "rnd_projects_active": int(s.projects.sum()),
+        }
+        self.datacollector.collect(self)
+        self._active_sum += s.active_total
+        interval = self.config.output.firm_interval
+        if tick % interval == 0:
+            self._panel.append(self._firm_snapshot(tick, interval))
+            self._active_sum[:] = 0
+            self._products_mark = s.products.copy()
+
+    def _firm_snapshot(self, tick: int, interval: int) -> pd.DataFrame:
+        s = self.state
+        return pd.DataFrame(
+            {
+                "firm_id": np.arange(s.n, dtype=np.int64),
+                "tick": tick,
+                "year": (tick - 1) // self.config.run.ticks_per_year + 1,
+                "size": np.where(s.large, "large", "small"),
+                "alliance_function": s.alliance_function,
+                "exploration_capability": s.capability[:, 0],
+                "exploitation_capability": s.capability[:, 1],
+                "capture_rate": s.capture_rate,
+                "capacity": s.capacity,
+                "max_alliances": s.max_alliances,
+                "active_alliances": s.active_total,
+                "active_exploration": s.active[:, 0],
+                "active_exploitation": s.active[:, 1],
+                "mean_active_alliances": self._active_sum / interval,
+                "general_experience": s.general_experience,
+                "exploration_experience": s.experience[:, 0],
+                "exploitation_experience": s.experience[:, 1],
+                "knowhow": s.general_knowhow,
+                "internal_exploration_experience": s.internal_experience[:, 0],
+                "internal_exploitation_experience": s.internal_experience[:, 1],
+                "reputation": s.reputation,
+                "resources": s.resources,
+                "new_products": s.products - self._products_mark,
+                "products": s.products,
+                "ended_alliances": s.ended_alliances,
+                "successful_alliances": s.successes,
+                "expected_value": s.expected_value,
+                "captured_value": s.captured_value,
+                "underperforming": (s.ended_alliances > 0) & (s.captured_value < s.expected_value),
+            }
+        )
+
+    # --------------------------------------------------------------- tables
+    def alliances_frame(self) -> pd.DataFrame:
+        """One row per alliance (ongoing ones have empty end fields)."""
+        return self.log.frame()
+
+    def projects_frame(self) -> pd.DataFrame:
+        """One row per internal R&D project."""
+        return self.projects.frame()
+
+    def firms_frame(self) -> pd.DataFrame:
+        """Firm x tick panel, every ``output.firm_interval`` ticks."""
+        if not self._panel:
+            return self._firm_snapshot(self.steps, self.config.output.firm_interval).iloc[0:0]
+        return pd.concat(self._panel, ignore_index=True)
+
+    def model_frame(self) -> pd.DataFrame:
+        """One row per tick of model-level series."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return df.astype({"tick": "int64", "year": "int64"}) if len(df) else df
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """All output tables by name."""
+        return {
+            "alliances": self.alliances_frame(),
+            "firms": self.firms_frame(),
+            "model": self.model_frame(),
+            "projects": self.projects_frame(),
+        }

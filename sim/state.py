@@ -1,0 +1,170 @@
+"""The firms' numeric state as arrays (struct of arrays).
+
+Each attribute is one numpy array with a row per firm, so every step can work
+on all firms at once.  The Mesa agents (:class:`sim.firm.Firm`) are a readable
+face over one row each.  Pair-level memory (partner-specific experience) is
+sparse and lives in :class:`PairMemory`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import Config
+from .learning import capture
+
+__all__ = ["FirmState", "PairMemory", "init_firms", "believed_cap", "EXPLORATION", "EXPLOITATION", "TYPE_NAMES"]
+
+EXPLORATION = 0
+EXPLOITATION = 1
+TYPE_NAMES = np.array(["exploration", "exploitation"])
+
+
+@dataclass
+class FirmState:
+    """Numeric state of all firms; index ``i`` is firm ``i``."""
+
+    large: np.ndarray  # bool: large incumbent (True) or small venture
+    capability: np.ndarray  # (n, 2) internal capability: [:,0] exploration, [:,1] exploitation
+    alliance_function: np.ndarray  # bool: dedicated alliance function
+    capture_rate: np.ndarray  # share of alliance lessons kept
+    base_capacity: np.ndarray  # attention units before experience
+    capacity: np.ndarray  # alliance-management capacity (never falls: structures persist)
+    max_alliances: np.ndarray  # hard cap on concurrent alliances: what the firm believes it can run
+    resources: np.ndarray
+    income: np.ndarray
+    reputation: np.ndarray  # in [0, 1]
+    # observed experience: counts of alliances formed (what studies measure)
+    experience: np.ndarray  # (n, 2) alliances formed, by type
+    # retained know-how (what performance depends on)
+    knowhow: np.ndarray  # (n, 2) alliance know-how by type, depreciating
+    internal_experience: np.ndarray  # (n, 2) internal R&D projects finished, by type
+    internal_knowhow: np.ndarray  # (n, 2) internal R&D know-how, depreciating
+    # portfolio
+    active: np.ndarray  # (n, 2) active alliances by type
+    attention: np.ndarray  # attention used by active alliances
+    partner_profile: np.ndarray  # (n, 2) sum of active partners' capabilities (for redundancy)
+    projects: np.ndarray  # active internal R&D projects
+    products: np.ndarray  # new products, cumulative
+    # expectations vs outcomes of ended alliances (portfolio performance)
+    expected_value: np.ndarray
+    captured_value: np.ndarray
+    ended_alliances: np.ndarray
+    successes: np.ndarray
+    realised_return: np.ndarray  # sum over ended alliances of value captured / own stake
+
+    @property
+    def n(self) -> int:
+        return self.large.shape[0]
+
+    @property
+    def general_experience(self) -> np.ndarray:
+        return self.experience.sum(axis=1)
+
+    @property
+    def general_knowhow(self) -> np.ndarray:
+        return self.knowhow.sum(axis=1)
+
+    @property
+    def active_total(self) -> np.ndarray:
+        return self.active.sum(axis=1)
+
+    def load(self) -> np.ndarray:
+        """Coordination load: attention used per unit of management capacity."""
+        return self.attention / np.maximum(self.capacity, 1e-9)
+
+
+def init_firms(cfg: Config, rng: np.random.Generator) -> FirmState:
+    """Draw a heterogeneous population: large incumbents and small ventures."""
+    f = cfg.firms
+    n = f.n
+    n_large = int(round(f.share_large * n))
+    large = np.zeros(n, dtype=bool)
+    large[rng.permutation(n)[:n_large]] = True
+
+    def by_size(attr: str) -> np.ndarray:
+        return np.where(large, getattr(f.large, attr), getattr(f.small, attr)).astype(float)
+
+    mean_cap = np.stack([by_size("explore_capability"), by_size("exploit_capability")], axis=1)
+    capability = np.clip(mean_cap + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
+    alliance_function = rng.random(n) < by_size("alliance_function_prob")
+    capture_rate = np.clip(by_size("capture_rate") + alliance_function * cfg.learning.function_capture_bonus, 0.0, 1.0)
+
+    prior = rng.poisson(by_size("initial_experience")[:, None] * 0.5, size=(n, 2)).astype(float)
+    # Prior alliances were spread over past years: what is left of them is the
+    # stationary level of capture-with-forgetting, approximated by their capture.
+    prior_knowhow = capture(prior * cfg.learning.lesson_per_alliance, capture_rate[:, None])
+    base_capacity = by_size("base_capacity")
+    capacity = base_capacity + cfg.portfolio.capacity_per_knowhow * prior_knowhow.sum(axis=1)
+
+    zeros = np.zeros(n)
+    return FirmState(
+        large=large,
+        capability=capability,
+        alliance_function=alliance_function,
+        capture_rate=capture_rate,
+        base_capacity=base_capacity,
+        capacity=capacity,
+        max_alliances=believed_cap(capacity, cfg.portfolio.overconfidence),
+        resources=by_size("resources") * rng.lognormal(0.0, 0.3, size=n),
+        income=by_size("income"),
+        reputation=np.full(n, 0.5),
+        experience=prior,
+        knowhow=prior_knowhow,
+        internal_experience=np.zeros((n, 2)),
+        internal_knowhow=np.zeros((n, 2)),
+        active=np.zeros((n, 2), dtype=np.int64),
+        attention=zeros.copy(),
+        partner_profile=np.zeros((n, 2)),
+        projects=np.zeros(n, dtype=np.int64),
+        products=np.zeros(n, dtype=np.int64),
+        expected_value=zeros.copy(),
+        captured_value=zeros.copy(),
+        ended_alliances=np.zeros(n, dtype=np.int64),
+        successes=np.zeros(n, dtype=np.int64),
+        realised_return=zeros.copy(),
+    )
+
+
+def believed_cap(capacity: np.ndarray, overconfidence: float) -> np.ndarray:
+    """Concurrent alliances a firm takes on: its capacity inflated by overconfidence."""
+    return np.floor(capacity * overconfidence + 1e-9).astype(np.int64)
+
+
+@dataclass
+class PairMemory:
+    """Sparse partner-specific memory: per unordered pair, prior joint alliances.
+
+    ``count`` is what studies observe; ``stock`` is the depreciating memory that
+    drives the partner-specific mechanism (routines fade, so does complacency).
+    """
+
+    forgetting_rate: float
+    _count: dict[tuple[int, int], int] = field(default_factory=dict)
+    _stock: dict[tuple[int, int], tuple[float, int]] = field(default_factory=dict)
+    _partners: dict[int, list[int]] = field(default_factory=dict)
+
+    @staticmethod
+    def key(a: int, b: int) -> tuple[int, int]:
+        return (a, b) if a < b else (b, a)
+
+    def count(self, a: int, b: int) -> int:
+        return self._count.get(self.key(a, b), 0)
+
+    def stock(self, a: int, b: int, tick: int) -> float:
+        value, since = self._stock.get(self.key(a, b), (0.0, tick))
+        return value * (1.0 - self.forgetting_rate) ** (tick - since)
+
+    def past_partners(self, firm: int) -> list[int]:
+        return self._partners.get(firm, [])
+
+    def record(self, a: int, b: int, tick: int) -> None:
+        """A new alliance between a and b was formed at ``tick``."""
+        k = self.key(a, b)
+        if k not in self._count:
+            self._partners.setdefault(a, []).append(b)
+            self._partners.setdefault(b, []).append(a)
+        self._count[k] = self._count.get(k, 0) + 1
+        self._stock[k] = (self.stock(a, b, tick) + 1.0, tick)

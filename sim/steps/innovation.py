@@ -1,0 +1,123 @@
+"""Internal R&D: firms innovate on their own, and alliance know-how spills into it.
+
+Firms start exploration (research) and exploitation (development and
+commercialisation) projects.  Each tick an active project is approved (a new
+product), terminated, or carries on: competing risks.  The approval chance
+rises with the relevant capability and internal know-how, falls with the
+attention alliances take (coordination load), and depends on how much
+*external* (alliance) know-how the firm can absorb: internal exploration
+experience raises absorption of exploitation-alliance know-how (absorptive
+capacity); internal exploitation experience lowers absorption of
+exploration-alliance know-how (rigidity).  Every ended project teaches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..alliances import ColumnLog
+from ..config import Innovation, Learning
+from ..learning import absorption, capture, general_benefit, saturating, sigmoid
+from ..state import EXPLOITATION, EXPLORATION, TYPE_NAMES, FirmState
+
+__all__ = ["ProjectLog", "approval_logit", "innovate"]
+
+APPROVED, TERMINATED = 1, 2
+OUTCOMES = np.array(["", "approved", "terminated"], dtype=object)
+
+
+class ProjectLog(ColumnLog):
+    """Every internal R&D project, one row each; experience is counted at start."""
+
+    columns = {
+        "firm": np.int64, "large": bool, "type": np.int8, "start_tick": np.int64, "end_tick": np.int64,
+        "active": bool, "outcome": np.int8,
+        "internal_exploration_experience": float, "internal_exploitation_experience": float,
+        "alliance_exploration_experience": float, "alliance_exploitation_experience": float,
+        "capability": float, "alliance_function": bool, "active_alliances": np.int64,
+    }
+    missing = {"end_tick": -1}
+
+    def frame(self) -> pd.DataFrame:
+        c = {k: v[: self.n] for k, v in self.cols.items()}
+        ended = ~c["active"]
+        df = pd.DataFrame(
+            {
+                "project_id": np.arange(self.n, dtype=np.int64),
+                "firm_id": c["firm"],
+                "size": np.where(c["large"], "large", "small"),
+                "type": TYPE_NAMES[c["type"].astype(int)] if self.n else np.array([], dtype=object),
+                "start_tick": c["start_tick"],
+                "end_tick": pd.array(np.where(ended, c["end_tick"], 0), dtype="Int64"),
+                "outcome": OUTCOMES[c["outcome"].astype(int)] if self.n else np.array([], dtype=object),
+                **{k: c[k] for k in (
+                    "internal_exploration_experience", "internal_exploitation_experience",
+                    "alliance_exploration_experience", "alliance_exploitation_experience",
+                    "capability", "alliance_function", "active_alliances",
+                )},
+            }
+        )
+        df.loc[~ended, "end_tick"] = pd.NA
+        df.loc[~ended, "outcome"] = None
+        df["duration"] = df["end_tick"] - df["start_tick"]
+        return df
+
+
+def approval_logit(state: FirmState, firms: np.ndarray, types: np.ndarray, capability: np.ndarray, cfg: Innovation, learning: Learning) -> np.ndarray:
+    """Per-tick approval logit of internal projects of ``types`` run by ``firms``."""
+    internal = general_benefit(state.internal_knowhow[firms, types], cfg.experience_returns, 1.0)
+    absorb_exploit = absorption(learning.absorb_exploitation, learning.absorptive_capacity_gain, state.internal_knowhow[firms, EXPLORATION])
+    absorb_explore = absorption(learning.absorb_exploration, -learning.exploitation_rigidity, state.internal_knowhow[firms, EXPLOITATION])
+    external = (
+        absorb_exploit * saturating(state.knowhow[firms, EXPLOITATION], learning.general_saturation)
+        + absorb_explore * saturating(state.knowhow[firms, EXPLORATION], learning.general_saturation)
+    )
+    return cfg.base_logit + cfg.capability_weight * (capability - 0.5) + internal + external - cfg.load_penalty * state.load()[firms]
+
+
+def _start(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, rng: np.random.Generator) -> None:
+    room = state.projects < cfg.max_projects
+    starters = np.flatnonzero(room & (rng.random(state.n) < cfg.project_probability))
+    if len(starters) == 0:
+        return
+    cap = state.capability[starters]
+    types = (rng.random(len(starters)) >= cap[:, 0] / np.maximum(cap.sum(axis=1), 1e-9)).astype(np.int64)
+    log.append({
+        "firm": starters, "large": state.large[starters], "type": types.astype(np.int8),
+        "start_tick": np.full(len(starters), tick),
+        "internal_exploration_experience": state.internal_experience[starters, EXPLORATION],
+        "internal_exploitation_experience": state.internal_experience[starters, EXPLOITATION],
+        "alliance_exploration_experience": state.experience[starters, EXPLORATION],
+        "alliance_exploitation_experience": state.experience[starters, EXPLOITATION],
+        "capability": cap[np.arange(len(starters)), types],
+        "alliance_function": state.alliance_function[starters],
+        "active_alliances": state.active_total[starters],
+    })
+    state.projects[starters] += 1
+
+
+def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, learning: Learning, rng: np.random.Generator) -> int:
+    """One tick of internal R&D for all firms; returns the number of new products."""
+    active = log.active_ids()
+    approved_count = 0
+    if len(active):
+        firms = log["firm"][active]
+        types = log["type"][active].astype(np.int64)
+        p_approve = sigmoid(approval_logit(state, firms, types, log["capability"][active], cfg, learning))
+        u = rng.random(len(active))
+        approved = u < p_approve
+        terminated = ~approved & ((u < p_approve + cfg.termination_hazard) | (tick - log["start_tick"][active] >= cfg.max_duration))
+        done = approved | terminated
+        ids = active[done]
+        log.cols["active"][ids] = False
+        log.cols["end_tick"][ids] = tick
+        log.cols["outcome"][ids] = np.where(approved[done], APPROVED, TERMINATED)
+        f, t = firms[done], types[done]
+        np.add.at(state.projects, f, -1)
+        np.add.at(state.internal_experience, (f, t), 1.0)
+        np.add.at(state.internal_knowhow, (f, t), capture(1.0, learning.internal_capture_rate))
+        np.add.at(state.products, firms[approved], 1)
+        approved_count = int(approved.sum())
+    _start(state, log, tick, cfg, rng)
+    return approved_count

@@ -1,0 +1,106 @@
+"""Step 2, deal negotiation: value at stake, the split, governance, exit triggers, hand-off.
+
+Bargaining power comes from resources, reputation and outside options (spare
+capacity); the split follows power, and a rushed weaker side concedes more.
+Lopsided terms are recorded so execution can make the weaker side defensive.
+Unfamiliar partners and high stakes push towards protective governance;
+alliance functions make agreed exit triggers likelier and shrink the knowledge
+lost when negotiators hand over to the execution team.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import Learning, Negotiation
+from ..learning import partner_specific_benefit
+from ..state import EXPLORATION, FirmState, PairMemory
+from .selection import Matches
+
+__all__ = ["bargaining_power", "split_value", "negotiate"]
+
+
+def bargaining_power(state: FirmState, who: np.ndarray, cfg: Negotiation) -> np.ndarray:
+    """Power of each firm at the table: resources, reputation and outside options."""
+    spare = np.maximum(state.max_alliances[who] - state.active_total[who], 0)
+    outside = spare / np.maximum(state.max_alliances[who], 1)
+    return (
+        np.maximum(state.resources[who], 1e-6) ** cfg.resource_power
+        * (1.0 + cfg.reputation_power * state.reputation[who])
+        * (1.0 + cfg.outside_option_power * outside)
+    )
+
+
+def split_value(power_a: np.ndarray, power_b: np.ndarray, rushed: np.ndarray, concession: float) -> np.ndarray:
+    """Share of firm ``a``: proportional to power; a rushed weaker side gives ``concession`` away."""
+    share_a = power_a / (power_a + power_b)
+    a_weaker = share_a < 0.5
+    share_a = np.where(rushed & a_weaker, share_a - concession, share_a)
+    share_a = np.where(rushed & ~a_weaker, share_a + concession, share_a)
+    return np.clip(share_a, 0.0, 1.0)
+
+
+def negotiate(
+    state: FirmState,
+    pairs: PairMemory,
+    matches: Matches,
+    tick: int,
+    cfg: Negotiation,
+    learning: Learning,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Turn matched pairs into alliance records (columns of the alliance log).
+
+    Firm ``a`` is the larger partner where sizes differ (the table's convention).
+    """
+    m = len(matches)
+    swap = ~state.large[matches.a] & state.large[matches.b]
+    a = np.where(swap, matches.b, matches.a)
+    b = np.where(swap, matches.a, matches.b)
+    noise_a = np.where(swap, matches.noise_b, matches.noise_a)
+    noise_b = np.where(swap, matches.noise_a, matches.noise_b)
+    t = matches.type
+
+    cap_a, cap_b = state.capability[a, t], state.capability[b, t]
+    complementarity = np.abs(cap_a - cap_b)
+    mean_value = np.where(t == EXPLORATION, cfg.value_exploration, cfg.value_exploitation)
+    value = mean_value * rng.lognormal(0.0, cfg.value_sd, size=m) * (1.0 + 0.5 * complementarity)
+
+    rushed = rng.random(m) < cfg.rushed_deal_probability
+    share_a = split_value(bargaining_power(state, a, cfg), bargaining_power(state, b, cfg), rushed, cfg.rushed_concession)
+
+    prior_joint = np.array([pairs.count(int(x), int(y)) for x, y in zip(a, b)], dtype=np.int64)
+    stock = np.array([pairs.stock(int(x), int(y), tick) for x, y in zip(a, b)], dtype=float)
+    p_protective = cfg.protective_base + cfg.protective_new_partner * (prior_joint == 0)
+    function = state.alliance_function[a] | state.alliance_function[b]
+    p_triggers = cfg.exit_trigger_probability + cfg.exit_trigger_function_bonus * function
+    loss = lambda f: cfg.handoff_loss * (1.0 - cfg.handoff_function_reduction * f)  # noqa: E731
+    handoff = 0.5 * (loss(state.alliance_function[a]) + loss(state.alliance_function[b]))
+
+    # What each side expects to capture: its share of its own (noisy, hence
+    # optimistic when it won the search) view of the value, times the return
+    # per unit of stake it believes alliances yield (adaptive expectations).
+    def expectation(firm: np.ndarray, share: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        belief = (state.realised_return[firm] + cfg.prior_return * 2.0) / (state.ended_alliances[firm] + 2.0)
+        return share * value * np.exp(0.5 * noise) * belief
+
+    return {
+        "firm_a": a, "firm_b": b, "type": t.astype(np.int8),
+        "large_a": state.large[a], "large_b": state.large[b],
+        "start_tick": np.full(m, tick), "next_due": np.full(m, tick),  # execution sets the schedule
+        "value_at_stake": value, "share_a": share_a, "lopsidedness": np.abs(share_a - 0.5),
+        "protective": rng.random(m) < p_protective,
+        "exit_triggers": rng.random(m) < np.clip(p_triggers, 0.0, 1.0),
+        "handoff_loss": handoff,
+        "general_experience_a": state.general_experience[a], "general_experience_b": state.general_experience[b],
+        "exploration_experience_a": state.experience[a, 0], "exploitation_experience_a": state.experience[a, 1],
+        "exploration_experience_b": state.experience[b, 0], "exploitation_experience_b": state.experience[b, 1],
+        "partner_specific_experience": prior_joint,
+        "partner_specific_logit": partner_specific_benefit(
+            stock, learning.partner_specific_effect, learning.partner_specific_saturation
+        ),
+        "capability_a": cap_a, "capability_b": cap_b, "complementarity": complementarity,
+        "function_a": state.alliance_function[a], "function_b": state.alliance_function[b],
+        "portfolio_a": state.active_total[a], "portfolio_b": state.active_total[b],
+        "expected_a": expectation(a, share_a, noise_a), "expected_b": expectation(b, 1.0 - share_a, noise_b),
+    }
