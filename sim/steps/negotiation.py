@@ -15,7 +15,7 @@ import numpy as np
 from ..config import Learning, Negotiation
 from ..learning import partner_specific_benefit
 from ..state import EXPLORATION, FirmState, PairMemory
-from .selection import Matches
+from .selection import Matches, complementarity
 
 __all__ = ["bargaining_power", "split_value", "negotiate"]
 
@@ -62,9 +62,9 @@ def negotiate(
     t = matches.type
 
     cap_a, cap_b = state.capability[a, t], state.capability[b, t]
-    complementarity = np.abs(cap_a - cap_b)
+    compl = complementarity(state, a, b)
     mean_value = np.where(t == EXPLORATION, cfg.value_exploration, cfg.value_exploitation)
-    value = mean_value * rng.lognormal(0.0, cfg.value_sd, size=m) * (1.0 + 0.5 * complementarity)
+    value = mean_value * rng.lognormal(0.0, cfg.value_sd, size=m) * (1.0 + compl)
 
     rushed = rng.random(m) < cfg.rushed_deal_probability
     share_a = split_value(bargaining_power(state, a, cfg), bargaining_power(state, b, cfg), rushed, cfg.rushed_concession)
@@ -99,7 +99,7 @@ def negotiate(
         "partner_specific_logit": partner_specific_benefit(
             stock, learning.partner_specific_effect, learning.partner_specific_saturation
         ),
-        "capability_a": cap_a, "capability_b": cap_b, "complementarity": complementarity,
+        "capability_a": cap_a, "capability_b": cap_b, "complementarity": compl,
         "function_a": state.alliance_function[a], "function_b": state.alliance_function[b],
         "portfolio_a": state.active_total[a], "portfolio_b": state.active_total[b],
         "expected_a": expectation(a, share_a, noise_a), "expected_b": expectation(b, 1.0 - share_a, noise_b),

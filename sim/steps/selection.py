@@ -18,7 +18,7 @@ from ..config import Selection
 from ..state import FirmState, PairMemory
 from . import portfolio
 
-__all__ = ["Matches", "evaluate", "choose_types", "select_partners"]
+__all__ = ["Matches", "complementarity", "evaluate", "choose_types", "select_partners"]
 
 
 @dataclass
@@ -40,24 +40,28 @@ class Matches:
         return cls(z, z, z, np.zeros(0), np.zeros(0))
 
 
+def complementarity(state: FirmState, who: np.ndarray, whom: np.ndarray) -> np.ndarray:
+    """How different two firms' capability profiles are (0..1): each brings what the other lacks.
+
+    Symmetric, so both sides of a deal see the same complementarity.
+    """
+    return np.abs(state.capability[whom] - state.capability[who]).mean(axis=-1)
+
+
 def evaluate(
     state: FirmState,
     who: np.ndarray,
     whom: np.ndarray,
-    types: np.ndarray,
     familiar: np.ndarray,
     cfg: Selection,
     noise: np.ndarray,
 ) -> np.ndarray:
-    """Score of partner ``whom`` in the eyes of ``who`` for an alliance of ``types`` (any shape)."""
-    own = state.capability[who, types]
-    theirs = state.capability[whom, types]
-    complementarity = theirs - own  # the partner brings what the firm lacks
+    """Score of partner ``whom`` in the eyes of ``who`` (any broadcastable shapes)."""
     experience = np.log1p(state.general_experience[whom])
     redundancy = portfolio.redundancy(state, who, whom)
     return (
         cfg.weight_experience * experience
-        + cfg.weight_complementarity * complementarity
+        + cfg.weight_complementarity * complementarity(state, who, whom)
         + cfg.weight_reputation * (state.reputation[whom] - 0.5)
         - cfg.weight_fit * redundancy
         + cfg.repeat_partner_bonus * familiar
@@ -104,7 +108,7 @@ def select_partners(
         [[pairs.count(int(s), int(c)) > 0 for c in row] for s, row in zip(seekers, cand)], dtype=float
     ).reshape(cand.shape)
     noise = rng.normal(0.0, cfg.observation_noise, size=cand.shape)
-    score = evaluate(state, seekers[:, None], cand, types[:, None], familiar, cfg, noise)
+    score = evaluate(state, seekers[:, None], cand, familiar, cfg, noise)
     score[spare[cand] <= 0] = -np.inf  # a full partner is visibly unavailable
     best = np.argmax(score, axis=1)
     rows = np.arange(len(seekers))
@@ -116,7 +120,7 @@ def select_partners(
 
     # The target screens the proposer in turn, through its own noise.
     noise_target = rng.normal(0.0, cfg.observation_noise, size=len(targets))
-    target_score = evaluate(state, targets, seekers, types, fam, cfg, noise_target)
+    target_score = evaluate(state, targets, seekers, fam, cfg, noise_target)
     keep = target_score > cfg.reservation_score
 
     # Competitive market: targets take their best proposals while both sides have room.
