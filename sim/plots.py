@@ -42,6 +42,7 @@ def learning_curves(alliances: pd.DataFrame) -> plt.Figure:
         for x, (r, c) in enumerate(zip(rates.values, counts.values)):
             ax.text(rates.index[x], r + 0.01, f"n={c}", ha="center", fontsize=8)
         ax.set_xticks(rates.index.astype(int), [f"{i}" if i < 3 else "3+" for i in rates.index.astype(int)])
+        ax.set_ylim(0, min(1.0, rates.max() * 1.2 + 0.02))
     ax.set_xlabel("prior alliances between the same two firms")
     ax.set_ylabel("share reaching their goal")
     ax.set_title("Partner-specific experience")
