@@ -54,11 +54,17 @@ class DashboardModel(AllianceModel):
 
 
 def _slider(label: str, value: float, lo: float, hi: float, step: float, dtype: type = float) -> Slider:
-    """A slider whose range always holds the config's value (a case may sit outside the usual range)."""
+    """A slider whose range holds the config's value and whose grid passes through it.
+
+    The browser's slider snaps to ``lo + k * step`` and reports the snapped
+    value, so a value off the grid would silently change on Reset (0.08 with
+    step 0.05 becomes 0.1); the range is shifted to put the value on the grid.
+    """
     value = dtype(value)
-    lo, hi = min(lo, value), max(hi, value)
-    if dtype is int:
-        lo, hi = math.floor(lo), math.ceil(hi)
+    lo = value - math.floor(round((value - lo) / step, 9)) * step if value >= lo else value
+    hi = max(hi, value)
+    if dtype is float:
+        lo = round(lo, 10) + 0.0  # no -0.0
     return Slider(label, value=value, min=dtype(lo), max=dtype(hi), step=dtype(step), dtype=dtype)
 
 
@@ -92,33 +98,34 @@ def _png(fig) -> Any:
 
 
 def KeyFigures(model: AllianceModel):
-    """Headline numbers of the run so far (also the panel the browser test reads)."""
+    """Headline numbers of the run so far (also the panel the browser test reads).
+
+    Plain HTML, not ``solara.Markdown``: Markdown loads a maths renderer
+    (KaTeX) from the CDN, which solara-assets does not ship, so it fails offline.
+    """
     s, stats, c = model.state, model.stats, model.config
-    year = (model.steps - 1) // model.config.run.ticks_per_year + 1 if model.steps else 0
-    ended = stats.get("ended_alliances", 0)
-    success = stats.get("success_rate", float("nan"))
-    under = stats.get("underperforming_share", float("nan"))
+    tpy = c.run.ticks_per_year
+    year = (model.steps - 1) // tpy + 1 if model.steps else 0
     fmt = lambda x: "-" if x != x else f"{x:.0%}"  # noqa: E731  (NaN before anything ended)
-    return solara.Markdown(
-        f"""
-**Tick {model.steps} of {model.config.run.ticks}** (year {year}; one tick = 1/{model.config.run.ticks_per_year} year)
-
-| | |
-|---|---|
-| firms | {s.n} ({int(s.large.sum())} large, {int((~s.large).sum())} small; {int(s.alliance_function.sum())} with an alliance function) |
-| active alliances | {stats.get('active_alliances', 0)} ({stats.get('active_exploration', 0)} exploration, {stats.get('active_exploitation', 0)} exploitation) |
-| alliances ended | {ended}; reached their goal: {fmt(success)} |
-| portfolios below expectation | {fmt(under)} |
-| new products so far | {int(s.products.sum())} |
-
-Values in use (sliders apply on **Reset**): general returns {c.learning.general_returns:g},
-partner-specific effect {c.learning.partner_specific_effect:+g},
-capture rate small {c.firms.small.capture_rate:g} / large {c.firms.large.capture_rate:g},
-alliance functions {"on" if c.firms.small.alliance_function_prob + c.firms.large.alliance_function_prob > 0 else "off"},
-base capacity small {c.firms.small.base_capacity:g} / large {c.firms.large.base_capacity:g},
-overconfidence {c.portfolio.overconfidence:g}, seed {model.seed}.
-"""
+    rows = [
+        ("firms", f"{s.n} ({int(s.large.sum())} large, {int((~s.large).sum())} small; {int(s.alliance_function.sum())} with an alliance function)"),
+        ("active alliances", f"{stats.get('active_alliances', 0)} ({stats.get('active_exploration', 0)} exploration, {stats.get('active_exploitation', 0)} exploitation)"),
+        ("alliances ended", f"{stats.get('ended_alliances', 0)}; reached their goal: {fmt(stats.get('success_rate', float('nan')))}"),
+        ("portfolios below expectation", fmt(stats.get("underperforming_share", float("nan")))),
+        ("new products so far", f"{int(s.products.sum())}"),
+    ]
+    functions = "on" if c.firms.small.alliance_function_prob + c.firms.large.alliance_function_prob > 0 else "off"
+    table = "".join(f"<tr><td style='padding-right:1em;color:#555'>{k}</td><td>{v}</td></tr>" for k, v in rows)
+    html = (
+        f"<p><b>Tick {model.steps} of {c.run.ticks}</b> (year {year}; one tick = 1/{tpy} year)</p>"
+        f"<table style='border-collapse:collapse;margin-bottom:0.8em'>{table}</table>"
+        f"<p style='color:#555'>Values in use (sliders apply on <b>Reset</b>): general returns {c.learning.general_returns:g}, "
+        f"partner-specific effect {c.learning.partner_specific_effect:+g}, capture rate small {c.firms.small.capture_rate:g} / "
+        f"large {c.firms.large.capture_rate:g}, alliance functions {functions}, base capacity small "
+        f"{c.firms.small.base_capacity:g} / large {c.firms.large.base_capacity:g}, overconfidence "
+        f"{c.portfolio.overconfidence:g}, seed {model.seed}.</p>"
     )
+    return solara.HTML(tag="div", unsafe_innerHTML=html, style="padding:0.5em;font-size:14px")
 
 
 def NetworkPanel(model: AllianceModel):
