@@ -10,3 +10,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+/usr/bin/chromium --version >/dev/null 2>&1 || { echo "install_browser: chromium installed but does not start" >&2; exit 1; }

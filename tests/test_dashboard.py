@@ -1,0 +1,134 @@
+"""The dashboard's parts without a browser: model wiring, sliders, panels, the command."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+
+from sim import load_config
+from sim.cli import main
+from sim.viz import CONFIG_ENV, SET_ENV, figures
+from sim.viz.command import solara_command, solara_env
+
+
+@pytest.fixture
+def app():
+    pytest.importorskip("solara")
+    from sim.viz import app
+
+    return app
+
+
+def test_alliance_function_switch_removes_every_function(app):
+    on = app.DashboardModel(rng=5, firms__n=200)
+    off = app.DashboardModel(rng=5, firms__n=200, alliance_function=False)
+    assert on.state.alliance_function.sum() > 0
+    assert off.state.alliance_function.sum() == 0
+    assert off.config.firms.large.alliance_function_prob == 0.0
+
+
+def test_reset_kwargs_as_solaraviz_passes_them(app):
+    """SolaraViz re-creates the model with every model_param plus Mesa's scenario."""
+    params = app.model_params(load_config())
+    kwargs = {k: (v["value"] if isinstance(v, dict) else v.value) for k, v in params.items()}
+    kwargs["firms__n"] = 80
+    kwargs["learning__partner_specific_effect"] = 0.7
+    model = app.DashboardModel(scenario=object(), **kwargs)
+    assert model.state.n == 80
+    assert model.config.learning.partner_specific_effect == 0.7
+    baseline = load_config()
+    for key, slider in params.items():
+        if key in ("rng", "alliance_function", "firms__n", "learning__partner_specific_effect"):
+            continue
+        dotted = key.replace("__", ".")
+        assert model.config.flat()[dotted] == baseline.flat()[dotted] == slider.value
+
+
+def test_sliders_hold_the_config_value_on_their_grid(app):
+    """A value off a slider's grid would be snapped (changed) by the browser on Reset."""
+    cfg = load_config(overrides={"firms.n": 1000, "firms.large.capture_rate": 0.07, "learning.general_returns": 4.25})
+    for name, slider in app.model_params(cfg).items():
+        if isinstance(slider, dict):
+            continue
+        assert slider.min <= slider.value <= slider.max, name
+        k = (slider.value - slider.min) / slider.step
+        assert math.isclose(k, round(k), abs_tol=1e-6), (name, slider.min, slider.value, slider.step)
+    assert app.model_params(cfg)["firms__n"].value == 1000
+
+
+def test_base_config_comes_from_the_command(app, monkeypatch, tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text("firms:\n  n: 40\n")
+    env = solara_env(str(case), {"learning.partner_specific_effect": 0.5}, base={})
+    monkeypatch.setenv(CONFIG_ENV, env[CONFIG_ENV])
+    monkeypatch.setenv(SET_ENV, env[SET_ENV])
+    cfg = app.base_config()
+    assert cfg.firms.n == 40 and cfg.learning.partner_specific_effect == 0.5
+    assert app.model_params()["firms__n"].value == 40
+
+
+def test_solara_runs_offline_without_telemetry():
+    env = solara_env(None, {}, base={})
+    assert env["SOLARA_ASSETS_PROXY"] == "true"
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
+    assert solara_env(None, {}, base={"SOLARA_ASSETS_PROXY": "false"})["SOLARA_ASSETS_PROXY"] == "false"
+    cmd = solara_command("127.0.0.1", 9000)
+    assert cmd[1:4] == ["-m", "solara", "run"] and "sim.viz.app" in cmd and "9000" in cmd
+
+
+@pytest.mark.parametrize("argv", [["dashboard", "no/such/case.yaml"], ["dashboard", "--set", "firms.bogus=1"], ["dashboard", "--set", "firms.n=1"]])
+def test_dashboard_bad_config_exits_2_before_serving(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error" in err
+
+
+def _run(**overrides):
+    from sim import AllianceModel
+
+    return AllianceModel(config=load_config(overrides={"firms.n": 120, **overrides}), rng=11).run(24)
+
+
+def test_network_panel_draws_one_edge_per_active_alliance():
+    model = _run()
+    fig = figures.network_figure(model)
+    ax = fig.axes[0]
+    edges = sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
+    assert edges == model.stats["active_alliances"] > 0
+    sizes = ax.collections[-1].get_sizes()
+    # node size grows with general experience
+    order = np.argsort(model.state.general_experience)
+    assert sizes[order[-1]] > sizes[order[0]]
+
+
+def test_exit_panel_counts_every_ended_alliance():
+    model = _run()
+    ax = figures.exits_figure(model).axes[0]
+    total = sum(p.get_width() for p in ax.patches)
+    assert total == model.stats["ended_alliances"] > 0
+
+
+def test_panels_follow_the_mechanism():
+    """Switching the partner-specific effect's sign changes what the learning panel shows."""
+    hurt = _run(**{"learning.partner_specific_effect": -2.0, "selection.repeat_partner_probability": 0.9}).alliances_frame()
+    helps = _run(**{"learning.partner_specific_effect": 2.0, "selection.repeat_partner_probability": 0.9}).alliances_frame()
+
+    def repeat_bar(alliances):
+        ax = Figure().subplots()
+        figures.draw_partner_specific(ax, alliances)
+        return {round(p.get_x() + p.get_width() / 2): p.get_height() for p in ax.patches}
+
+    a, b = repeat_bar(hurt), repeat_bar(helps)
+    assert a[1] - a[0] < b[1] - b[0]
+
+
+def test_empty_model_panels_render():
+    from sim import AllianceModel
+
+    model = AllianceModel(config=load_config(overrides={"firms.n": 10}), rng=1)
+    for make in (figures.network_figure, figures.learning_figure, figures.portfolio_figure, figures.exits_figure):
+        assert make(model).axes

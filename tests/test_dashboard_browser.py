@@ -1,0 +1,210 @@
+"""The dashboard in a real browser: `alliancesim dashboard` served, opened in headless Chromium.
+
+Proves what a classroom needs: the page renders with no internet (every
+request stays on the local server; the CDN is pointed at a closed local port
+so a missing offline asset fails loudly), a slider moves and Reset applies it,
+Step advances the model and the panels redraw, and no error is shown.  Leaves
+a screenshot in results/dashboard.png.
+
+Without Chromium or Playwright the test is skipped, except on CI (CI=true),
+where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # runs as root on CI
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 30_000
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium() -> str | None:
+    for cand in (shutil.which("chromium"), "/usr/bin/chromium"):
+        if cand and os.access(cand, os.X_OK):
+            return cand
+    return None
+
+
+def _require(ok: bool, what: str) -> None:
+    if ok:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is missing on CI (scripts/test.sh installs it)")
+    pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser_path() -> str:
+    _require(importlib.util.find_spec("playwright") is not None, "Playwright (the browser extra)")
+    _require(importlib.util.find_spec("solara") is not None and importlib.util.find_spec("solara_assets") is not None, "solara and solara-assets (the viz extra)")
+    path = _chromium()
+    _require(path is not None, "Chromium (bash scripts/install_browser.sh)")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(browser_path, tmp_path_factory):
+    port = _free_port()
+    log = tmp_path_factory.mktemp("dashboard") / "server.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        # Offline proof: any asset not shipped by solara-assets would be fetched
+        # from here, a closed local port, and the browser would get an error.
+        "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/npm/",
+    }
+    cmd = [sys.executable, "-m", "sim", "dashboard", "--host", "127.0.0.1", "--port", str(port), "--set", "firms.n=150"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"dashboard server exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"dashboard server did not listen within 60 s:\n{log.read_text()}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        server.log_text = log.read_text()  # for debugging a failure
+
+
+def _image_sources(page) -> list[str]:
+    return page.locator(".vue-grid-item img").evaluate_all("els => els.map(e => e.src)")
+
+
+def test_missing_browser_skips_locally_but_fails_on_ci(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        _require(False, "Chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        _require(False, "Chromium")
+    _require(True, "Chromium")  # present: no-op
+
+
+def test_dashboard_renders_offline_and_updates(server, browser_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    outside, failures, page_errors = [], [], []
+    host = urlparse(server).netloc
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1400})
+            page.set_default_timeout(TIMEOUT_MS)
+
+            def only_local(route):
+                if urlparse(route.request.url).netloc == host or route.request.url.startswith(("data:", "blob:")):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", only_local)
+            page.on("response", lambda r: r.status >= 400 and failures.append(f"{r.status} {r.url}"))
+            page.on("requestfailed", lambda r: failures.append(f"failed {r.url}: {r.failure}"))
+            page.on("pageerror", lambda e: page_errors.append(str(e)))
+
+            page.goto(server)
+            # The app rendered: controls, the step counter and the four panels as images.
+            expect(page.get_by_text("Time: 0.0")).to_be_visible()
+            expect(page.get_by_role("button", name="Step")).to_be_visible()
+            expect(page.locator(".vue-grid-item img")).to_have_count(4)
+            expect(page.locator(".vue-grid-item").first).to_contain_text(re.compile(r"firms\s*150 \("))  # --set firms.n=150 reached the app
+
+            # Move the "Number of firms" slider one notch down (one key press,
+            # one value sent), then Reset: the new model has that many firms.
+            slider = page.locator(".v-input", has_text="Number of firms").locator("[role=slider]")
+            target = int(slider.get_attribute("aria-valuenow")) - 10
+            slider.focus()
+            slider.press("ArrowLeft")
+            expect(slider).to_have_attribute("aria-valuenow", str(target))
+            page.wait_for_timeout(500)  # let the value reach the server
+            page.get_by_role("button", name="Reset").click()
+            expect(page.locator(".vue-grid-item").first).to_contain_text(re.compile(rf"firms\s*{target} \("))
+            expect(slider).to_have_attribute("aria-valuenow", str(target))
+
+            # Step: the counter advances and the network panel is redrawn each time.
+            start_images = _image_sources(page)
+            previous = start_images
+            for tick in (1, 2, 3):
+                page.get_by_role("button", name="Step").click()
+                expect(page.get_by_text(f"Time: {tick}.0")).to_be_visible()
+                page.wait_for_function("old => document.querySelector('.vue-grid-item img').src !== old", arg=previous[0])
+                previous = _image_sources(page)
+            expect(page.locator(".vue-grid-item").first).to_contain_text("Tick 3 of")
+
+            # Play on to tick 10, pause: every panel has new content
+            # (learning curves, portfolio and exits need ended alliances and a yearly panel).
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_function(
+                "() => { const m = document.body.innerText.match(/Time: (\\d+)/); return m && +m[1] >= 10; }"
+            )
+            page.get_by_role("button", name="❚❚").click()
+            expect(page.get_by_role("button", name="Step")).to_be_enabled()
+            page.wait_for_function(
+                "old => { const now = [...document.querySelectorAll('.vue-grid-item img')].map(e => e.src);"
+                " return now.length === old.length && now.every((s, i) => s !== old[i]); }",
+                arg=start_images,
+            )
+            expect(page.locator(".vue-grid-item").first).not_to_contain_text(re.compile(r"alliances ended\s*0;"))
+            network = page.locator(".vue-grid-item img").first
+            assert network.evaluate("e => e.complete && e.naturalWidth > 100")
+
+            # No error or traceback anywhere on the page.
+            body = page.locator("body").inner_text()
+            assert not re.search(r"Traceback|Error:|error in step", body), body[:2000]
+            expect(page.locator(".v-alert.error")).to_have_count(0)
+
+            results = ROOT / "results"
+            results.mkdir(exist_ok=True)
+            page.screenshot(path=str(results / "dashboard.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert outside == [], f"the page tried to reach the internet: {outside}"
+    assert failures == [], f"requests failed (an asset missing offline?): {failures}"
+    assert page_errors == [], f"JavaScript errors: {page_errors}"
