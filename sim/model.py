@@ -84,15 +84,17 @@ class AllianceModel(mesa.Model):
 
     def step(self) -> None:
         cfg, s, rng, tick = self.config, self.state, self.rng, self.steps
-        matches = selection.select_partners(s, self.pairs, self.active_pairs, cfg.selection, rng)
+        allied = self.log.active_ids()
+        allied = PairMemory.codes(self.log["firm_a"][allied], self.log["firm_b"][allied])
+        matches = selection.select_partners(s, self.pairs, allied, cfg.selection, rng)
         formed = 0
         if len(matches):
             records = negotiation.negotiate(s, self.pairs, matches, tick, cfg.negotiation, cfg.learning, rng)
             records = execution.launch(s, records, cfg.execution)
             self.log.append(records)
-            for a, b in zip(records["firm_a"], records["firm_b"]):
-                self.pairs.record(int(a), int(b), tick)
-                self.active_pairs.add(PairMemory.key(int(a), int(b)))
+            a, b = records["firm_a"], records["firm_b"]
+            self.pairs.record_many(a, b, tick)
+            self.active_pairs.update(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist()))
             formed = len(matches)
         execution.execute(s, self.log, tick, cfg.execution, cfg.learning, rng)
         ended = close(s, self.log, self.active_pairs, tick, cfg.exit, cfg.learning, rng)

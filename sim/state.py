@@ -8,7 +8,7 @@ sparse and lives in :class:`PairMemory`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -133,38 +133,109 @@ def believed_cap(capacity: np.ndarray, overconfidence: float) -> np.ndarray:
     return np.floor(capacity * overconfidence + 1e-9).astype(np.int64)
 
 
-@dataclass
 class PairMemory:
     """Sparse partner-specific memory: per unordered pair, prior joint alliances.
 
     ``count`` is what studies observe; ``stock`` is the depreciating memory that
     drives the partner-specific mechanism (routines fade, so does complacency).
+
+    Why arrays: selection and negotiation ask about thousands of pairs a tick.
+    Pairs are int64 codes ``lo << 32 | hi`` kept sorted, with count, stock and
+    the tick the stock was last updated in parallel arrays, so a batch lookup
+    is one :func:`numpy.searchsorted`.  Each firm's past partners are also kept
+    in order of first alliance (repeat search draws from that list).
     """
 
-    forgetting_rate: float
-    _count: dict[tuple[int, int], int] = field(default_factory=dict)
-    _stock: dict[tuple[int, int], tuple[float, int]] = field(default_factory=dict)
-    _partners: dict[int, list[int]] = field(default_factory=dict)
+    def __init__(self, forgetting_rate: float):
+        self.forgetting_rate = forgetting_rate
+        self._codes = np.zeros(0, dtype=np.int64)  # sorted pair codes
+        self._count = np.zeros(0, dtype=np.int64)
+        self._stock = np.zeros(0, dtype=float)  # stock as of tick ``_since``
+        self._since = np.zeros(0, dtype=np.int64)
+        self._partners: dict[int, list[int]] = {}
+        # (1 - rate) ** k for k = 0, 1, ...: Python powers, so a batch lookup
+        # gives the very same floats as the scalar one.
+        self._decay: list[float] = [1.0]
 
+    # ------------------------------------------------------------ pair codes
     @staticmethod
     def key(a: int, b: int) -> tuple[int, int]:
         return (a, b) if a < b else (b, a)
 
+    @staticmethod
+    def codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Order-free int64 code of each pair ``(a[i], b[i])``."""
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        return (np.minimum(a, b) << 32) | np.maximum(a, b)
+
+    def _find(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row of each code in the sorted arrays, and whether it is there."""
+        if len(self._codes) == 0:
+            return np.zeros(codes.shape, dtype=np.int64), np.zeros(codes.shape, dtype=bool)
+        row = np.minimum(np.searchsorted(self._codes, codes), len(self._codes) - 1)
+        return row, self._codes[row] == codes
+
+    def _decay_by(self, ticks: np.ndarray) -> np.ndarray:
+        top = int(ticks.max(initial=0))
+        while len(self._decay) <= top:
+            self._decay.append((1.0 - self.forgetting_rate) ** len(self._decay))
+        return np.asarray(self._decay)[ticks]
+
+    # --------------------------------------------------------------- lookups
+    def counts(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Prior joint alliances of each pair (0 for strangers)."""
+        row, found = self._find(self.codes(a, b))
+        return np.where(found, self._count[row] if len(self._count) else 0, 0)
+
+    def stocks(self, a: np.ndarray, b: np.ndarray, tick: int) -> np.ndarray:
+        """Depreciated partner-specific memory of each pair at ``tick``."""
+        row, found = self._find(self.codes(a, b))
+        if not found.any():
+            return np.zeros(row.shape)
+        value = np.where(found, self._stock[row], 0.0)
+        elapsed = np.where(found, tick - self._since[row], 0)
+        return value * self._decay_by(elapsed)
+
     def count(self, a: int, b: int) -> int:
-        return self._count.get(self.key(a, b), 0)
+        return int(self.counts(np.array([a]), np.array([b]))[0])
 
     def stock(self, a: int, b: int, tick: int) -> float:
-        value, since = self._stock.get(self.key(a, b), (0.0, tick))
-        return value * (1.0 - self.forgetting_rate) ** (tick - since)
+        return float(self.stocks(np.array([a]), np.array([b]), tick)[0])
 
     def past_partners(self, firm: int) -> list[int]:
+        """Firms ``firm`` has allied with, in order of first alliance."""
         return self._partners.get(firm, [])
+
+    def __len__(self) -> int:
+        """Distinct pairs that have ever allied."""
+        return len(self._codes)
+
+    # --------------------------------------------------------------- updates
+    def record_many(self, a: np.ndarray, b: np.ndarray, tick: int) -> None:
+        """New alliances between ``a[i]`` and ``b[i]`` were formed at ``tick`` (in this order)."""
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        codes = self.codes(a, b)
+        if len(np.unique(codes)) < len(codes):  # a pair twice in one batch: one at a time
+            for x, y in zip(a, b):
+                self.record_many(x[None], y[None], tick)
+            return
+        row, found = self._find(codes)
+        old = row[found]
+        self._stock[old] = self.stocks(a[found], b[found], tick) + 1.0
+        self._count[old] += 1
+        self._since[old] = tick
+        new = ~found
+        if new.any():
+            for x, y in zip(a[new].tolist(), b[new].tolist()):
+                self._partners.setdefault(x, []).append(y)
+                self._partners.setdefault(y, []).append(x)
+            fresh = np.sort(codes[new])
+            at = np.searchsorted(self._codes, fresh)
+            self._codes = np.insert(self._codes, at, fresh)
+            self._count = np.insert(self._count, at, 1)
+            self._stock = np.insert(self._stock, at, 1.0)
+            self._since = np.insert(self._since, at, tick)
 
     def record(self, a: int, b: int, tick: int) -> None:
         """A new alliance between a and b was formed at ``tick``."""
-        k = self.key(a, b)
-        if k not in self._count:
-            self._partners.setdefault(a, []).append(b)
-            self._partners.setdefault(b, []).append(a)
-        self._count[k] = self._count.get(k, 0) + 1
-        self._stock[k] = (self.stock(a, b, tick) + 1.0, tick)
+        self.record_many(np.array([a]), np.array([b]), tick)

@@ -77,8 +77,8 @@ def _candidates(n: int, seekers: np.ndarray, breadth: int, pairs: PairMemory, cf
     cand += cand >= seekers[:, None]  # never oneself
     repeat = np.flatnonzero(rng.random(len(seekers)) < cfg.repeat_partner_probability)
     draws = rng.random(len(repeat))
-    for row, u in zip(repeat, draws):
-        past = pairs.past_partners(int(seekers[row]))
+    for row, firm, u in zip(repeat.tolist(), seekers[repeat].tolist(), draws.tolist()):
+        past = pairs.past_partners(firm)
         if past:
             cand[row, 0] = past[int(u * len(past))]
     return cand
@@ -87,11 +87,15 @@ def _candidates(n: int, seekers: np.ndarray, breadth: int, pairs: PairMemory, cf
 def select_partners(
     state: FirmState,
     pairs: PairMemory,
-    active_pairs: set[tuple[int, int]],
+    active_codes: np.ndarray,
     cfg: Selection,
     rng: np.random.Generator,
 ) -> Matches:
-    """Search, propose, accept: the pairs that go on to negotiate this tick."""
+    """Search, propose, accept: the pairs that go on to negotiate this tick.
+
+    ``active_codes`` are the :meth:`PairMemory.codes` of pairs allied right now
+    (they cannot ally twice at once).
+    """
     n = state.n
     spare = state.max_alliances - state.active_total
     seekers = np.flatnonzero((spare > 0) & (rng.random(n) < cfg.search_probability))
@@ -100,9 +104,7 @@ def select_partners(
 
     types = choose_types(state, seekers, cfg, rng)
     cand = _candidates(n, seekers, cfg.search_breadth, pairs, cfg, rng)
-    familiar = np.array(
-        [[pairs.count(int(s), int(c)) > 0 for c in row] for s, row in zip(seekers, cand)], dtype=float
-    ).reshape(cand.shape)
+    familiar = (pairs.counts(seekers[:, None], cand) > 0).astype(float)
     noise = rng.normal(0.0, cfg.observation_noise, size=cand.shape)
     score = evaluate(state, seekers[:, None], cand, types[:, None], familiar, cfg, noise)
     score[spare[cand] <= 0] = -np.inf  # a full partner is visibly unavailable
@@ -121,18 +123,30 @@ def select_partners(
 
     # Competitive market: targets take their best proposals while both sides have room.
     order = np.flatnonzero(keep)[np.argsort(-target_score[keep], kind="stable")]
-    room = spare.copy()
+    codes = PairMemory.codes(seekers[order], targets[order])
+    order = order[~np.isin(codes, active_codes)]  # partners already allied now
+    idx = _greedy_accept(seekers[order], targets[order], spare)
+    if len(idx) == 0:
+        return Matches.empty()
+    idx = order[idx]
+    return Matches(seekers[idx], targets[idx], types[idx], noise_seeker[idx], noise_target[idx])
+
+
+def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray) -> np.ndarray:
+    """Positions of the proposals accepted, taken in order while both sides have room (each pair once).
+
+    Sequential by nature (each acceptance uses up room), so a plain loop over
+    Python ints; it only sees proposals that passed every vectorised test.
+    """
+    room = spare.tolist()
     taken: set[tuple[int, int]] = set()
     accepted = []
-    for i in order:
-        s, t = int(seekers[i]), int(targets[i])
-        key = PairMemory.key(s, t)
-        if room[s] > 0 and room[t] > 0 and key not in active_pairs and key not in taken:
-            room[s] -= 1
-            room[t] -= 1
-            taken.add(key)
-            accepted.append(i)
-    if not accepted:
-        return Matches.empty()
-    idx = np.asarray(accepted, dtype=np.int64)
-    return Matches(seekers[idx], targets[idx], types[idx], noise_seeker[idx], noise_target[idx])
+    for i, (s, t) in enumerate(zip(proposers.tolist(), targets.tolist())):
+        if room[s] > 0 and room[t] > 0:
+            key = (s, t) if s < t else (t, s)
+            if key not in taken:
+                room[s] -= 1
+                room[t] -= 1
+                taken.add(key)
+                accepted.append(i)
+    return np.asarray(accepted, dtype=np.int64)
