@@ -45,7 +45,14 @@ COLUMNS: dict[str, type] = {
 
 
 class ColumnLog:
-    """Append-only column arrays grown by doubling; ``missing`` fills unset rows."""
+    """Append-only column arrays grown geometrically; ``missing`` fills unset rows.
+
+    Growth is by a quarter, not doubling: at 10,000 firms x 200 ticks the
+    log holds ~360k rows and doubling left up to half of it unused; copies
+    stay amortised O(1) per row (growth happens a few dozen times a run).
+    """
+
+    growth = 1.25
 
     columns: dict[str, type] = {}
     missing: dict[str, int] = {}
@@ -64,7 +71,7 @@ class ColumnLog:
         cap = len(next(iter(self.cols.values())))
         if needed <= cap:
             return
-        new_cap = max(needed, 2 * cap)
+        new_cap = max(needed, int(self.growth * cap))
         for name, arr in self.cols.items():
             fresh = np.zeros(new_cap, dtype=arr.dtype)
             fresh[:cap] = arr

@@ -124,12 +124,21 @@ def select_partners(
     # Competitive market: targets take their best proposals while both sides have room.
     order = np.flatnonzero(keep)[np.argsort(-target_score[keep], kind="stable")]
     codes = PairMemory.codes(seekers[order], targets[order])
-    order = order[~np.isin(codes, active_codes)]  # partners already allied now
+    order = order[~_member(codes, active_codes)]  # partners already allied now
     idx = _greedy_accept(seekers[order], targets[order], spare)
     if len(idx) == 0:
         return Matches.empty()
     idx = order[idx]
     return Matches(seekers[idx], targets[idx], types[idx], noise_seeker[idx], noise_target[idx])
+
+
+def _member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """``np.isin(values, pool)`` by sorting and binary search (isin hashes, and is slower here)."""
+    if len(pool) == 0:
+        return np.zeros(values.shape, dtype=bool)
+    pool = np.sort(pool)
+    at = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    return pool[at] == values
 
 
 def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray) -> np.ndarray:
