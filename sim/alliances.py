@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .columns import ColumnLog
 from .state import TYPE_NAMES
 
 __all__ = ["ColumnLog", "AllianceLog", "EXIT_REASONS", "COLUMNS"]
@@ -42,59 +43,6 @@ COLUMNS: dict[str, type] = {
     "active": bool, "success": np.int8, "exit_code": np.int8, "planned_exit": bool,
     "value_created": float, "captured_a": float, "captured_b": float,
 }
-
-
-class ColumnLog:
-    """Append-only column arrays grown geometrically; ``missing`` fills unset rows.
-
-    Growth is by a quarter, not doubling: at 10,000 firms x 200 ticks the
-    log holds ~360k rows and doubling left up to half of it unused; copies
-    stay amortised O(1) per row (growth happens a few dozen times a run).
-    """
-
-    growth = 1.25
-
-    columns: dict[str, type] = {}
-    missing: dict[str, int] = {}
-
-    def __init__(self, capacity: int = 1024):
-        self.n = 0
-        self.cols = {name: np.zeros(capacity, dtype=dt) for name, dt in self.columns.items()}
-        for name, value in self.missing.items():
-            self.cols[name][:] = value
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        """The live (first ``n``) entries of one column."""
-        return self.cols[name][: self.n]
-
-    def _grow(self, needed: int) -> None:
-        cap = len(next(iter(self.cols.values())))
-        if needed <= cap:
-            return
-        new_cap = max(needed, int(self.growth * cap))
-        for name, arr in self.cols.items():
-            fresh = np.zeros(new_cap, dtype=arr.dtype)
-            fresh[:cap] = arr
-            if name in self.missing:
-                fresh[cap:] = self.missing[name]
-            self.cols[name] = fresh
-
-    def append(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        """Append a batch of new alliances (equal-length columns); return their ids."""
-        size = len(next(iter(batch.values())))
-        unknown = set(batch) - set(self.cols)
-        if unknown:
-            raise KeyError(f"unknown alliance columns: {sorted(unknown)}")
-        self._grow(self.n + size)
-        ids = np.arange(self.n, self.n + size)
-        for name, values in batch.items():
-            self.cols[name][ids] = values
-        self.cols["active"][ids] = True
-        self.n += size
-        return ids
-
-    def active_ids(self) -> np.ndarray:
-        return np.flatnonzero(self["active"])
 
 
 class AllianceLog(ColumnLog):

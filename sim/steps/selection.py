@@ -77,10 +77,10 @@ def _candidates(n: int, seekers: np.ndarray, breadth: int, pairs: PairMemory, cf
     cand += cand >= seekers[:, None]  # never oneself
     repeat = np.flatnonzero(rng.random(len(seekers)) < cfg.repeat_partner_probability)
     draws = rng.random(len(repeat))
-    for row, firm, u in zip(repeat.tolist(), seekers[repeat].tolist(), draws.tolist()):
-        past = pairs.past_partners(firm)
-        if past:
-            cand[row, 0] = past[int(u * len(past))]
+    known = pairs.partner_counts(seekers[repeat])
+    has = known > 0  # a past partner, drawn uniformly, replaces the first candidate
+    pick = (draws[has] * known[has]).astype(np.int64)
+    cand[repeat[has], 0] = pairs.nth_partners(seekers[repeat[has]], pick)
     return cand
 
 
@@ -142,20 +142,46 @@ def _member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
 
 
 def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray) -> np.ndarray:
-    """Positions of the proposals accepted, taken in order while both sides have room (each pair once).
+    """Positions of the proposals accepted when taken in order while both sides have room, each pair once.
 
-    Sequential by nature (each acceptance uses up room), so a plain loop over
-    Python ints; it only sees proposals that passed every vectorised test.
+    The rule is sequential: ``for s, t in proposals: if room[s] > 0 and
+    room[t] > 0 and the pair is not yet taken: accept, room[s] -= 1,
+    room[t] -= 1``.  It is computed in batch, with the same result:
+
+    * a pair's later proposals never get through (if the first was accepted
+      the pair is taken; if not, one side had no room, and room only falls);
+    * a proposal is *sure* if each of its firms has more spare room than
+      there are earlier proposals involving it: then it is accepted whatever
+      happened before it.  Most proposals are sure;
+    * the few others are settled in order by the loop, with each firm's room
+      net of the sure acceptances before them.
     """
-    room = spare.tolist()
-    taken: set[tuple[int, int]] = set()
-    accepted = []
-    for i, (s, t) in enumerate(zip(proposers.tolist(), targets.tolist())):
-        if room[s] > 0 and room[t] > 0:
-            key = (s, t) if s < t else (t, s)
-            if key not in taken:
-                room[s] -= 1
-                room[t] -= 1
-                taken.add(key)
-                accepted.append(i)
-    return np.asarray(accepted, dtype=np.int64)
+    first = np.zeros(len(proposers), dtype=bool)
+    first[np.unique(PairMemory.codes(proposers, targets), return_index=True)[1]] = True
+    cand = np.flatnonzero(first)
+    m = len(cand)
+    # Each proposal twice, once per side; sorted by firm, then by position.
+    firm = np.concatenate([proposers[cand], targets[cand]])
+    order = np.lexsort((np.tile(np.arange(m), 2), firm))
+    sorted_firm = firm[order]
+    starts = np.r_[True, sorted_firm[1:] != sorted_firm[:-1]]
+    block = np.maximum.accumulate(np.where(starts, np.arange(2 * m), 0))  # first slot of each firm's block
+    earlier = np.empty(2 * m, dtype=np.int64)
+    earlier[order] = np.arange(2 * m) - block  # earlier proposals involving the same firm
+    room = spare[firm]
+    sure_side = earlier < room
+    sure = sure_side[:m] & sure_side[m:]
+    if sure.all():
+        return cand
+    sure_sorted = np.tile(sure, 2)[order].astype(np.int64)
+    before = np.cumsum(sure_sorted) - sure_sorted  # sure acceptances earlier in the sorted order
+    room[order] -= before - before[block]  # ... net of those in earlier blocks: room left by sure ones
+    accepted = sure.copy()
+    used: dict[int, int] = {}  # acceptances among the unsure, by firm
+    for j in np.flatnonzero(~sure).tolist():
+        s, t = int(firm[j]), int(firm[m + j])
+        if room[j] - used.get(s, 0) > 0 and room[m + j] - used.get(t, 0) > 0:
+            accepted[j] = True
+            used[s] = used.get(s, 0) + 1
+            used[t] = used.get(t, 0) + 1
+    return cand[accepted]
