@@ -52,11 +52,17 @@ class AllianceLog(ColumnLog):
     missing = {"end_tick": -1, "success": -1}
 
     def frame(self) -> pd.DataFrame:
-        """The tidy ``alliances`` table: one row per alliance."""
+        """The tidy ``alliances`` table: one row per alliance.
+
+        Ongoing alliances have no end yet: empty end_tick, success, planned_exit
+        and exit_reason, built as missing values directly (setting them
+        afterwards made pandas copy whole blocks of this large table).
+        """
         c = {name: arr[: self.n] for name, arr in self.cols.items()}
         ended = ~c["active"]
+        ongoing = ~ended
         size = np.where(c["large_a"], "large", "small"), np.where(c["large_b"], "large", "small")
-        df = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "alliance_id": np.arange(self.n, dtype=np.int64),
                 "firm_a": c["firm_a"],
@@ -65,7 +71,7 @@ class AllianceLog(ColumnLog):
                 "size_b": size[1],
                 "type": TYPE_NAMES[c["type"].astype(int)] if self.n else np.array([], dtype=object),
                 "start_tick": c["start_tick"],
-                "end_tick": pd.array(np.where(ended, c["end_tick"], 0), dtype="Int64"),
+                "end_tick": pd.arrays.IntegerArray(np.where(ended, c["end_tick"], 0), ongoing),
                 "general_experience_a": c["general_experience_a"],
                 "general_experience_b": c["general_experience_b"],
                 "exploration_experience_a": c["exploration_experience_a"],
@@ -90,9 +96,9 @@ class AllianceLog(ColumnLog):
                 "milestones_missed": c["missed"],
                 "problems_caught": c["caught"],
                 "outcome": c["met"] / np.maximum(c["milestones"], 1),
-                "success": pd.array(np.where(ended, c["success"] == 1, False), dtype="boolean"),
-                "exit_reason": EXIT_REASONS[c["exit_code"].astype(int)] if self.n else np.array([], dtype=object),
-                "planned_exit": pd.array(np.where(ended, c["planned_exit"], False), dtype="boolean"),
+                "success": pd.arrays.BooleanArray(ended & (c["success"] == 1), ongoing),
+                "exit_reason": np.where(ended, EXIT_REASONS[c["exit_code"].astype(int)], None),
+                "planned_exit": pd.arrays.BooleanArray(ended & c["planned_exit"], ongoing),
                 "value_created": c["value_created"],
                 "value_captured_a": c["captured_a"],
                 "value_captured_b": c["captured_b"],
@@ -101,7 +107,3 @@ class AllianceLog(ColumnLog):
                 "costs": c["costs"],
             }
         )
-        # Ongoing alliances have no end yet: empty end_tick, success, exit reason.
-        df.loc[~ended, ["end_tick", "success", "planned_exit"]] = pd.NA
-        df.loc[~ended, "exit_reason"] = None
-        return df
