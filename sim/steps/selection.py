@@ -156,10 +156,15 @@ def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray
     * the few others are settled in order by the loop, with each firm's room
       net of the sure acceptances before them.
     """
-    first = np.zeros(len(proposers), dtype=bool)
-    first[np.unique(PairMemory.codes(proposers, targets), return_index=True)[1]] = True
+    codes = PairMemory.codes(proposers, targets)
+    by_pair = np.argsort(codes, kind="stable")
+    ordered = codes[by_pair]
+    first = np.ones(len(codes), dtype=bool)
+    first[by_pair[1:][ordered[1:] == ordered[:-1]]] = False  # a pair's later proposals
     cand = np.flatnonzero(first)
     m = len(cand)
+    if m == 0:
+        return cand
     # Each proposal twice, once per side; sorted by firm, then by position.
     firm = np.concatenate([proposers[cand], targets[cand]])
     order = np.lexsort((np.tile(np.arange(m), 2), firm))
