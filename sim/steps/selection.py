@@ -72,6 +72,7 @@ def choose_types(state: FirmState, seekers: np.ndarray, cfg: Selection, rng: np.
 
 
 def _candidates(n: int, seekers: np.ndarray, breadth: int, pairs: PairMemory, cfg: Selection, rng) -> np.ndarray:
+    """``breadth`` random other firms per seeker; sometimes the first is a past partner instead."""
     k = min(breadth, n - 1)
     cand = rng.integers(0, n - 1, size=(len(seekers), k))
     cand += cand >= seekers[:, None]  # never oneself
@@ -178,9 +179,10 @@ def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray
     sure = sure_side[:m] & sure_side[m:]
     if sure.all():
         return cand
+    # Room each side has at its proposal, net of the sure acceptances before it.
     sure_sorted = np.tile(sure, 2)[order].astype(np.int64)
-    before = np.cumsum(sure_sorted) - sure_sorted  # sure acceptances earlier in the sorted order
-    room[order] -= before - before[block]  # ... net of those in earlier blocks: room left by sure ones
+    seen = np.cumsum(sure_sorted) - sure_sorted  # sure entries before, in sorted order ...
+    room[order] -= seen - seen[block]  # ... counting only the same firm's
     accepted = sure.copy()
     used: dict[int, int] = {}  # acceptances among the unsure, by firm
     for j in np.flatnonzero(~sure).tolist():
