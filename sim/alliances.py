@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import ColumnLog
-from .state import TYPE_NAMES
+from .state import TYPE_NAMES, PairMemory
 
 __all__ = ["ColumnLog", "AllianceLog", "EXIT_REASONS", "COLUMNS"]
 
@@ -50,6 +50,11 @@ class AllianceLog(ColumnLog):
 
     columns = COLUMNS
     missing = {"end_tick": -1, "success": -1}
+
+    def active_pair_codes(self) -> np.ndarray:
+        """:meth:`PairMemory.codes` of the pairs allied right now."""
+        live = self.active_ids()
+        return PairMemory.codes(self["firm_a"][live], self["firm_b"][live])
 
     def frame(self) -> pd.DataFrame:
         """The tidy ``alliances`` table: one row per alliance.

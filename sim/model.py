@@ -66,6 +66,8 @@ class AllianceModel(mesa.Model):
         self.log = AllianceLog()
         self.projects = innovation.ProjectLog()
         self.pairs = PairMemory(cfg.learning.forgetting_rate)
+        # Pairs allied right now; selection reads the same from the log
+        # (``log.active_pair_codes``), this set is kept for ``exit.close``.
         self.active_pairs: set[tuple[int, int]] = set()
         self._panel = FirmPanel()
         self._active_sum = np.zeros(cfg.firms.n)
@@ -85,9 +87,7 @@ class AllianceModel(mesa.Model):
 
     def step(self) -> None:
         cfg, s, rng, tick = self.config, self.state, self.rng, self.steps
-        allied = self.log.active_ids()
-        allied = PairMemory.codes(self.log["firm_a"][allied], self.log["firm_b"][allied])
-        matches = selection.select_partners(s, self.pairs, allied, cfg.selection, rng)
+        matches = selection.select_partners(s, self.pairs, self.log.active_pair_codes(), cfg.selection, rng)
         formed = 0
         if len(matches):
             records = negotiation.negotiate(s, self.pairs, matches, tick, cfg.negotiation, cfg.learning, rng)
