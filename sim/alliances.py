@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .state import TYPE_NAMES
+from .columns import ColumnLog
+from .state import TYPE_NAMES, PairMemory
 
 __all__ = ["ColumnLog", "AllianceLog", "EXIT_REASONS", "COLUMNS"]
 
@@ -44,64 +45,29 @@ COLUMNS: dict[str, type] = {
 }
 
 
-class ColumnLog:
-    """Append-only column arrays grown by doubling; ``missing`` fills unset rows."""
-
-    columns: dict[str, type] = {}
-    missing: dict[str, int] = {}
-
-    def __init__(self, capacity: int = 1024):
-        self.n = 0
-        self.cols = {name: np.zeros(capacity, dtype=dt) for name, dt in self.columns.items()}
-        for name, value in self.missing.items():
-            self.cols[name][:] = value
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        """The live (first ``n``) entries of one column."""
-        return self.cols[name][: self.n]
-
-    def _grow(self, needed: int) -> None:
-        cap = len(next(iter(self.cols.values())))
-        if needed <= cap:
-            return
-        new_cap = max(needed, 2 * cap)
-        for name, arr in self.cols.items():
-            fresh = np.zeros(new_cap, dtype=arr.dtype)
-            fresh[:cap] = arr
-            if name in self.missing:
-                fresh[cap:] = self.missing[name]
-            self.cols[name] = fresh
-
-    def append(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        """Append a batch of new alliances (equal-length columns); return their ids."""
-        size = len(next(iter(batch.values())))
-        unknown = set(batch) - set(self.cols)
-        if unknown:
-            raise KeyError(f"unknown alliance columns: {sorted(unknown)}")
-        self._grow(self.n + size)
-        ids = np.arange(self.n, self.n + size)
-        for name, values in batch.items():
-            self.cols[name][ids] = values
-        self.cols["active"][ids] = True
-        self.n += size
-        return ids
-
-    def active_ids(self) -> np.ndarray:
-        return np.flatnonzero(self["active"])
-
-
 class AllianceLog(ColumnLog):
     """Every alliance ever formed, one row each."""
 
     columns = COLUMNS
     missing = {"end_tick": -1, "success": -1}
 
+    def active_pair_codes(self) -> np.ndarray:
+        """:meth:`PairMemory.codes` of the pairs allied right now."""
+        live = self.active_ids()
+        return PairMemory.codes(self["firm_a"][live], self["firm_b"][live])
+
     def frame(self) -> pd.DataFrame:
-        """The tidy ``alliances`` table: one row per alliance."""
+        """The tidy ``alliances`` table: one row per alliance.
+
+        Ongoing alliances have no end yet: empty end_tick, success, planned_exit
+        and exit_reason, built as missing values directly (setting them
+        afterwards made pandas copy whole blocks of this large table).
+        """
         c = {name: arr[: self.n] for name, arr in self.cols.items()}
         ended = ~c["active"]
+        ongoing = ~ended
         size = np.where(c["large_a"], "large", "small"), np.where(c["large_b"], "large", "small")
-        df = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "alliance_id": np.arange(self.n, dtype=np.int64),
                 "firm_a": c["firm_a"],
@@ -110,7 +76,7 @@ class AllianceLog(ColumnLog):
                 "size_b": size[1],
                 "type": TYPE_NAMES[c["type"].astype(int)] if self.n else np.array([], dtype=object),
                 "start_tick": c["start_tick"],
-                "end_tick": pd.array(np.where(ended, c["end_tick"], 0), dtype="Int64"),
+                "end_tick": pd.arrays.IntegerArray(np.where(ended, c["end_tick"], 0), ongoing),
                 "general_experience_a": c["general_experience_a"],
                 "general_experience_b": c["general_experience_b"],
                 "exploration_experience_a": c["exploration_experience_a"],
@@ -135,9 +101,9 @@ class AllianceLog(ColumnLog):
                 "milestones_missed": c["missed"],
                 "problems_caught": c["caught"],
                 "outcome": c["met"] / np.maximum(c["milestones"], 1),
-                "success": pd.array(np.where(ended, c["success"] == 1, False), dtype="boolean"),
-                "exit_reason": EXIT_REASONS[c["exit_code"].astype(int)] if self.n else np.array([], dtype=object),
-                "planned_exit": pd.array(np.where(ended, c["planned_exit"], False), dtype="boolean"),
+                "success": pd.arrays.BooleanArray(ended & (c["success"] == 1), ongoing),
+                "exit_reason": np.where(ended, EXIT_REASONS[c["exit_code"].astype(int)], None),
+                "planned_exit": pd.arrays.BooleanArray(ended & c["planned_exit"], ongoing),
                 "value_created": c["value_created"],
                 "value_captured_a": c["captured_a"],
                 "value_captured_b": c["captured_b"],
@@ -146,7 +112,3 @@ class AllianceLog(ColumnLog):
                 "costs": c["costs"],
             }
         )
-        # Ongoing alliances have no end yet: empty end_tick, success, exit reason.
-        df.loc[~ended, ["end_tick", "success", "planned_exit"]] = pd.NA
-        df.loc[~ended, "exit_reason"] = None
-        return df

@@ -24,6 +24,7 @@ from mesa import DataCollector
 from .alliances import EXIT_REASONS, AllianceLog
 from .config import Config, flatten, load_config
 from .firm import Firm
+from .panel import FirmPanel
 from .state import PairMemory, init_firms
 from .steps import execution, innovation, negotiation, portfolio, selection
 from .steps.exit import close
@@ -65,8 +66,10 @@ class AllianceModel(mesa.Model):
         self.log = AllianceLog()
         self.projects = innovation.ProjectLog()
         self.pairs = PairMemory(cfg.learning.forgetting_rate)
+        # Pairs allied right now; selection reads the same from the log
+        # (``log.active_pair_codes``), this set is kept for ``exit.close``.
         self.active_pairs: set[tuple[int, int]] = set()
-        self._panel: list[pd.DataFrame] = []
+        self._panel = FirmPanel()
         self._active_sum = np.zeros(cfg.firms.n)
         self._products_mark = self.state.products.copy()
         self._products_total = 0
@@ -84,15 +87,15 @@ class AllianceModel(mesa.Model):
 
     def step(self) -> None:
         cfg, s, rng, tick = self.config, self.state, self.rng, self.steps
-        matches = selection.select_partners(s, self.pairs, self.active_pairs, cfg.selection, rng)
+        matches = selection.select_partners(s, self.pairs, self.log.active_pair_codes(), cfg.selection, rng)
         formed = 0
         if len(matches):
             records = negotiation.negotiate(s, self.pairs, matches, tick, cfg.negotiation, cfg.learning, rng)
             records = execution.launch(s, records, cfg.execution)
             self.log.append(records)
-            for a, b in zip(records["firm_a"], records["firm_b"]):
-                self.pairs.record(int(a), int(b), tick)
-                self.active_pairs.add(PairMemory.key(int(a), int(b)))
+            a, b = records["firm_a"], records["firm_b"]
+            self.pairs.record_many(a, b, tick)
+            self.active_pairs.update(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist()))
             formed = len(matches)
         execution.execute(s, self.log, tick, cfg.execution, cfg.learning, rng)
         ended = close(s, self.log, self.active_pairs, tick, cfg.exit, cfg.learning, rng)
@@ -158,45 +161,44 @@ class AllianceModel(mesa.Model):
         self._active_sum += s.active_total
         interval = self.config.output.firm_interval
         if tick % interval == 0:
-            self._panel.append(self._firm_snapshot(tick, interval))
+            self._panel.add(self._firm_snapshot(tick, interval))
             self._active_sum[:] = 0
             self._products_mark = s.products.copy()
 
-    def _firm_snapshot(self, tick: int, interval: int) -> pd.DataFrame:
+    def _firm_snapshot(self, tick: int, interval: int) -> dict[str, object]:
+        """Columns of the firm panel at ``tick`` (scalars are the same for every firm)."""
         s = self.state
-        return pd.DataFrame(
-            {
-                "firm_id": np.arange(s.n, dtype=np.int64),
-                "tick": tick,
-                "year": (tick - 1) // self.config.run.ticks_per_year + 1,
-                "size": np.where(s.large, "large", "small"),
-                "alliance_function": s.alliance_function,
-                "exploration_capability": s.capability[:, 0],
-                "exploitation_capability": s.capability[:, 1],
-                "capture_rate": s.capture_rate,
-                "capacity": s.capacity,
-                "max_alliances": s.max_alliances,
-                "active_alliances": s.active_total,
-                "active_exploration": s.active[:, 0],
-                "active_exploitation": s.active[:, 1],
-                "mean_active_alliances": self._active_sum / interval,
-                "general_experience": s.general_experience,
-                "exploration_experience": s.experience[:, 0],
-                "exploitation_experience": s.experience[:, 1],
-                "knowhow": s.general_knowhow,
-                "internal_exploration_experience": s.internal_experience[:, 0],
-                "internal_exploitation_experience": s.internal_experience[:, 1],
-                "reputation": s.reputation,
-                "resources": s.resources,
-                "new_products": s.products - self._products_mark,
-                "products": s.products,
-                "ended_alliances": s.ended_alliances,
-                "successful_alliances": s.successes,
-                "expected_value": s.expected_value,
-                "captured_value": s.captured_value,
-                "underperforming": (s.ended_alliances > 0) & (s.captured_value < s.expected_value),
-            }
-        )
+        return {
+            "firm_id": np.arange(s.n, dtype=np.int64),
+            "tick": tick,
+            "year": (tick - 1) // self.config.run.ticks_per_year + 1,
+            "size": np.where(s.large, "large", "small"),
+            "alliance_function": s.alliance_function,
+            "exploration_capability": s.capability[:, 0],
+            "exploitation_capability": s.capability[:, 1],
+            "capture_rate": s.capture_rate,
+            "capacity": s.capacity,
+            "max_alliances": s.max_alliances,
+            "active_alliances": s.active_total,
+            "active_exploration": s.active[:, 0],
+            "active_exploitation": s.active[:, 1],
+            "mean_active_alliances": self._active_sum / interval,
+            "general_experience": s.general_experience,
+            "exploration_experience": s.experience[:, 0],
+            "exploitation_experience": s.experience[:, 1],
+            "knowhow": s.general_knowhow,
+            "internal_exploration_experience": s.internal_experience[:, 0],
+            "internal_exploitation_experience": s.internal_experience[:, 1],
+            "reputation": s.reputation,
+            "resources": s.resources,
+            "new_products": s.products - self._products_mark,
+            "products": s.products,
+            "ended_alliances": s.ended_alliances,
+            "successful_alliances": s.successes,
+            "expected_value": s.expected_value,
+            "captured_value": s.captured_value,
+            "underperforming": (s.ended_alliances > 0) & (s.captured_value < s.expected_value),
+        }
 
     # --------------------------------------------------------------- tables
     def alliances_frame(self) -> pd.DataFrame:
@@ -209,9 +211,10 @@ class AllianceModel(mesa.Model):
 
     def firms_frame(self) -> pd.DataFrame:
         """Firm x tick panel, every ``output.firm_interval`` ticks."""
-        if not self._panel:
-            return self._firm_snapshot(self.steps, self.config.output.firm_interval).iloc[0:0]
-        return pd.concat(self._panel, ignore_index=True)
+        table = self._panel.frame()
+        if table is None:
+            return pd.DataFrame(self._firm_snapshot(self.steps, self.config.output.firm_interval)).iloc[0:0]
+        return table
 
     def model_frame(self) -> pd.DataFrame:
         """One row per tick of model-level series."""

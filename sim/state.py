@@ -3,17 +3,18 @@
 Each attribute is one numpy array with a row per firm, so every step can work
 on all firms at once.  The Mesa agents (:class:`sim.firm.Firm`) are a readable
 face over one row each.  Pair-level memory (partner-specific experience) is
-sparse and lives in :class:`PairMemory`.
+sparse and lives in :class:`~sim.pairs.PairMemory` (re-exported here).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .config import Config
 from .learning import capture
+from .pairs import PairMemory
 
 __all__ = ["FirmState", "PairMemory", "init_firms", "believed_cap", "EXPLORATION", "EXPLOITATION", "TYPE_NAMES"]
 
@@ -59,17 +60,20 @@ class FirmState:
     def n(self) -> int:
         return self.large.shape[0]
 
+    # Sums over the two types.  Written as column additions: numpy's
+    # ``sum(axis=1)`` over a 2-wide axis is ~30x slower and these are read
+    # many times a tick (same values: a two-term sum is one addition).
     @property
     def general_experience(self) -> np.ndarray:
-        return self.experience.sum(axis=1)
+        return self.experience[:, 0] + self.experience[:, 1]
 
     @property
     def general_knowhow(self) -> np.ndarray:
-        return self.knowhow.sum(axis=1)
+        return self.knowhow[:, 0] + self.knowhow[:, 1]
 
     @property
     def active_total(self) -> np.ndarray:
-        return self.active.sum(axis=1)
+        return self.active[:, 0] + self.active[:, 1]
 
     def load(self) -> np.ndarray:
         """Coordination load: attention used per unit of management capacity."""
@@ -131,40 +135,3 @@ def init_firms(cfg: Config, rng: np.random.Generator) -> FirmState:
 def believed_cap(capacity: np.ndarray, overconfidence: float) -> np.ndarray:
     """Concurrent alliances a firm takes on: its capacity inflated by overconfidence."""
     return np.floor(capacity * overconfidence + 1e-9).astype(np.int64)
-
-
-@dataclass
-class PairMemory:
-    """Sparse partner-specific memory: per unordered pair, prior joint alliances.
-
-    ``count`` is what studies observe; ``stock`` is the depreciating memory that
-    drives the partner-specific mechanism (routines fade, so does complacency).
-    """
-
-    forgetting_rate: float
-    _count: dict[tuple[int, int], int] = field(default_factory=dict)
-    _stock: dict[tuple[int, int], tuple[float, int]] = field(default_factory=dict)
-    _partners: dict[int, list[int]] = field(default_factory=dict)
-
-    @staticmethod
-    def key(a: int, b: int) -> tuple[int, int]:
-        return (a, b) if a < b else (b, a)
-
-    def count(self, a: int, b: int) -> int:
-        return self._count.get(self.key(a, b), 0)
-
-    def stock(self, a: int, b: int, tick: int) -> float:
-        value, since = self._stock.get(self.key(a, b), (0.0, tick))
-        return value * (1.0 - self.forgetting_rate) ** (tick - since)
-
-    def past_partners(self, firm: int) -> list[int]:
-        return self._partners.get(firm, [])
-
-    def record(self, a: int, b: int, tick: int) -> None:
-        """A new alliance between a and b was formed at ``tick``."""
-        k = self.key(a, b)
-        if k not in self._count:
-            self._partners.setdefault(a, []).append(b)
-            self._partners.setdefault(b, []).append(a)
-        self._count[k] = self._count.get(k, 0) + 1
-        self._stock[k] = (self.stock(a, b, tick) + 1.0, tick)

@@ -96,6 +96,6 @@ def close(
         np.add.at(state.realised_return, firms, captured / np.maximum(share * value, 1e-9))
     np.clip(state.reputation, 0.0, 1.0, out=state.reputation)
     np.maximum(state.attention, 0.0, out=state.attention)  # float round-off
-    for a, b in zip(c["firm_a"][ids], c["firm_b"][ids]):
-        active_pairs.discard(PairMemory.key(int(a), int(b)))
+    a, b = c["firm_a"][ids], c["firm_b"][ids]
+    active_pairs.difference_update(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist()))
     return ids

@@ -69,8 +69,8 @@ def negotiate(
     rushed = rng.random(m) < cfg.rushed_deal_probability
     share_a = split_value(bargaining_power(state, a, cfg), bargaining_power(state, b, cfg), rushed, cfg.rushed_concession)
 
-    prior_joint = np.array([pairs.count(int(x), int(y)) for x, y in zip(a, b)], dtype=np.int64)
-    stock = np.array([pairs.stock(int(x), int(y), tick) for x, y in zip(a, b)], dtype=float)
+    prior_joint = pairs.counts(a, b)
+    stock = pairs.stocks(a, b, tick)
     p_protective = cfg.protective_base + cfg.protective_new_partner * (prior_joint == 0)
     function = state.alliance_function[a] | state.alliance_function[b]
     p_triggers = cfg.exit_trigger_probability + cfg.exit_trigger_function_bonus * function

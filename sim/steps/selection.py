@@ -76,26 +76,31 @@ def choose_types(state: FirmState, seekers: np.ndarray, cfg: Selection, rng: np.
 
 
 def _candidates(n: int, seekers: np.ndarray, breadth: int, pairs: PairMemory, cfg: Selection, rng) -> np.ndarray:
+    """``breadth`` random other firms per seeker; sometimes the first is a past partner instead."""
     k = min(breadth, n - 1)
     cand = rng.integers(0, n - 1, size=(len(seekers), k))
     cand += cand >= seekers[:, None]  # never oneself
     repeat = np.flatnonzero(rng.random(len(seekers)) < cfg.repeat_partner_probability)
     draws = rng.random(len(repeat))
-    for row, u in zip(repeat, draws):
-        past = pairs.past_partners(int(seekers[row]))
-        if past:
-            cand[row, 0] = past[int(u * len(past))]
+    known = pairs.partner_counts(seekers[repeat])
+    has = known > 0  # a past partner, drawn uniformly, replaces the first candidate
+    pick = (draws[has] * known[has]).astype(np.int64)
+    cand[repeat[has], 0] = pairs.nth_partners(seekers[repeat[has]], pick)
     return cand
 
 
 def select_partners(
     state: FirmState,
     pairs: PairMemory,
-    active_pairs: set[tuple[int, int]],
+    active_codes: np.ndarray,
     cfg: Selection,
     rng: np.random.Generator,
 ) -> Matches:
-    """Search, propose, accept: the pairs that go on to negotiate this tick."""
+    """Search, propose, accept: the pairs that go on to negotiate this tick.
+
+    ``active_codes`` are the :meth:`PairMemory.codes` of pairs allied right now
+    (they cannot ally twice at once).
+    """
     n = state.n
     spare = state.max_alliances - state.active_total
     seekers = np.flatnonzero((spare > 0) & (rng.random(n) < cfg.search_probability))
@@ -104,9 +109,7 @@ def select_partners(
 
     types = choose_types(state, seekers, cfg, rng)
     cand = _candidates(n, seekers, cfg.search_breadth, pairs, cfg, rng)
-    familiar = np.array(
-        [[pairs.count(int(s), int(c)) > 0 for c in row] for s, row in zip(seekers, cand)], dtype=float
-    ).reshape(cand.shape)
+    familiar = (pairs.counts(seekers[:, None], cand) > 0).astype(float)
     noise = rng.normal(0.0, cfg.observation_noise, size=cand.shape)
     score = evaluate(state, seekers[:, None], cand, familiar, cfg, noise)
     score[spare[cand] <= 0] = -np.inf  # a full partner is visibly unavailable
@@ -125,18 +128,71 @@ def select_partners(
 
     # Competitive market: targets take their best proposals while both sides have room.
     order = np.flatnonzero(keep)[np.argsort(-target_score[keep], kind="stable")]
-    room = spare.copy()
-    taken: set[tuple[int, int]] = set()
-    accepted = []
-    for i in order:
-        s, t = int(seekers[i]), int(targets[i])
-        key = PairMemory.key(s, t)
-        if room[s] > 0 and room[t] > 0 and key not in active_pairs and key not in taken:
-            room[s] -= 1
-            room[t] -= 1
-            taken.add(key)
-            accepted.append(i)
-    if not accepted:
+    codes = PairMemory.codes(seekers[order], targets[order])
+    order = order[~_member(codes, active_codes)]  # partners already allied now
+    idx = _greedy_accept(seekers[order], targets[order], spare)
+    if len(idx) == 0:
         return Matches.empty()
-    idx = np.asarray(accepted, dtype=np.int64)
+    idx = order[idx]
     return Matches(seekers[idx], targets[idx], types[idx], noise_seeker[idx], noise_target[idx])
+
+
+def _member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """``np.isin(values, pool)`` by sorting and binary search (isin hashes, and is slower here)."""
+    if len(pool) == 0:
+        return np.zeros(values.shape, dtype=bool)
+    pool = np.sort(pool)
+    at = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    return pool[at] == values
+
+
+def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray) -> np.ndarray:
+    """Positions of the proposals accepted when taken in order while both sides have room, each pair once.
+
+    The rule is sequential: ``for s, t in proposals: if room[s] > 0 and
+    room[t] > 0 and the pair is not yet taken: accept, room[s] -= 1,
+    room[t] -= 1``.  It is computed in batch, with the same result:
+
+    * a pair's later proposals never get through (if the first was accepted
+      the pair is taken; if not, one side had no room, and room only falls);
+    * a proposal is *sure* if each of its firms has more spare room than
+      there are earlier proposals involving it: then it is accepted whatever
+      happened before it.  Most proposals are sure;
+    * the few others are settled in order by the loop, with each firm's room
+      net of the sure acceptances before them.
+    """
+    codes = PairMemory.codes(proposers, targets)
+    by_pair = np.argsort(codes, kind="stable")
+    ordered = codes[by_pair]
+    first = np.ones(len(codes), dtype=bool)
+    first[by_pair[1:][ordered[1:] == ordered[:-1]]] = False  # a pair's later proposals
+    cand = np.flatnonzero(first)
+    m = len(cand)
+    if m == 0:
+        return cand
+    # Each proposal twice, once per side; sorted by firm, then by position.
+    firm = np.concatenate([proposers[cand], targets[cand]])
+    order = np.lexsort((np.tile(np.arange(m), 2), firm))
+    sorted_firm = firm[order]
+    starts = np.r_[True, sorted_firm[1:] != sorted_firm[:-1]]
+    block = np.maximum.accumulate(np.where(starts, np.arange(2 * m), 0))  # first slot of each firm's block
+    earlier = np.empty(2 * m, dtype=np.int64)
+    earlier[order] = np.arange(2 * m) - block  # earlier proposals involving the same firm
+    room = spare[firm]
+    sure_side = earlier < room
+    sure = sure_side[:m] & sure_side[m:]
+    if sure.all():
+        return cand
+    # Room each side has at its proposal, net of the sure acceptances before it.
+    sure_sorted = np.tile(sure, 2)[order].astype(np.int64)
+    seen = np.cumsum(sure_sorted) - sure_sorted  # sure entries before, in sorted order ...
+    room[order] -= seen - seen[block]  # ... counting only the same firm's
+    accepted = sure.copy()
+    used: dict[int, int] = {}  # acceptances among the unsure, by firm
+    for j in np.flatnonzero(~sure).tolist():
+        s, t = int(firm[j]), int(firm[m + j])
+        if room[j] - used.get(s, 0) > 0 and room[m + j] - used.get(t, 0) > 0:
+            accepted[j] = True
+            used[s] = used.get(s, 0) + 1
+            used[t] = used.get(t, 0) + 1
+    return cand[accepted]

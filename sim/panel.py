@@ -1,0 +1,62 @@
+"""The firm x tick panel, kept as compact column arrays until a table is asked for.
+
+Why not a DataFrame per snapshot: at 10,000 firms x 200 ticks the panel is
+the largest output, and per-snapshot frames plus the final concatenation
+held it in memory twice (and paid pandas' construction cost every
+snapshot).  Here a snapshot is a dict of numpy columns; a column that is bit
+for bit the previous snapshot's (static traits such as size or capability)
+is shared rather than copied; scalars (tick, year) are stored once.  The
+table is built on request, in one go, and then replaces the snapshots.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FirmPanel"]
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bit-identical (so -0.0 and 0.0, or two NaNs with different payloads, are told apart)."""
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+class FirmPanel:
+    """Append-only firm x tick table: ``add`` a snapshot of columns, ``frame`` the table."""
+
+    def __init__(self) -> None:
+        self._pending: list[dict[str, np.ndarray]] = []
+        self._last: dict[str, np.ndarray] = {}
+        self._table: pd.DataFrame | None = None
+
+    def add(self, columns: dict[str, object]) -> None:
+        """Record one snapshot: equal-length 1-d columns, or scalars meaning "same for every row"."""
+        snapshot = {}
+        for name, values in columns.items():
+            values = np.asarray(values)
+            previous = self._last.get(name)
+            if previous is not None and _same(previous, values):
+                snapshot[name] = previous
+            else:  # own copy: the model's state arrays change in place
+                snapshot[name] = values.copy()
+        self._last = snapshot
+        self._pending.append(snapshot)
+
+    def _build(self) -> pd.DataFrame:
+        rows = [max((len(v) for v in snap.values() if v.ndim), default=0) for snap in self._pending]
+        columns = {
+            name: np.concatenate([np.broadcast_to(snap[name], (k,)) for snap, k in zip(self._pending, rows)])
+            for name in self._pending[0]
+        }
+        # The concatenated arrays are fresh and referenced nowhere else: no copy.
+        return pd.DataFrame(columns, copy=False)
+
+    def frame(self) -> pd.DataFrame | None:
+        """The table so far (``None`` before the first snapshot); callers may modify their copy."""
+        if self._pending:
+            new = self._build()
+            self._table = new if self._table is None else pd.concat([self._table, new], ignore_index=True)
+            self._pending = []
+        # Copy-on-write: a shallow copy shares memory until either side is written to.
+        return None if self._table is None else self._table.copy(deep=False)
