@@ -62,7 +62,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from .analyze import analyze_sweep
 
-    result = analyze_sweep(Path(args.sweep_dir), metrics=args.metrics, out=Path(args.out) if args.out else None)
+    result = analyze_sweep(Path(args.sweep_dir), metrics=args.metrics, folder=args.out)
     print(f"alliancesim analyze: {result.runs} runs ({result.failed} failed) over {result.points} points; "
           f"{len(result.plots)} plots; tables and plots in {result.folder}")
     for line in result.notes:
