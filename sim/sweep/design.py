@@ -36,7 +36,7 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
     """
     if spec.method == "grid":
         rows = list(itertools.product(*spec.parameters.values()))
-        frame = pd.DataFrame(rows, columns=spec.keys)
+        frame = pd.DataFrame(rows, columns=spec.keys) if spec.keys else pd.DataFrame(index=range(1))
     else:
         frame = pd.DataFrame(_sample(spec), columns=spec.keys)
         base = spec.base.flat()

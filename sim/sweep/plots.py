@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-__all__ = ["write_sweep_plots", "effect_figure", "heatmap_figure", "sensitivity_figure"]
+__all__ = ["write_sweep_plots", "effect_figure", "heatmap_figure", "sensitivity_figure", "distribution_figure"]
 
 
 def _axes(n: int, width: float = 3.6, height: float = 2.8):
@@ -38,6 +38,23 @@ def effect_figure(runs: pd.DataFrame, key: str, metrics: list[str], title: str =
         ax.set_ylabel(m)
         ax.grid(alpha=0.3)
     fig.suptitle(title or f"outcomes vs {key} (mean over runs, 95% CI)")
+    fig.tight_layout()
+    return fig
+
+
+def distribution_figure(runs: pd.DataFrame, metrics: list[str]):
+    """Histogram of each outcome over runs, with the mean and its 95% CI."""
+    from .analyze import _ci
+
+    fig, axes = _axes(len(metrics))
+    for ax, m in zip(axes, metrics):
+        n, mean, _, lo, hi = _ci(runs[m])
+        ax.hist(runs[m].dropna(), bins=30, color="C0", alpha=0.7)
+        ax.axvline(mean, color="k", lw=1)
+        ax.axvspan(lo, hi, color="k", alpha=0.15) if n > 1 else None
+        ax.set_xlabel(m)
+        ax.set_ylabel("runs")
+    fig.suptitle(f"outcomes over {len(runs)} runs (line: mean, band: 95% CI of the mean)")
     fig.tight_layout()
     return fig
 
@@ -95,6 +112,8 @@ def write_sweep_plots(folder: Path, runs: pd.DataFrame, summary: pd.DataFrame, i
     written: list[Path] = []
     if not metrics:
         return written
+    if not keys:  # replications of one config: show how outcomes vary run to run
+        written.append(_save(distribution_figure(ok, metrics), folder / "distributions.png"))
     for key in keys:
         written.append(_save(effect_figure(runs, key, metrics), folder / f"effect_{key}.png"))
     if manifest["method"] == "grid" and len(keys) == 2 and len(summary):

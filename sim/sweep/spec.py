@@ -133,7 +133,9 @@ def spec_from_dict(
         if key not in _DESIGN_KEYS[method]:
             raise ConfigError(f"unknown sweep config key 'design.{key}' for method {method!r} (value {design[key]!r})")
     params = design.get("parameters")
-    if not isinstance(params, dict) or not params:
+    if params is None and method == "grid":
+        params = {}  # no swept keys: replications of the base config itself
+    if not isinstance(params, dict) or (not params and method != "grid"):
         raise ConfigError(f"sweep config key 'design.parameters' must map config keys to values or bounds, got {params!r}")
     flat = base.flat()
     overrides = overrides or {}
