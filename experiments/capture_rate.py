@@ -5,7 +5,7 @@ mean know-how, alliance success and output against the capture rate, one line
 (with its 95% CI band) per alliance-function bonus: experience only pays when
 it is captured.
 
-    python experiments/capture_rate.py [--reps 2] [--workers 2]
+    python experiments/capture_rate.py [--reps 3] [--workers 2]
 """
 
 from _common import band, main_effects, plt, run_experiment, save

@@ -6,7 +6,7 @@ and the success rate against resource power, one line per share of large firms
 (95% CIs over replications): lopsided terms from size-driven bargaining power
 make the weaker side defensive and alliances fail more.
 
-    python experiments/firm_size.py [--reps 2] [--workers 2]
+    python experiments/firm_size.py [--reps 3] [--workers 2]
 """
 
 import pandas as pd

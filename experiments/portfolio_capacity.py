@@ -5,7 +5,7 @@ alliances) x portfolio.capacity_per_knowhow (capacity that experience adds) and
 plots new products per firm-year against the mean number of simultaneous
 alliances, one line per capacity setting, with 95% CIs over replications.
 
-    python experiments/portfolio_capacity.py [--reps 2] [--workers 2]
+    python experiments/portfolio_capacity.py [--reps 3] [--workers 2]
 """
 
 from _common import plt, run_experiment, save
