@@ -8,6 +8,7 @@ runs table with their error), 2 bad input (nothing written).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 __all__ = ["register"]
@@ -44,7 +45,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     overrides = dict(parse_override(item) for item in args.overrides)
     spec = load_sweep_spec(args.sweep_config, overrides=overrides)
-    report = run_sweep(spec, Path(args.out), workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+    try:
+        report = run_sweep(spec, Path(args.out), workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+    except Exception as err:
+        if type(err).__name__ not in ("BrokenProcessPool", "KilledWorker", "CommClosedError"):
+            raise
+        # a worker process died (killed, out of memory): finished runs are on disk
+        print(f"alliancesim: error: a worker died ({type(err).__name__}: {err}); finished runs are saved in {args.out}, "
+              "run the same command again to resume", file=sys.stderr)
+        return 1
     rate = report.ran / report.seconds if report.seconds > 0 else float("nan")
     print(f"alliancesim sweep {spec.name}: {report.runs} runs ({report.runs // spec.replications} points x {spec.replications} replications, "
           f"{spec.method}); {report.skipped} already done, {report.ran} run now in {report.seconds:.1f} s ({rate:.2f} runs/s, {report.executor})")

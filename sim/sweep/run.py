@@ -70,31 +70,29 @@ def run_sweep(
     seeds = run_seeds(spec.seed, len(points), spec.replications)
     executor = make_executor(workers, scheduler, processes=processes)
     command = command if command is not None else " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
-    store = open_store(Path(out), spec, points, metric_names(), command=command)
-    try:
-        recorded = store.done()
-        done = set(zip(recorded["point"].tolist(), recorded["replication"].tolist()))
-        failed = int((recorded["status"] != "ok").sum())
-        total = len(points) * spec.replications
-        todo = total - len(done)
-        ran = 0
-        bar = tqdm(total=total, initial=len(done), unit="run", desc=f"sweep {spec.name}", disable=not progress or todo == 0, dynamic_ncols=True)
-        bar.set_postfix(failed=failed)
-        if todo:
-            with executor:
-                bar.set_description(f"sweep {spec.name} [{executor.description}]")
-                for row, alliances in executor.map_unordered(run_task, _tasks(spec, points, seeds, done)):
-                    store.add(row, alliances)
-                    ran += 1
-                    if row["status"] != "ok":
-                        failed += 1
-                        bar.set_postfix(failed=failed)
-                    bar.update()
-                    if store.due(flush_rows, flush_seconds):
-                        store.flush()
-        bar.close()
-    finally:
-        store.close()
+    with executor:  # connect first: a bad scheduler address fails before the folder is touched
+        store = open_store(Path(out), spec, points, metric_names(), command=command)
+        try:
+            recorded = store.done()
+            done = set(zip(recorded["point"].tolist(), recorded["replication"].tolist()))
+            failed = int((recorded["status"] != "ok").sum())
+            total = len(points) * spec.replications
+            ran = 0
+            bar = tqdm(total=total, initial=len(done), unit="run", desc=f"sweep {spec.name} [{executor.description}]",
+                       disable=not progress or len(done) == total, dynamic_ncols=True)
+            bar.set_postfix(failed=failed)
+            for row, alliances in executor.map_unordered(run_task, _tasks(spec, points, seeds, done)):
+                store.add(row, alliances)
+                ran += 1
+                if row["status"] != "ok":
+                    failed += 1
+                    bar.set_postfix(failed=failed)
+                bar.update()
+                if store.due(flush_rows, flush_seconds):
+                    store.flush()
+            bar.close()
+        finally:
+            store.close()
     return SweepReport(Path(out), total, len(done), ran, failed, time.perf_counter() - start, getattr(executor, "description", ""))
 
 
