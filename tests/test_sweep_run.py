@@ -74,7 +74,7 @@ def test_rerun_skips_done_runs_and_other_config_is_refused(serial, capsys):
 
 def test_sigkill_mid_sweep_then_resume_gives_exactly_the_uninterrupted_rows(tmp_path):
     # bigger runs than the other tests so the kill lands mid-sweep; one part per run
-    cfg = write_sweep(tmp_path, name="killme", replications=3, fixed={"firms.n": 120, "run.ticks": 40})
+    cfg = write_sweep(tmp_path, name="killme", replications=3, fixed={"firms.n": 200, "run.ticks": 48})
     spec = load_sweep_spec(cfg)
     script = (f"from sim.sweep import load_sweep_spec, run_sweep\n"
               f"run_sweep(load_sweep_spec({str(cfg)!r}), {str(tmp_path / 'killed')!r}, workers=2, progress=False, flush_rows=1)\n")
