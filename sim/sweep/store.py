@@ -147,7 +147,8 @@ def open_store(out: Path, spec: SweepSpec, points: pd.DataFrame, metrics: list[s
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {str(out)!r} exists and is not a folder")
     existing = out / MANIFEST
-    if out.exists() and not existing.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
+    # a folder killed while being created holds at most hidden files and design.parquet
+    if out.exists() and not existing.exists() and any(not p.name.startswith(".") and p.name != "design.parquet" for p in out.iterdir()):
         raise ConfigError(f"--out {str(out)!r} already holds files that are not a sweep; choose a new folder")
     out.mkdir(parents=True, exist_ok=True)
     fd = _lock(out)
