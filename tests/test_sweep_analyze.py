@@ -59,3 +59,20 @@ def test_sensitivity_designs_get_salib_indices_and_bars(tmp_path, method, sample
     lead = "ST" if method == "sobol" else "mu_star"
     assert indices.loc[0, lead] > indices.loc[1, lead]
     assert (out / "analysis" / "plots" / f"sensitivity_{method}.png").is_file()
+
+
+def test_an_experiment_script_runs_its_sweep_and_writes_its_figure(tmp_path):
+    """The experiments share one harness (experiments/_common.py); run the cheapest end to end."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "ps"
+    cmd = [sys.executable, str(root / "experiments" / "partner_specific.py"), "--reps", "2", "--workers", "1", "--quiet",
+           "--set", "firms.n=20", "--set", "run.ticks=12", "--out", str(out)]
+    done = subprocess.run(cmd, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(pd.read_parquet(out / "runs")) == 5 * 2
+    assert (out / "analysis" / "plots" / "partner_specific_gap.png").stat().st_size > 10_000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,7 @@ def spec(design, **kw):
 
 
 def test_smoke_config_meets_the_contract():
-    s = load_sweep_spec("configs/sweeps/smoke.yaml")
+    s = load_sweep_spec(Path(__file__).resolve().parent.parent / "configs" / "sweeps" / "smoke.yaml")
     points = design_points(s)
     assert s.method == "grid" and len(s.keys) >= 2 and s.replications >= 2
     assert len(points) * s.replications <= 40
