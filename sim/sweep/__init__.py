@@ -1,0 +1,27 @@
+"""Parameter sweeps: designs x replications, run anywhere, streamed to disk, analysed.
+
+>>> from sim.sweep import load_sweep_spec, run_sweep, load_runs
+>>> spec = load_sweep_spec("configs/sweeps/smoke.yaml")          # doctest: +SKIP
+>>> run_sweep(spec, "results/smoke", workers=2)                    # doctest: +SKIP
+>>> load_runs("results/smoke")                                     # doctest: +SKIP
+
+Modules, one job each: :mod:`.spec` (sweep config files), :mod:`.design`
+(points via SALib, per-run seeds), :mod:`.worker` (one run), :mod:`.executors`
+(in process, process pool, Dask), :mod:`.store` (atomic Parquet parts, resume),
+:mod:`.run` (orchestration, progress), :mod:`.analyze` (CIs, sensitivity, plots),
+:mod:`.command` (the CLI).
+"""
+
+from .design import design_points, run_seeds, seed_for
+from .spec import SweepSpec, load_sweep_spec, spec_from_dict
+from .run import SweepReport, run_sweep
+
+
+def load_runs(out):
+    """The per-run table of a sweep folder, sorted by (point, replication)."""
+    from .analyze import load_runs as _load
+
+    return _load(out)
+
+
+__all__ = ["SweepSpec", "SweepReport", "load_sweep_spec", "spec_from_dict", "run_sweep", "design_points", "run_seeds", "seed_for", "load_runs"]

@@ -1,0 +1,166 @@
+"""Where runs execute: in this process, a local process pool, or Dask.
+
+Every executor has the same shape: a context manager whose
+``map_unordered(fn, tasks)`` yields results as they complete while keeping
+only a bounded number of tasks in flight, so neither the task list nor the
+results pile up in memory however long the sweep.  Results are identical
+across executors because each task carries its own seed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
+
+from ..config import ConfigError
+
+__all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor", "default_workers"]
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class SerialExecutor:
+    """Runs tasks one by one in this process (``--workers 1``; easiest to debug)."""
+
+    description = "1 worker (in process)"
+
+    def __enter__(self) -> "SerialExecutor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
+        for task in tasks:
+            yield fn(task)
+
+
+class ProcessExecutor:
+    """A pool of worker processes on this machine (the default, on all cores)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.description = f"{workers} worker processes"
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "ProcessExecutor":
+        # forkserver: workers fork from a clean server with the model preloaded,
+        # which is fast like fork and safe with the threads tqdm and pyarrow start.
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.sweep.worker"])
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
+        assert self._pool is not None, "use inside `with`"
+        limit = 2 * self.workers
+        pending: set = set()
+        source = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < limit:
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                    break
+                pending.add(self._pool.submit(fn, task))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+
+
+class DaskExecutor:
+    """A Dask distributed cluster: an existing scheduler address, or a LocalCluster."""
+
+    def __init__(self, scheduler: Any, workers: int | None = None, processes: bool = True):
+        try:
+            import distributed
+        except ImportError:
+            raise ConfigError("--scheduler needs Dask: pip install 'alliancesim[dask]'") from None
+        self._distributed = distributed
+        self.scheduler = scheduler
+        self.workers = workers
+        self.processes = processes
+        self._cluster = None
+        self._client = None
+        self._own_client = True
+
+    def __enter__(self) -> "DaskExecutor":
+        d = self._distributed
+        if isinstance(self.scheduler, d.Client):
+            self._client, self._own_client = self.scheduler, False
+        elif self.scheduler == "local":
+            self._cluster = d.LocalCluster(
+                n_workers=self.workers or default_workers(), threads_per_worker=1,
+                processes=self.processes, dashboard_address=None,
+            )
+            self._client = d.Client(self._cluster)
+        else:
+            try:
+                self._client = d.Client(self.scheduler, timeout="20s")
+            except (OSError, TimeoutError, ValueError) as err:
+                raise ConfigError(f"--scheduler {self.scheduler!r}: cannot connect ({err})") from None
+        threads = sum(self._client.nthreads().values()) or 1
+        self.description = f"Dask at {self._client.scheduler.address} ({threads} threads)"
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._client is not None and self._own_client:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
+        client = self._client
+        assert client is not None, "use inside `with`"
+        limit = max(2, 2 * sum(client.nthreads().values()))
+        source = iter(tasks)
+
+        def submit(task: dict) -> Any:
+            return client.submit(fn, task, pure=False, key=f"alliancesim-run-{task['point']}-{task['replication']}-{os.urandom(4).hex()}")
+
+        first = [submit(t) for t in _take(source, limit)]
+        if not first:
+            return
+        queue = self._distributed.as_completed(first)
+        for future in queue:
+            result = future.result()
+            future.release()
+            for task in _take(source, 1):
+                queue.add(submit(task))
+            yield result
+
+
+def _take(source: Iterator, n: int) -> list:
+    out = []
+    for _ in range(n):
+        item = next(source, None)
+        if item is None:
+            break
+        out.append(item)
+    return out
+
+
+def make_executor(workers: int | None = None, scheduler: Any = None, processes: bool = True):
+    """Pick the executor for ``--workers`` / ``--scheduler``."""
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {workers!r}")
+    if scheduler is not None:
+        return DaskExecutor(scheduler, workers, processes=processes)
+    workers = workers or default_workers()
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)

@@ -1,0 +1,231 @@
+"""Sweep config files: read, validate, resolve and fingerprint.
+
+A sweep config (YAML) names a base model config, overrides on it, a design
+over dotted config keys, a replication count and a root seed::
+
+    name: smoke
+    base: null                     # model config file, relative to this file; null = baseline
+    set: {firms.n: 60, run.ticks: 20}
+    design:
+      method: grid                 # grid | lhs | sobol | morris
+      parameters:
+        learning.partner_specific_effect: [-0.8, 0.0, 0.8]   # grid: values
+        # lhs/sobol/morris: key: {low: -1.0, high: 1.0}
+      samples: 16                  # lhs: points; sobol: N (power of 2); morris: trajectories
+      second_order: false          # sobol only
+      levels: 4                    # morris only
+    replications: 3
+    seed: 2024
+    outputs: {alliances: false}    # also keep each run's alliance table
+
+Everything wrong is a :class:`~sim.config.ConfigError` naming the key and the
+value, raised before any output folder exists.  The resolved spec (base config
+as a full dict, design, replications, seed, outputs) is what a sweep folder is
+fingerprinted by, so a resumed sweep must be the same sweep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..config import Config, ConfigError, flatten, load_config, read_config_file
+
+__all__ = ["SweepSpec", "load_sweep_spec", "METHODS", "spec_from_dict"]
+
+METHODS = ("grid", "lhs", "sobol", "morris")
+_TOP_KEYS = {"name", "description", "base", "set", "design", "replications", "seed", "outputs"}
+_DESIGN_KEYS = {
+    "grid": {"method", "parameters"},
+    "lhs": {"method", "parameters", "samples"},
+    "sobol": {"method", "parameters", "samples", "second_order"},
+    "morris": {"method", "parameters", "samples", "levels"},
+}
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep: everything needed to plan it, nothing about how to execute it."""
+
+    name: str
+    base: Config
+    method: str
+    parameters: dict[str, Any]  # grid: key -> list of values; others: key -> (low, high)
+    replications: int
+    seed: int
+    samples: int | None = None
+    second_order: bool = False
+    levels: int = 4
+    alliances: bool = False
+    description: str = ""
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.parameters)
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two sweeps the same sweep (and their runs interchangeable)."""
+        design: dict[str, Any] = {"method": self.method, "parameters": {k: list(v) for k, v in self.parameters.items()}}
+        if self.method != "grid":
+            design["samples"] = self.samples
+        if self.method == "sobol":
+            design["second_order"] = self.second_order
+        if self.method == "morris":
+            design["levels"] = self.levels
+        return {
+            "base": self.base.model_dump(),
+            "design": design,
+            "replications": self.replications,
+            "seed": self.seed,
+            "outputs": {"alliances": self.alliances},
+        }
+
+    def fingerprint(self) -> str:
+        text = json.dumps(self.identity(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def base_overrides(self) -> dict[str, Any]:
+        """The base config as dotted overrides on the schema defaults (small, picklable)."""
+        default = Config().flat()
+        return {k: v for k, v in self.base.flat().items() if default.get(k) != v}
+
+
+def load_sweep_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
+    """Read a sweep config file; ``overrides`` (``--set``) apply to its base model config."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"sweep config {str(path)!r} not found")
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as err:
+        first = str(err).splitlines()[0] if str(err) else "invalid YAML"
+        raise ConfigError(f"sweep config {str(path)!r} is not valid YAML: {first}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"sweep config {str(path)!r} must hold a mapping (name, base, set, design, replications, seed)")
+    return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
+
+
+def spec_from_dict(
+    data: dict[str, Any],
+    overrides: dict[str, Any] | None = None,
+    relative_to: Path | None = None,
+    default_name: str = "sweep",
+    source: str | None = None,
+) -> SweepSpec:
+    """Validate a sweep config given as a dict (the parsed YAML)."""
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"unknown sweep config key {key!r} (value {data[key]!r}); expected one of {sorted(_TOP_KEYS)}")
+    base = _base_config(data, overrides, relative_to)
+    design = data.get("design")
+    if not isinstance(design, dict):
+        raise ConfigError(f"sweep config key 'design' must be a mapping with method and parameters, got {design!r}")
+    method = design.get("method", "grid")
+    if method not in METHODS:
+        raise ConfigError(f"sweep config key 'design.method': must be one of {list(METHODS)}, got {method!r}")
+    for key in design:
+        if key not in _DESIGN_KEYS[method]:
+            raise ConfigError(f"unknown sweep config key 'design.{key}' for method {method!r} (value {design[key]!r})")
+    params = design.get("parameters")
+    if params is None and method == "grid":
+        params = {}  # no swept keys: replications of the base config itself
+    if not isinstance(params, dict) or (not params and method != "grid"):
+        raise ConfigError(f"sweep config key 'design.parameters' must map config keys to values or bounds, got {params!r}")
+    flat = base.flat()
+    overrides = overrides or {}
+    parsed: dict[str, Any] = {}
+    for key, value in params.items():
+        if key not in flat:
+            raise ConfigError(f"unknown config key {key!r} in design.parameters (value {value!r})")
+        if key in overrides:
+            raise ConfigError(f"--set {key}={overrides[key]!r}: {key!r} is swept by the design; it cannot also be fixed")
+        parsed[key] = _grid_values(key, value, flat[key]) if method == "grid" else _bounds(key, value, flat[key])
+    samples = None
+    if method != "grid":
+        samples = _positive_int("design.samples", design.get("samples"))
+        if method == "sobol" and samples & (samples - 1):
+            raise ConfigError(f"sweep config key 'design.samples': Sobol (Saltelli) needs a power of 2, got {samples!r}")
+        if method in ("sobol", "morris") and len(parsed) < 2:
+            raise ConfigError(f"sweep config key 'design.parameters': {method} sensitivity needs at least 2 parameters, got {list(parsed)}")
+    levels = design.get("levels", 4)
+    if method == "morris" and (not isinstance(levels, int) or isinstance(levels, bool) or levels < 2 or levels % 2):
+        raise ConfigError(f"sweep config key 'design.levels': must be an even integer >= 2, got {levels!r}")
+    second_order = design.get("second_order", False)
+    if not isinstance(second_order, bool):
+        raise ConfigError(f"sweep config key 'design.second_order': must be true or false, got {second_order!r}")
+    outputs = data.get("outputs") or {}
+    if not isinstance(outputs, dict) or set(outputs) - {"alliances"}:
+        raise ConfigError(f"sweep config key 'outputs': expected a mapping with 'alliances: true|false', got {outputs!r}")
+    alliances = outputs.get("alliances", False)
+    if not isinstance(alliances, bool):
+        raise ConfigError(f"sweep config key 'outputs.alliances': must be true or false, got {alliances!r}")
+    seed = data.get("seed", base.run.seed)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError(f"sweep config key 'seed': must be a non-negative integer, got {seed!r}")
+    return SweepSpec(
+        name=str(data.get("name", default_name)),
+        base=base,
+        method=method,
+        parameters=parsed,
+        replications=_positive_int("replications", data.get("replications", 1)),
+        seed=seed,
+        samples=samples,
+        second_order=second_order,
+        levels=levels,
+        alliances=alliances,
+        description=str(data.get("description", "")),
+        source=source,
+    )
+
+
+def _base_config(data: dict[str, Any], overrides: dict[str, Any] | None, relative_to: Path | None) -> Config:
+    base_path = data.get("base")
+    if base_path is not None:
+        candidate = Path(base_path)
+        if not candidate.is_absolute() and relative_to is not None:
+            candidate = relative_to / candidate
+        read_config_file(candidate)  # clear error if missing
+        base_path = candidate
+    fixed = data.get("set") or {}
+    if not isinstance(fixed, dict):
+        raise ConfigError(f"sweep config key 'set' must map config keys to values, got {fixed!r}")
+    # nested mappings under `set` are allowed too: {firms: {n: 60}} == {firms.n: 60}
+    fixed = flatten(fixed)
+    return load_config(base_path, overrides={**fixed, **(overrides or {})})
+
+
+def _positive_int(key: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"sweep config key {key!r}: must be a positive integer, got {value!r}")
+    return value
+
+
+def _grid_values(key: str, value: Any, base_value: Any) -> tuple:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"design.parameters.{key}: a grid needs a non-empty list of values, got {value!r}")
+    if len(set(map(repr, value))) != len(value):
+        raise ConfigError(f"design.parameters.{key}: grid values repeat, got {value!r}")
+    for v in value:
+        if isinstance(v, (dict, list)):
+            raise ConfigError(f"design.parameters.{key}: grid values must be scalars, got {v!r}")
+    return tuple(value)
+
+
+def _bounds(key: str, value: Any, base_value: Any) -> tuple[float, float]:
+    if isinstance(base_value, bool) or not isinstance(base_value, (int, float)):
+        raise ConfigError(f"design.parameters.{key}: only numeric keys can be sampled from a range (value {base_value!r}); use a grid")
+    if not isinstance(value, dict) or set(value) != {"low", "high"}:
+        raise ConfigError(f"design.parameters.{key}: expected {{low: ..., high: ...}}, got {value!r}")
+    low, high = value["low"], value["high"]
+    for bound in (low, high):
+        if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+            raise ConfigError(f"design.parameters.{key}: bounds must be numbers, got {value!r}")
+    if not low < high:
+        raise ConfigError(f"design.parameters.{key}: low must be below high, got low={low!r}, high={high!r}")
+    return (float(low), float(high))
