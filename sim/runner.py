@@ -11,7 +11,7 @@ import pandas as pd
 from .config import Config
 from .model import AllianceModel
 
-__all__ = ["RunResult", "simulate", "summary_metrics"]
+__all__ = ["RunResult", "TABLES", "simulate", "summary_metrics", "success_by"]
 
 
 @dataclass
@@ -25,25 +25,33 @@ class RunResult:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
-def simulate(config: Config, seed: int, progress: bool = False) -> RunResult:
-    """Run ``config`` for ``run.ticks`` ticks from ``seed``; deterministic in (config, seed)."""
+TABLES = ("alliances", "firms", "model", "projects")
+SUMMARY_TABLES = ("alliances", "model")  # what summary_metrics reads
+
+
+def simulate(config: Config, seed: int, progress: bool = False, tables: tuple[str, ...] = TABLES) -> RunResult:
+    """Run ``config`` for ``run.ticks`` ticks from ``seed``; deterministic in (config, seed).
+
+    ``tables`` names the frames to build; the ones the metrics need are always
+    built (sweeps that keep only metrics skip the firm panel and projects).
+    """
     start = time.perf_counter()
     model = AllianceModel(config=config, rng=int(seed))
     model.run(progress=progress)
-    frames = model.frames()
+    builders = {"alliances": model.alliances_frame, "firms": model.firms_frame, "model": model.model_frame, "projects": model.projects_frame}
+    frames = {name: builders[name]() for name in TABLES if name in tables or name in SUMMARY_TABLES}
     wall = time.perf_counter() - start
     return RunResult(config, int(seed), frames, wall, summary_metrics(frames, config))
 
 
 def summary_metrics(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, float]:
     """Headline outcomes of one run, one number each (what sweeps record per run)."""
-    a, f, m = frames["alliances"], frames["firms"], frames["model"]
+    a, m = frames["alliances"], frames["model"]
     ended = a[a["end_tick"].notna()]
     tpy = config.run.ticks_per_year
     window = 10 * tpy
     early = ended[ended["start_tick"] <= config.run.ticks - window] if config.run.ticks > window else ended.iloc[0:0]
     broke_up = (~early["success"].astype(bool)) & ((early["end_tick"] - early["start_tick"]) <= window)
-    last = f[f["tick"] == f["tick"].max()] if len(f) else f
     repeat = ended["partner_specific_experience"] > 0
 
     def rate(frame: pd.DataFrame) -> float:
@@ -61,7 +69,7 @@ def summary_metrics(frames: dict[str, pd.DataFrame], config: Config) -> dict[str
         "mean_outcome": float(ended["outcome"].mean()) if len(ended) else float("nan"),
         "value_created": float(ended["value_created"].sum()),
         "value_per_alliance": float(ended["value_created"].mean()) if len(ended) else float("nan"),
-        "underperforming_share": float(last["underperforming"][last["ended_alliances"] > 0].mean()) if len(last) else float("nan"),
+        "underperforming_share": float(m["underperforming_share"].iloc[-1]) if len(m) else float("nan"),
         "products_per_firm_year": float(m["new_products"].sum() / (config.firms.n * max(len(m), 1) / tpy)) if len(m) else float("nan"),
         "mean_active_alliances": float(m["active_alliances"].mean() * 2 / config.firms.n) if len(m) else float("nan"),
         "mean_general_experience": float(m["mean_general_experience"].iloc[-1]) if len(m) else float("nan"),

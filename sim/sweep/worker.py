@@ -27,7 +27,7 @@ def run_task(task: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]
     alliances = None
     try:
         cfg = load_config(overrides={**task["base"], **task["values"]})
-        result = simulate(cfg, task["seed"])
+        result = simulate(cfg, task["seed"], tables=("alliances", "model"))
         row.update(result.metrics)
         row.update(status="ok", error=None)
         if task.get("alliances"):
