@@ -69,7 +69,7 @@ class Firms(Section):
     capability_sd: NonNegative = Field(0.12, description="Spread of capabilities around the size-class mean.")
     large: SizeClass = SizeClass(
         resources=100.0, income=4.0, explore_capability=0.35, exploit_capability=0.75,
-        capture_rate=0.08, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
+        capture_rate=0.01, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
     )
     small: SizeClass = SizeClass(
         resources=10.0, income=0.6, explore_capability=0.7, exploit_capability=0.3,
@@ -79,18 +79,20 @@ class Firms(Section):
 
 # ------------------------------------------------------------------ learning
 class Learning(Section):
-    general_returns: NonNegative = Field(1.4, description="Logit gain at saturation from general alliance know-how.")
+    general_returns: NonNegative = Field(2.0, description="Logit gain at saturation from general alliance know-how.")
     general_saturation: Annotated[float, Field(gt=0.0)] = Field(2.0, description="Know-how at which ~63% of the general gain is reached (diminishing returns).")
     partner_specific_effect: float = Field(-0.8, description="Signed logit scale of the net partner-specific effect (0 = off, > 0 repeat partners help).")
     partner_specific_saturation: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Prior joint alliances at which ~63% of the partner-specific effect is reached.")
-    function_capture_bonus: Probability = Field(0.25, description="Capture rate added by a dedicated alliance function.")
+    function_capture_bonus: NonNegative = Field(0.5, description="Relative rise of the capture rate with a dedicated alliance function (rate x (1 + bonus)): a function spreads the lessons the firm's structure lets it capture, it cannot undo a large firm's internal complexity.")
     lesson_per_alliance: NonNegative = Field(1.0, description="Raw know-how an ended alliance offers (before capture).")
-    forgetting_rate: Probability = Field(0.05, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
+    forgetting_rate: Probability = Field(0.025, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
+    internal_forgetting_rate: Probability = Field(0.01, description="Share of internal R&D know-how lost per tick (routines embedded in the firm's own R&D may fade slower).")
     internal_capture_rate: Probability = Field(0.6, description="Capture of lessons from internal R&D projects.")
-    absorb_exploitation: NonNegative = Field(0.6, description="Logit gain of R&D success per unit of exploitation-alliance know-how, at zero internal exploration experience.")
+    absorb_exploitation: NonNegative = Field(0.2, description="Logit gain of R&D success per unit of exploitation-alliance know-how, at zero internal exploration experience.")
     absorb_exploration: float = Field(0.0, description="Same for exploration-alliance know-how at zero internal exploitation experience.")
-    absorptive_capacity_gain: NonNegative = Field(0.5, description="How much internal exploration know-how raises absorption of exploitation-alliance know-how.")
-    exploitation_rigidity: NonNegative = Field(0.4, description="How much internal exploitation know-how lowers absorption of exploration-alliance know-how.")
+    absorptive_capacity_gain: NonNegative = Field(6.0, description="How much internal exploration know-how raises absorption of exploitation-alliance know-how.")
+    exploitation_rigidity: NonNegative = Field(4.0, description="How much internal exploitation know-how lowers absorption of exploration-alliance know-how.")
+    absorptive_saturation: Annotated[float, Field(gt=0.0)] = Field(3.0, description="Internal know-how at which ~63% of its shift in absorption (capacity or rigidity) is reached.")
 
 
 # ----------------------------------------------------------------- selection

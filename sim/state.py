@@ -90,7 +90,7 @@ def init_firms(cfg: Config, rng: np.random.Generator) -> FirmState:
     mean_cap = np.stack([by_size("explore_capability"), by_size("exploit_capability")], axis=1)
     capability = np.clip(mean_cap + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
     alliance_function = rng.random(n) < by_size("alliance_function_prob")
-    capture_rate = np.clip(by_size("capture_rate") + alliance_function * cfg.learning.function_capture_bonus, 0.0, 1.0)
+    capture_rate = np.clip(by_size("capture_rate") * (1.0 + alliance_function * cfg.learning.function_capture_bonus), 0.0, 1.0)
 
     prior = rng.poisson(by_size("initial_experience")[:, None] * 0.5, size=(n, 2)).astype(float)
     # Prior alliances were spread over past years: what is left of them is the

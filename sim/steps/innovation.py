@@ -67,8 +67,9 @@ class ProjectLog(ColumnLog):
 def approval_logit(state: FirmState, firms: np.ndarray, types: np.ndarray, capability: np.ndarray, cfg: Innovation, learning: Learning) -> np.ndarray:
     """Per-tick approval logit of internal projects of ``types`` run by ``firms``."""
     internal = general_benefit(state.internal_knowhow[firms, types], cfg.experience_returns, 1.0)
-    absorb_exploit = absorption(learning.absorb_exploitation, learning.absorptive_capacity_gain, state.internal_knowhow[firms, EXPLORATION])
-    absorb_explore = absorption(learning.absorb_exploration, -learning.exploitation_rigidity, state.internal_knowhow[firms, EXPLOITATION])
+    sat = learning.absorptive_saturation
+    absorb_exploit = absorption(learning.absorb_exploitation, learning.absorptive_capacity_gain, state.internal_knowhow[firms, EXPLORATION], sat)
+    absorb_explore = absorption(learning.absorb_exploration, -learning.exploitation_rigidity, state.internal_knowhow[firms, EXPLOITATION], sat)
     external = (
         absorb_exploit * saturating(state.knowhow[firms, EXPLOITATION], learning.general_saturation)
         + absorb_explore * saturating(state.knowhow[firms, EXPLORATION], learning.general_saturation)
