@@ -54,6 +54,10 @@ class FirmState:
     ended_alliances: np.ndarray
     successes: np.ndarray
     realised_return: np.ndarray  # sum over ended alliances of value captured / own stake
+    # technical knowledge taken home from ended alliances, by type (what internal
+    # R&D can absorb); unlike alliance-management know-how it does not depend on
+    # the capture rate, only on absorptive capacity when it is used
+    technical: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -125,6 +129,7 @@ def init_firms(cfg: Config, rng: np.random.Generator) -> FirmState:
         ended_alliances=np.zeros(n, dtype=np.int64),
         successes=np.zeros(n, dtype=np.int64),
         realised_return=zeros.copy(),
+        technical=prior * cfg.learning.lesson_per_alliance,
     )
 
 

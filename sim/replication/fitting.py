@@ -50,7 +50,12 @@ def _check(df: pd.DataFrame, y: str, x: list[str], min_rows: int) -> None:
 
 
 def fit_logit(df: pd.DataFrame, y: str, x: list[str], groups: np.ndarray, min_rows: int = 50):
-    """Logit of binary ``y`` on ``x`` with cluster-robust standard errors."""
+    """Logit of binary ``y`` on ``x`` with cluster-robust standard errors.
+
+    Inference uses t / F distributions with the cluster count's degrees of
+    freedom (as Stata does): with a few dozen large firms, normal critical
+    values would reject a true null too often.
+    """
     import statsmodels.api as sm
 
     _check(df, y, x, min_rows)
@@ -58,7 +63,7 @@ def fit_logit(df: pd.DataFrame, y: str, x: list[str], groups: np.ndarray, min_ro
         warnings.simplefilter("ignore")
         try:
             return sm.Logit(df[y].astype(float), _design(df, x)).fit(
-                disp=0, maxiter=200, cov_type="cluster", cov_kwds={"groups": groups})
+                disp=0, maxiter=200, cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         except (np.linalg.LinAlgError, ValueError) as err:  # perfect separation, singular design
             raise FitError(str(err).splitlines()[0]) from None
 

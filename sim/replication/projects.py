@@ -6,7 +6,7 @@ row per joint R&D project, outcome = goal reached.  As in the study, the model
 is a logit of project success on each partner's general alliance experience
 (counts at formation, in tens of alliances) and its square, partner-specific
 experience (prior alliances between the two firms) and controls (type, value
-at stake, start year, governance, each partner's alliance function and
+at stake, start-year fixed effects, governance, each partner's alliance function and
 capability), with standard errors clustered two ways, by
 the large and by the small partner.
 
@@ -23,13 +23,23 @@ import pandas as pd
 from .fitting import FitError, cluster_groups, coef, fit_logit, wald_p
 from .targets import Row, row, unavailable
 
-__all__ = ["dataset", "fit", "completed_experience", "findings", "SCALE", "RECENT_YEARS", "CONTROLS"]
+__all__ = ["dataset", "fit", "completed_experience", "findings", "controls", "SCALE", "RECENT_YEARS", "EXPERIENCE"]
 
 SCALE = 10.0  # experience is entered in tens of alliances (readable coefficients)
 RECENT_YEARS = 3  # R15: "experience older than a few years"
-CONTROLS = ["exploitation", "log_value", "start_year", "protective", "function_large", "function_small",
-            "capability_large", "capability_small"]
-X = ["small_experience", "small_experience_sq", "large_experience", "large_experience_sq", "partner_specific", *CONTROLS]
+BASE_CONTROLS = ["exploitation", "log_value", "protective", "function_large", "function_small",
+                 "capability_large", "capability_small"]
+EXPERIENCE = ["small_experience", "small_experience_sq", "large_experience", "large_experience_sq", "partner_specific"]
+
+
+def year_dummies(data: pd.DataFrame) -> list[str]:
+    """Start-year fixed effects (first year is the reference): experience counts grow with time, so without
+    them a firm's count doubles as a clock and picks up any time trend in success."""
+    return sorted(c for c in data.columns if c.startswith("year_"))[1:]
+
+
+def controls(data: pd.DataFrame) -> list[str]:
+    return [*BASE_CONTROLS, *year_dummies(data)]
 
 
 def completed_experience(alliances: pd.DataFrame, firm_col: str, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -64,7 +74,7 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4) -> pd.DataFrame:
         recent, older = completed_experience(a, "firm_b", RECENT_YEARS * ticks_per_year)
         keep = ((a["size_a"] == "large") & (a["size_b"] == "small") & a["end_tick"].notna()).to_numpy()
         recent, older = recent[keep], older[keep]
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "success": d["success"].astype(int).to_numpy(),
         "small_experience": xs.to_numpy(), "small_experience_sq": (xs**2).to_numpy(),
         "large_experience": xl.to_numpy(), "large_experience_sq": (xl**2).to_numpy(),
@@ -79,11 +89,15 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4) -> pd.DataFrame:
         "small_older": older / SCALE,
         "firm_large": d["firm_a"].to_numpy(), "firm_small": d["firm_b"].to_numpy(),
     })
+    year = np.floor(out["start_year"]).astype(int)
+    for y in sorted(year.unique()):
+        out[f"year_{y:03d}"] = (year == y).astype(float)
+    return out
 
 
 def fit(data: pd.DataFrame):
     """The study's logit with two-way clustered standard errors."""
-    return fit_logit(data, "success", X, cluster_groups(data["firm_large"], data["firm_small"]))
+    return fit_logit(data, "success", [*EXPERIENCE, *controls(data)], cluster_groups(data["firm_large"], data["firm_small"]))
 
 
 def findings(alliances: pd.DataFrame, ticks_per_year: int = 4, alpha: float = 0.05) -> list[Row]:
@@ -110,7 +124,7 @@ def findings(alliances: pd.DataFrame, ticks_per_year: int = 4, alpha: float = 0.
 
 def _recent_vs_older(data: pd.DataFrame, alpha: float) -> Row:
     """R15: the small partner's experience split into the last few years and older."""
-    x = ["small_recent", "small_older", "large_experience", "large_experience_sq", "partner_specific", *CONTROLS]
+    x = ["small_recent", "small_older", "large_experience", "large_experience_sq", "partner_specific", *controls(data)]
     try:
         res = fit_logit(data, "success", x, cluster_groups(data["firm_large"], data["firm_small"]))
     except FitError as err:

@@ -71,12 +71,12 @@ def plot_all(rep: Replication, folder: Path) -> list[str]:
             g = data.groupby(bins, observed=True)
             ax.scatter(g[f"{who}_experience"].mean() * projects.SCALE, g["success"].mean(), color="k", s=18, label="observed (octiles)")
             grid = np.linspace(x.quantile(0.01), x.quantile(0.99), 60)
-            at = data[projects.X].mean()
+            at = data[[*projects.EXPERIENCE, *projects.controls(data)]].mean()
             X = pd.DataFrame([at] * len(grid))
             X[f"{who}_experience"], X[f"{who}_experience_sq"] = grid, grid**2
             import statsmodels.api as sm
 
-            ax.plot(grid * projects.SCALE, res.predict(sm.add_constant(X[projects.X], has_constant="add")), color="C0",
+            ax.plot(grid * projects.SCALE, res.predict(sm.add_constant(X[[*projects.EXPERIENCE, *projects.controls(data)]], has_constant="add")), color="C0",
                     label="logit fit, others at means")
             ax.set_xlabel(f"general alliance experience of the {label}")
             ax.grid(alpha=0.3)

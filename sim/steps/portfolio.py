@@ -37,6 +37,7 @@ def exploration_pull(state: FirmState, who: np.ndarray, target: float) -> np.nda
 def manage(state: FirmState, cfg: Portfolio, learning: Learning) -> None:
     """End-of-tick portfolio review for all firms (in place)."""
     state.knowhow[:] = forget(state.knowhow, learning.forgetting_rate)
+    state.technical[:] = forget(state.technical, learning.forgetting_rate)
     state.internal_knowhow[:] = forget(state.internal_knowhow, learning.internal_forgetting_rate)
     grown = state.base_capacity + cfg.capacity_per_knowhow * state.general_knowhow
     np.maximum(state.capacity, grown, out=state.capacity)
