@@ -126,8 +126,8 @@ class Negotiation(Section):
     exit_trigger_probability: Probability = Field(0.3, description="Chance exit triggers are agreed up front.")
     exit_trigger_function_bonus: Probability = Field(0.4, description="Extra chance of agreed triggers when a partner has an alliance function.")
     prior_return: float = Field(0.25, description="Net return per unit of stake a firm expects before it has its own track record.")
-    handoff_loss: Probability = Field(0.3, description="Share of the know-how benefit lost in the hand-off from negotiators to execution.")
-    handoff_function_reduction: Probability = Field(0.7, description="Share of the hand-off loss an alliance function avoids.")
+    handoff_loss: Probability = Field(0.45, description="Share of the know-how benefit lost in the hand-off from negotiators to execution.")
+    handoff_function_reduction: Probability = Field(1.0, description="Share of the hand-off loss an alliance function avoids.")
 
 
 # ----------------------------------------------------------------- execution
@@ -138,7 +138,7 @@ class Execution(Section):
     base_logit_exploration: float = Field(0.7, description="Milestone success logit of an exploration alliance, before the terms below.")
     base_logit_exploitation: float = Field(1.1, description="Milestone success logit of an exploitation alliance, before the terms below.")
     capability_weight: float = Field(1.5, description="Logit per unit of the partners' mean relevant capability (centred at 0.5).")
-    coordination_penalty: NonNegative = Field(1.0, description="Logit loss per unit of squared coordination load (attention used / capacity).")
+    coordination_penalty: NonNegative = Field(0.5, description="Logit loss per unit of squared coordination load (attention used / capacity).")
     coordination_exponent: Annotated[float, Field(ge=1.0)] = Field(2.0, description="Convexity of the coordination penalty in load.")
     attention_exploration: NonNegative = Field(1.3, description="Attention an exploration alliance needs (upstream, tacit, open-ended).")
     attention_exploitation: NonNegative = Field(0.8, description="Attention an exploitation alliance needs (downstream, codified).")
@@ -167,8 +167,9 @@ class Exit(Section):
 
 # ----------------------------------------------------------------- portfolio
 class Portfolio(Section):
-    capacity_per_knowhow: NonNegative = Field(0.25, description="Alliance-management capacity added per unit of general know-how.")
+    capacity_per_knowhow: NonNegative = Field(0.05, description="Alliance-management capacity added per unit of general know-how.")
     overconfidence: Annotated[float, Field(ge=1.0)] = Field(1.8, description="Firms take on up to this multiple of their capacity (coordination costs underestimated).")
+    overconfidence_sd: NonNegative = Field(0.6, description="Log-normal spread of overconfidence across firms (some underestimate coordination costs far more than others); never below 1.")
     reputation_reversion: Probability = Field(0.02, description="Per-tick pull of reputation back towards 0.5.")
 
 
