@@ -86,7 +86,7 @@ class Learning(Section):
     function_capture_bonus: NonNegative = Field(1.0, description="Relative rise of the capture rate with a dedicated alliance function (rate x (1 + bonus)): a function spreads the lessons the firm's structure lets it capture, it cannot undo a large firm's internal complexity.")
     lesson_per_alliance: NonNegative = Field(1.0, description="Raw know-how an ended alliance offers (before capture).")
     forgetting_rate: Probability = Field(0.025, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
-    internal_forgetting_rate: Probability = Field(0.01, description="Share of internal R&D know-how lost per tick (routines embedded in the firm's own R&D may fade slower).")
+    internal_forgetting_rate: Probability = Field(0.0, description="Share of internal R&D know-how lost per tick (routines embedded in the firm's own R&D may fade slower).")
     internal_capture_rate: Probability = Field(0.6, description="Capture of lessons from internal R&D projects.")
     absorb_exploitation: NonNegative = Field(0.2, description="Logit gain of R&D approval from saturated exploitation-alliance technical knowledge, at zero internal exploration know-how.")
     absorb_exploration: float = Field(0.0, description="Same for exploration-alliance know-how at zero internal exploitation experience.")

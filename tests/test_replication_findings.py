@@ -38,7 +38,7 @@ def _reproduced(rows, finding):
 # lists the measured shares; rows below that are reported there, not asserted here).
 ROBUST = {
     "projects": ["R2", "R3"],
-    "firm_panel": ["R4", "R5", "R6"],
+    "firm_panel": ["R4"],
     "competing_risks": ["R7", "R8", "R9"],
     "shares": ["R11", "R12", "R13", "R14", "R16"],
 }
