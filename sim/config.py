@@ -69,7 +69,7 @@ class Firms(Section):
     capability_sd: NonNegative = Field(0.12, description="Spread of capabilities around the size-class mean.")
     large: SizeClass = SizeClass(
         resources=100.0, income=4.0, explore_capability=0.35, exploit_capability=0.75,
-        capture_rate=0.08, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
+        capture_rate=0.01, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
     )
     small: SizeClass = SizeClass(
         resources=10.0, income=0.6, explore_capability=0.7, exploit_capability=0.3,
@@ -79,18 +79,21 @@ class Firms(Section):
 
 # ------------------------------------------------------------------ learning
 class Learning(Section):
-    general_returns: NonNegative = Field(1.4, description="Logit gain at saturation from general alliance know-how.")
+    general_returns: NonNegative = Field(4.0, description="Logit gain at saturation from general alliance know-how.")
     general_saturation: Annotated[float, Field(gt=0.0)] = Field(2.0, description="Know-how at which ~63% of the general gain is reached (diminishing returns).")
-    partner_specific_effect: float = Field(-0.8, description="Signed logit scale of the net partner-specific effect (0 = off, > 0 repeat partners help).")
+    partner_specific_effect: float = Field(-1.0, description="Signed logit scale of the net partner-specific effect (0 = off, > 0 repeat partners help).")
     partner_specific_saturation: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Prior joint alliances at which ~63% of the partner-specific effect is reached.")
-    function_capture_bonus: Probability = Field(0.25, description="Capture rate added by a dedicated alliance function.")
+    function_capture_bonus: NonNegative = Field(1.0, description="Relative rise of the capture rate with a dedicated alliance function (rate x (1 + bonus)): a function spreads the lessons the firm's structure lets it capture, it cannot undo a large firm's internal complexity.")
     lesson_per_alliance: NonNegative = Field(1.0, description="Raw know-how an ended alliance offers (before capture).")
-    forgetting_rate: Probability = Field(0.05, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
+    forgetting_rate: Probability = Field(0.025, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
+    internal_forgetting_rate: Probability = Field(0.0, description="Share of internal R&D know-how lost per tick (routines embedded in the firm's own R&D may fade slower).")
     internal_capture_rate: Probability = Field(0.6, description="Capture of lessons from internal R&D projects.")
-    absorb_exploitation: NonNegative = Field(0.6, description="Logit gain of R&D success per unit of exploitation-alliance know-how, at zero internal exploration experience.")
+    absorb_exploitation: NonNegative = Field(0.2, description="Logit gain of R&D approval from saturated exploitation-alliance technical knowledge, at zero internal exploration know-how.")
     absorb_exploration: float = Field(0.0, description="Same for exploration-alliance know-how at zero internal exploitation experience.")
-    absorptive_capacity_gain: NonNegative = Field(0.5, description="How much internal exploration know-how raises absorption of exploitation-alliance know-how.")
-    exploitation_rigidity: NonNegative = Field(0.4, description="How much internal exploitation know-how lowers absorption of exploration-alliance know-how.")
+    absorptive_capacity_gain: NonNegative = Field(6.0, description="How much internal exploration know-how raises absorption of exploitation-alliance know-how.")
+    exploitation_rigidity: NonNegative = Field(4.0, description="How much internal exploitation know-how lowers absorption of exploration-alliance know-how.")
+    technical_saturation: Annotated[float, Field(gt=0.0)] = Field(10.0, description="Technical knowledge from alliances (ended alliances of a type, depreciating) at which ~63% of its use in internal R&D is reached.")
+    absorptive_saturation: Annotated[float, Field(gt=0.0)] = Field(3.0, description="Internal know-how at which ~63% of its shift in absorption (capacity or rigidity) is reached.")
 
 
 # ----------------------------------------------------------------- selection
@@ -122,9 +125,9 @@ class Negotiation(Section):
     protective_new_partner: Probability = Field(0.3, description="Extra chance of protective governance with an unfamiliar partner.")
     exit_trigger_probability: Probability = Field(0.3, description="Chance exit triggers are agreed up front.")
     exit_trigger_function_bonus: Probability = Field(0.4, description="Extra chance of agreed triggers when a partner has an alliance function.")
-    prior_return: float = Field(0.1, description="Net return per unit of stake a firm expects before it has its own track record.")
-    handoff_loss: Probability = Field(0.3, description="Share of the know-how benefit lost in the hand-off from negotiators to execution.")
-    handoff_function_reduction: Probability = Field(0.7, description="Share of the hand-off loss an alliance function avoids.")
+    prior_return: float = Field(0.25, description="Net return per unit of stake a firm expects before it has its own track record.")
+    handoff_loss: Probability = Field(0.45, description="Share of the know-how benefit lost in the hand-off from negotiators to execution.")
+    handoff_function_reduction: Probability = Field(1.0, description="Share of the hand-off loss an alliance function avoids.")
 
 
 # ----------------------------------------------------------------- execution
@@ -132,17 +135,17 @@ class Execution(Section):
     milestones_exploration: PositiveInt = Field(5, description="Milestones an exploration alliance must meet.")
     milestones_exploitation: PositiveInt = Field(4, description="Milestones an exploitation alliance must meet.")
     ticks_per_milestone: PositiveInt = Field(2, description="Ticks between milestone reviews.")
-    base_logit_exploration: float = Field(1.7, description="Milestone success logit of an exploration alliance, before the terms below.")
-    base_logit_exploitation: float = Field(2.1, description="Milestone success logit of an exploitation alliance, before the terms below.")
+    base_logit_exploration: float = Field(0.7, description="Milestone success logit of an exploration alliance, before the terms below.")
+    base_logit_exploitation: float = Field(1.1, description="Milestone success logit of an exploitation alliance, before the terms below.")
     capability_weight: float = Field(1.5, description="Logit per unit of the partners' mean relevant capability (centred at 0.5).")
-    coordination_penalty: NonNegative = Field(1.0, description="Logit loss per unit of squared coordination load (attention used / capacity).")
+    coordination_penalty: NonNegative = Field(0.5, description="Logit loss per unit of squared coordination load (attention used / capacity).")
     coordination_exponent: Annotated[float, Field(ge=1.0)] = Field(2.0, description="Convexity of the coordination penalty in load.")
     attention_exploration: NonNegative = Field(1.3, description="Attention an exploration alliance needs (upstream, tacit, open-ended).")
     attention_exploitation: NonNegative = Field(0.8, description="Attention an exploitation alliance needs (downstream, codified).")
     protective_attention: NonNegative = Field(0.2, description="Extra attention protective governance takes (monitoring).")
     lopsided_effort_penalty: NonNegative = Field(2.0, description="Milestone logit loss per unit of lopsidedness (|share - 0.5|) from the weaker side's defensiveness.")
     governance_fit: NonNegative = Field(0.3, description="Logit bonus when governance fits the type (adaptive-exploration, protective-exploitation), loss otherwise.")
-    health_check_detection: Probability = Field(0.5, description="Chance an alliance function's health assessment catches a missed milestone early.")
+    health_check_detection: Probability = Field(0.9, description="Chance an alliance function's health assessment catches a missed milestone early.")
     cost_rate: NonNegative = Field(0.04, description="Running cost per tick as a share of the value at stake.")
 
 
@@ -164,8 +167,9 @@ class Exit(Section):
 
 # ----------------------------------------------------------------- portfolio
 class Portfolio(Section):
-    capacity_per_knowhow: NonNegative = Field(0.5, description="Alliance-management capacity added per unit of general know-how.")
+    capacity_per_knowhow: NonNegative = Field(0.05, description="Alliance-management capacity added per unit of general know-how.")
     overconfidence: Annotated[float, Field(ge=1.0)] = Field(1.8, description="Firms take on up to this multiple of their capacity (coordination costs underestimated).")
+    overconfidence_sd: NonNegative = Field(0.6, description="Log-normal spread of overconfidence across firms (some underestimate coordination costs far more than others); never below 1.")
     reputation_reversion: Probability = Field(0.02, description="Per-tick pull of reputation back towards 0.5.")
 
 

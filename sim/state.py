@@ -55,6 +55,11 @@ class FirmState:
     ended_alliances: np.ndarray
     successes: np.ndarray
     realised_return: np.ndarray  # sum over ended alliances of value captured / own stake
+    # technical knowledge taken home from ended alliances, by type (what internal
+    # R&D can absorb); unlike alliance-management know-how it does not depend on
+    # the capture rate, only on absorptive capacity when it is used
+    technical: np.ndarray | None = None
+    overconfidence: np.ndarray | float = 1.0  # multiple of capacity the firm believes it can run
 
     @property
     def n(self) -> int:
@@ -94,12 +99,14 @@ def init_firms(cfg: Config, rng: np.random.Generator) -> FirmState:
     mean_cap = np.stack([by_size("explore_capability"), by_size("exploit_capability")], axis=1)
     capability = np.clip(mean_cap + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
     alliance_function = rng.random(n) < by_size("alliance_function_prob")
-    capture_rate = np.clip(by_size("capture_rate") + alliance_function * cfg.learning.function_capture_bonus, 0.0, 1.0)
+    capture_rate = np.clip(by_size("capture_rate") * (1.0 + alliance_function * cfg.learning.function_capture_bonus), 0.0, 1.0)
 
     prior = rng.poisson(by_size("initial_experience")[:, None] * 0.5, size=(n, 2)).astype(float)
     # Prior alliances were spread over past years: what is left of them is the
     # stationary level of capture-with-forgetting, approximated by their capture.
     prior_knowhow = capture(prior * cfg.learning.lesson_per_alliance, capture_rate[:, None])
+    spread = cfg.portfolio.overconfidence_sd
+    overconfidence = np.maximum(cfg.portfolio.overconfidence * (rng.lognormal(0.0, spread, size=n) if spread > 0 else 1.0), 1.0)
     base_capacity = by_size("base_capacity")
     capacity = base_capacity + cfg.portfolio.capacity_per_knowhow * prior_knowhow.sum(axis=1)
 
@@ -111,7 +118,7 @@ def init_firms(cfg: Config, rng: np.random.Generator) -> FirmState:
         capture_rate=capture_rate,
         base_capacity=base_capacity,
         capacity=capacity,
-        max_alliances=believed_cap(capacity, cfg.portfolio.overconfidence),
+        max_alliances=believed_cap(capacity, overconfidence),
         resources=by_size("resources") * rng.lognormal(0.0, 0.3, size=n),
         income=by_size("income"),
         reputation=np.full(n, 0.5),
@@ -129,9 +136,11 @@ def init_firms(cfg: Config, rng: np.random.Generator) -> FirmState:
         ended_alliances=np.zeros(n, dtype=np.int64),
         successes=np.zeros(n, dtype=np.int64),
         realised_return=zeros.copy(),
+        technical=prior * cfg.learning.lesson_per_alliance,
+        overconfidence=overconfidence,
     )
 
 
-def believed_cap(capacity: np.ndarray, overconfidence: float) -> np.ndarray:
+def believed_cap(capacity: np.ndarray, overconfidence: np.ndarray | float) -> np.ndarray:
     """Concurrent alliances a firm takes on: its capacity inflated by overconfidence."""
     return np.floor(capacity * overconfidence + 1e-9).astype(np.int64)

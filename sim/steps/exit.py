@@ -86,6 +86,7 @@ def close(
         np.add.at(state.partner_profile, firms, -state.capability[c[other][ids]])
         lesson = capture(learning.lesson_per_alliance, state.capture_rate[firms])
         np.add.at(state.knowhow, (firms, t), lesson)
+        np.add.at(state.technical, (firms, t), learning.lesson_per_alliance)
         np.add.at(state.reputation, firms, rep_change)
         np.add.at(state.resources, firms, captured)
         np.add.at(state.products, firms, success.astype(np.int64))

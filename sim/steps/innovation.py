@@ -5,7 +5,8 @@ commercialisation) projects.  Each tick an active project is approved (a new
 product), terminated, or carries on: competing risks.  The approval chance
 rises with the relevant capability and internal know-how, falls with the
 attention alliances take (coordination load), and depends on how much
-*external* (alliance) know-how the firm can absorb: internal exploration
+*external* (alliance) technical knowledge the firm can absorb (every partner
+takes it home from an ended alliance, whatever its alliance-management capture rate): internal exploration
 experience raises absorption of exploitation-alliance know-how (absorptive
 capacity); internal exploitation experience lowers absorption of
 exploration-alliance know-how (rigidity).  Every ended project teaches.
@@ -67,11 +68,12 @@ class ProjectLog(ColumnLog):
 def approval_logit(state: FirmState, firms: np.ndarray, types: np.ndarray, capability: np.ndarray, cfg: Innovation, learning: Learning) -> np.ndarray:
     """Per-tick approval logit of internal projects of ``types`` run by ``firms``."""
     internal = general_benefit(state.internal_knowhow[firms, types], cfg.experience_returns, 1.0)
-    absorb_exploit = absorption(learning.absorb_exploitation, learning.absorptive_capacity_gain, state.internal_knowhow[firms, EXPLORATION])
-    absorb_explore = absorption(learning.absorb_exploration, -learning.exploitation_rigidity, state.internal_knowhow[firms, EXPLOITATION])
+    sat = learning.absorptive_saturation
+    absorb_exploit = absorption(learning.absorb_exploitation, learning.absorptive_capacity_gain, state.internal_knowhow[firms, EXPLORATION], sat)
+    absorb_explore = absorption(learning.absorb_exploration, -learning.exploitation_rigidity, state.internal_knowhow[firms, EXPLOITATION], sat)
     external = (
-        absorb_exploit * saturating(state.knowhow[firms, EXPLOITATION], learning.general_saturation)
-        + absorb_explore * saturating(state.knowhow[firms, EXPLORATION], learning.general_saturation)
+        absorb_exploit * saturating(state.technical[firms, EXPLOITATION], learning.technical_saturation)
+        + absorb_explore * saturating(state.technical[firms, EXPLORATION], learning.technical_saturation)
     )
     return cfg.base_logit + cfg.capability_weight * (capability - 0.5) + internal + external - cfg.load_penalty * state.load()[firms]
 

@@ -1,8 +1,8 @@
 """Step 5, portfolio management: capacity, redundancy, balance, reputation.
 
 Capacity grows with general know-how (experienced firms run more alliances
-at once) and never shrinks; firms take on more than it, by ``overconfidence``,
-because coordination costs are underestimated.  Redundant partners (alike the
+at once) and never shrinks; firms take on more than it, by their own ``overconfidence``
+(spread across firms), because coordination costs are underestimated.  Redundant partners (alike the
 ones the firm already has) fit the portfolio badly; searchers lean towards the
 alliance type their portfolio lacks.  Reputation drifts back to neutral, and
 knowledge fades (organisational forgetting).
@@ -37,10 +37,11 @@ def exploration_pull(state: FirmState, who: np.ndarray, target: float) -> np.nda
 def manage(state: FirmState, cfg: Portfolio, learning: Learning) -> None:
     """End-of-tick portfolio review for all firms (in place)."""
     state.knowhow[:] = forget(state.knowhow, learning.forgetting_rate)
-    state.internal_knowhow[:] = forget(state.internal_knowhow, learning.forgetting_rate)
+    state.technical[:] = forget(state.technical, learning.forgetting_rate)
+    state.internal_knowhow[:] = forget(state.internal_knowhow, learning.internal_forgetting_rate)
     grown = state.base_capacity + cfg.capacity_per_knowhow * state.general_knowhow
     np.maximum(state.capacity, grown, out=state.capacity)
-    state.max_alliances[:] = believed_cap(state.capacity, cfg.overconfidence)
+    state.max_alliances[:] = believed_cap(state.capacity, state.overconfidence)
     state.reputation += cfg.reputation_reversion * (0.5 - state.reputation)
     np.clip(state.reputation, 0.0, 1.0, out=state.reputation)
     state.resources += state.income

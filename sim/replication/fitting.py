@@ -1,0 +1,112 @@
+"""Small statsmodels helpers shared by the study designs: fits, coefficients, turning points.
+
+Each design builds its own data set and calls these; keeping them here means
+the clustering, the quadratic turning point and the handling of a fit that
+cannot be estimated are written once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Coef", "FitError", "fit_logit", "fit_count", "coef", "turning_point", "wald_p", "cluster_groups"]
+
+
+class FitError(RuntimeError):
+    """The simulated data cannot support the study's model (too few cases, no variation)."""
+
+
+@dataclass(frozen=True)
+class Coef:
+    estimate: float
+    std_error: float
+    p_value: float
+
+
+def cluster_groups(*cols: pd.Series) -> np.ndarray:
+    """Cluster labels: one column clusters by it, two give two-way clustering."""
+    arrays = [pd.factorize(c)[0] for c in cols]
+    return arrays[0] if len(arrays) == 1 else np.column_stack(arrays)
+
+
+def _design(df: pd.DataFrame, x: list[str]) -> pd.DataFrame:
+    import statsmodels.api as sm
+
+    return sm.add_constant(df[x].astype(float), has_constant="add")
+
+
+def _check(df: pd.DataFrame, y: str, x: list[str], min_rows: int) -> None:
+    if len(df) < min_rows:
+        raise FitError(f"only {len(df)} observations (need {min_rows})")
+    flat = [v for v in x if df[v].std() == 0]
+    if flat:
+        raise FitError(f"no variation in {', '.join(flat)}")
+    if df[y].nunique() < 2:
+        raise FitError(f"no variation in the outcome {y}")
+
+
+def fit_logit(df: pd.DataFrame, y: str, x: list[str], groups: np.ndarray, min_rows: int = 50):
+    """Logit of binary ``y`` on ``x`` with cluster-robust standard errors.
+
+    Inference uses t / F distributions with the cluster count's degrees of
+    freedom (as Stata does): with a few dozen large firms, normal critical
+    values would reject a true null too often.
+    """
+    import statsmodels.api as sm
+
+    _check(df, y, x, min_rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return sm.Logit(df[y].astype(float), _design(df, x)).fit(
+                disp=0, maxiter=200, cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+        except (np.linalg.LinAlgError, ValueError) as err:  # perfect separation, singular design
+            raise FitError(str(err).splitlines()[0]) from None
+
+
+def fit_count(df: pd.DataFrame, y: str, x: list[str], groups: np.ndarray, family: str = "poisson", min_rows: int = 50):
+    """Poisson (or negative binomial) GLM of count ``y`` on ``x``, standard errors clustered by ``groups``."""
+    import statsmodels.api as sm
+
+    _check(df, y, x, min_rows)
+    fam = sm.families.Poisson() if family == "poisson" else sm.families.NegativeBinomial(alpha=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return sm.GLM(df[y].astype(float), _design(df, x), family=fam).fit(
+                cov_type="cluster", cov_kwds={"groups": groups})
+        except (np.linalg.LinAlgError, ValueError) as err:
+            raise FitError(str(err).splitlines()[0]) from None
+
+
+def coef(result, name: str) -> Coef:
+    """Estimate, standard error and two-sided p-value of one term."""
+    return Coef(float(result.params[name]), float(result.bse[name]), float(result.pvalues[name]))
+
+
+def wald_p(result, names: list[str]) -> float:
+    """p-value of the joint test that every term in ``names`` is zero."""
+    params = np.asarray(result.params)
+    index = list(result.params.index)
+    r = np.zeros((len(names), len(params)))
+    for i, name in enumerate(names):
+        r[i, index.index(name)] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(result.wald_test(r, scalar=True).pvalue)
+
+
+def turning_point(result, linear: str, square: str, scale: float = 1.0) -> Coef:
+    """Peak ``-b1 / (2 b2)`` of a quadratic, with a delta-method standard error (in units of ``scale``)."""
+    b1, b2 = float(result.params[linear]), float(result.params[square])
+    cov = result.cov_params().loc[[linear, square], [linear, square]].to_numpy()
+    if b2 == 0.0:
+        return Coef(float("nan"), float("nan"), float("nan"))
+    tp = -b1 / (2.0 * b2)
+    grad = np.array([-1.0 / (2.0 * b2), b1 / (2.0 * b2**2)])
+    se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+    return Coef(tp * scale, se * scale, float("nan"))

@@ -1,0 +1,82 @@
+"""The calibrated findings, on seeds other than the default, and the two mechanism flips of issue 5.
+
+Each check simulates only the design it needs (a study population, 20-25
+simulated years) and fits the study's model, so a failure names the finding.
+Seeds 7 and 8 are not the default seed (42) and were not used to calibrate.
+"""
+
+import pytest
+
+from sim.replication import competing_risks, firm_panel, projects, shares
+from sim.replication.study import replicate_seed, study_configs
+from sim.replication.targets import TARGETS
+from sim.runner import simulate
+
+SEEDS = (7, 8)
+
+
+def _rows(design, seed, overrides=None):
+    cfg = study_configs(overrides)[design]
+    frames = simulate(cfg, seed).frames
+    ticks, tpy = cfg.run.ticks, cfg.run.ticks_per_year
+    rows = {
+        "projects": lambda: projects.findings(frames["alliances"], tpy),
+        "firm_panel": lambda: firm_panel.findings(frames, ticks, tpy),
+        "competing_risks": lambda: competing_risks.findings(frames["projects"], ticks, tpy),
+        "shares": lambda: shares.findings(frames, ticks, tpy),
+    }[design]()
+    return {(r.finding, r.variable): r for r in rows}
+
+
+def _reproduced(rows, finding):
+    mine = [r for (f, _), r in rows.items() if f == finding]
+    assert mine, f"{finding} has no row"
+    return all(r.matches for r in mine), mine
+
+
+# Findings the default calibration reproduces in >= 90% of seeds (docs/replication.md
+# lists the measured shares; rows below that are reported there, not asserted here).
+ROBUST = {
+    "projects": ["R2", "R3"],
+    "firm_panel": ["R4"],
+    "competing_risks": ["R7", "R8", "R9"],
+    "shares": ["R11", "R12", "R13", "R14", "R16"],
+}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("design", list(ROBUST))
+def test_default_calibration_reproduces_robust_findings(design, seed):
+    rows = _rows(design, seed)
+    for finding in ROBUST[design]:
+        ok, mine = _reproduced(rows, finding)
+        assert ok, f"{finding} not reproduced with seed {seed}: " + "; ".join(
+            f"{r.variable}={r.estimate:.3g} (p={r.p_value:.3g}) {r.note}" for r in mine)
+
+
+def test_every_finding_appears_in_one_seed_table():
+    table, _ = replicate_seed(study_configs(), 9)
+    assert list(table["finding"].unique()) == [t.id for t in TARGETS]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_positive_partner_specific_effect_flips_r3(seed):
+    base = _rows("projects", seed)[("R3", "partner_specific")]
+    flipped = _rows("projects", seed, {"learning.partner_specific_effect": 1.0})[("R3", "partner_specific")]
+    assert base.estimate < 0 and base.matches
+    assert flipped.estimate > 0 and not flipped.matches
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_without_small_firm_capture_advantage_the_asymmetry_disappears(seed):
+    same = {"firms.small.capture_rate": study_configs()["projects"].firms.large.capture_rate}
+    on, off = _rows("projects", seed), _rows("projects", seed, same)
+    # R1 (small partner's experience helps) no longer emerges; R2 (large partner's does not) still holds,
+    # so both partners now look alike.
+    assert on[("R1", "small_experience")].estimate > off[("R1", "small_experience")].estimate
+    assert not off[("R1", "small_experience")].matches
+    assert off[("R2", "large_experience")].matches
+    # R16 (small firms learn faster per alliance) disappears in the firm panel.
+    r16_on, r16_off = _rows("shares", seed)[("R16", "experience_x_small")], _rows("shares", seed, same)[("R16", "experience_x_small")]
+    assert r16_on.matches and not r16_off.matches
+    assert r16_off.estimate < r16_on.estimate
