@@ -66,9 +66,6 @@ class AllianceModel(mesa.Model):
         self.log = AllianceLog()
         self.projects = innovation.ProjectLog()
         self.pairs = PairMemory(cfg.learning.forgetting_rate)
-        # Pairs allied right now; selection reads the same from the log
-        # (``log.active_pair_codes``), this set is kept for ``exit.close``.
-        self.active_pairs: set[tuple[int, int]] = set()
         self._panel = FirmPanel()
         self._active_sum = np.zeros(cfg.firms.n)
         self._products_mark = self.state.products.copy()
@@ -95,10 +92,9 @@ class AllianceModel(mesa.Model):
             self.log.append(records)
             a, b = records["firm_a"], records["firm_b"]
             self.pairs.record_many(a, b, tick)
-            self.active_pairs.update(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist()))
             formed = len(matches)
         execution.execute(s, self.log, tick, cfg.execution, cfg.learning, rng)
-        ended = close(s, self.log, self.active_pairs, tick, cfg.exit, cfg.learning, rng)
+        ended = close(s, self.log, tick, cfg.exit, cfg.learning, rng)
         portfolio.manage(s, cfg.portfolio, cfg.learning)
         innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
         self._record(tick, formed, ended)

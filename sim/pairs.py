@@ -161,8 +161,9 @@ class PairMemory:
         main, recent = self._by_firm.main[1], self._by_firm.recent[1]
         row = np.where(
             in_main,
-            main[np.minimum(s_main + nth, len(main) - 1)] if len(main) else 0,
-            recent[np.minimum(s_recent + nth - n_main, len(recent) - 1)] if len(recent) else 0,
+            # both branches are evaluated: clip each index into its array
+            main[np.clip(s_main + nth, 0, len(main) - 1)] if len(main) else 0,
+            recent[np.clip(s_recent + nth - n_main, 0, len(recent) - 1)] if len(recent) else 0,
         )
         return self._rows["lo"][row] + self._rows["hi"][row] - firms
 

@@ -77,6 +77,13 @@ def test_pair_memory_matches_reference_through_many_merges():
         expected_stock = [reference.get_stock(int(x), int(y), tick + 2) for x, y in zip(qa, qb)]
         assert memory.counts(qa, qb).tolist() == expected_count
         assert memory.stocks(qa, qb, tick + 2).tolist() == expected_stock  # bit-identical floats
+        # batch lookups of the nth past partner, many firms at once (as selection does)
+        known = [f for f in range(n) if reference.partners.get(f)]
+        if known:
+            firms = rng.choice(known, 50)
+            nth = (rng.random(50) * [len(reference.partners[f]) for f in firms]).astype(np.int64)
+            expected = [reference.partners[f][k] for f, k in zip(firms, nth)]
+            assert memory.nth_partners(firms, nth).tolist() == expected
     assert len(memory) == len(reference.count)
     assert len(memory._by_firm.main[0]) > 0  # the two-level index did merge
     for firm in range(n):

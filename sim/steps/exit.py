@@ -15,7 +15,7 @@ import numpy as np
 from ..alliances import CONFLICT, EXPIRED, GOAL, MISSED, OVERRUN, AllianceLog
 from ..config import Exit, Learning
 from ..learning import capture
-from ..state import FirmState, PairMemory
+from ..state import FirmState
 
 __all__ = ["exit_reasons", "close"]
 
@@ -40,7 +40,6 @@ def exit_reasons(log: AllianceLog, ids: np.ndarray, tick: int, cfg: Exit, rng: n
 def close(
     state: FirmState,
     log: AllianceLog,
-    active_pairs: set[tuple[int, int]],
     tick: int,
     cfg: Exit,
     learning: Learning,
@@ -97,6 +96,4 @@ def close(
         np.add.at(state.realised_return, firms, captured / np.maximum(share * value, 1e-9))
     np.clip(state.reputation, 0.0, 1.0, out=state.reputation)
     np.maximum(state.attention, 0.0, out=state.attention)  # float round-off
-    a, b = c["firm_a"][ids], c["firm_b"][ids]
-    active_pairs.difference_update(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist()))
     return ids
