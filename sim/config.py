@@ -317,19 +317,24 @@ def validate(tree: dict[str, Any]) -> Config:
         raise ConfigError(_first_error_line(err, tree)) from None
 
 
-def read_config_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML config file into a nested dict (empty file -> {})."""
+def read_yaml_mapping(path: str | Path, what: str = "config file", holds: str = "a mapping of sections") -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping (empty file -> {}); one-line ConfigError otherwise."""
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"config file {str(path)!r} not found")
+        raise ConfigError(f"{what} {str(path)!r} not found")
     try:
         data = yaml.safe_load(p.read_text()) or {}
     except yaml.YAMLError as err:
         first = str(err).splitlines()[0] if str(err) else "invalid YAML"
-        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {first}") from None
+        raise ConfigError(f"{what} {str(path)!r} is not valid YAML: {first}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {str(path)!r} must hold a mapping of sections")
+        raise ConfigError(f"{what} {str(path)!r} must hold {holds}")
     return data
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file into a nested dict (empty file -> {})."""
+    return read_yaml_mapping(path)
 
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:

@@ -32,9 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from ..config import Config, ConfigError, flatten, load_config, read_config_file
+from ..config import Config, ConfigError, flatten, load_config, read_config_file, read_yaml_mapping
 
 __all__ = ["SweepSpec", "load_sweep_spec", "METHODS", "spec_from_dict"]
 
@@ -99,15 +98,7 @@ class SweepSpec:
 def load_sweep_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
     """Read a sweep config file; ``overrides`` (``--set``) apply to its base model config."""
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"sweep config {str(path)!r} not found")
-    try:
-        data = yaml.safe_load(p.read_text()) or {}
-    except yaml.YAMLError as err:
-        first = str(err).splitlines()[0] if str(err) else "invalid YAML"
-        raise ConfigError(f"sweep config {str(path)!r} is not valid YAML: {first}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"sweep config {str(path)!r} must hold a mapping (name, base, set, design, replications, seed)")
+    data = read_yaml_mapping(p, "sweep config", "a mapping (name, base, set, design, replications, seed)")
     return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
 
 
