@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from ..config import Config, ConfigError, flatten, load_config, read_config_file, read_yaml_mapping
 
 __all__ = ["SweepSpec", "load_sweep_spec", "METHODS", "spec_from_dict"]
