@@ -28,7 +28,8 @@ __all__ = ["dataset", "fit", "completed_experience", "findings", "controls", "SC
 SCALE = 10.0  # experience is entered in tens of alliances (readable coefficients)
 RECENT_YEARS = 3  # R15: "experience older than a few years"
 BASE_CONTROLS = ["exploitation", "log_value", "protective", "function_large", "function_small",
-                 "capability_large", "capability_small", "portfolio_large", "portfolio_small"]
+                 "capability_large", "capability_small", "portfolio_large", "portfolio_small",
+                 "portfolio_large_sq", "portfolio_small_sq"]
 EXPERIENCE = ["small_experience", "small_experience_sq", "large_experience", "large_experience_sq", "partner_specific"]
 
 
@@ -86,6 +87,7 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4) -> pd.DataFrame:
         "function_large": d["function_a"].astype(float).to_numpy(), "function_small": d["function_b"].astype(float).to_numpy(),
         "capability_large": d["capability_a"].to_numpy(), "capability_small": d["capability_b"].to_numpy(),
         "portfolio_large": d["portfolio_a"].astype(float).to_numpy(), "portfolio_small": d["portfolio_b"].astype(float).to_numpy(),
+        "portfolio_large_sq": d["portfolio_a"].astype(float).to_numpy() ** 2, "portfolio_small_sq": d["portfolio_b"].astype(float).to_numpy() ** 2,
         "small_recent": recent / SCALE,
         "small_older": older / SCALE,
         "firm_large": d["firm_a"].to_numpy(), "firm_small": d["firm_b"].to_numpy(),
