@@ -7,7 +7,8 @@ is a logit of project success on each partner's general alliance experience
 (counts at formation, in tens of alliances) and its square, partner-specific
 experience (prior alliances between the two firms) and controls (type, value
 at stake, start-year fixed effects, governance, each partner's alliance function,
-capability and current number of alliances), with standard errors clustered two ways, by
+capability and current number of alliances with its square: the coordination penalty
+is convex in load), with standard errors clustered two ways, by
 the large and by the small partner.
 
 Nothing here reads the simulation's know-how or curves: the regressors are the
