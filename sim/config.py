@@ -79,7 +79,7 @@ class Firms(Section):
 
 # ------------------------------------------------------------------ learning
 class Learning(Section):
-    general_returns: NonNegative = Field(4.0, description="Logit gain at saturation from general alliance know-how.")
+    general_returns: NonNegative = Field(5.5, description="Logit gain at saturation from general alliance know-how.")
     general_saturation: Annotated[float, Field(gt=0.0)] = Field(2.0, description="Know-how at which ~63% of the general gain is reached (diminishing returns).")
     partner_specific_effect: float = Field(-1.0, description="Signed logit scale of the net partner-specific effect (0 = off, > 0 repeat partners help).")
     partner_specific_saturation: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Prior joint alliances at which ~63% of the partner-specific effect is reached.")
@@ -135,8 +135,8 @@ class Execution(Section):
     milestones_exploration: PositiveInt = Field(5, description="Milestones an exploration alliance must meet.")
     milestones_exploitation: PositiveInt = Field(4, description="Milestones an exploitation alliance must meet.")
     ticks_per_milestone: PositiveInt = Field(2, description="Ticks between milestone reviews.")
-    base_logit_exploration: float = Field(0.7, description="Milestone success logit of an exploration alliance, before the terms below.")
-    base_logit_exploitation: float = Field(1.1, description="Milestone success logit of an exploitation alliance, before the terms below.")
+    base_logit_exploration: float = Field(0.2, description="Milestone success logit of an exploration alliance, before the terms below.")
+    base_logit_exploitation: float = Field(0.6, description="Milestone success logit of an exploitation alliance, before the terms below.")
     capability_weight: float = Field(1.5, description="Logit per unit of the partners' mean relevant capability (centred at 0.5).")
     coordination_penalty: NonNegative = Field(0.5, description="Logit loss per unit of squared coordination load (attention used / capacity).")
     coordination_exponent: Annotated[float, Field(ge=1.0)] = Field(2.0, description="Convexity of the coordination penalty in load.")

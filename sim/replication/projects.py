@@ -7,7 +7,8 @@ is a logit of project success on each partner's general alliance experience
 (counts at formation, in tens of alliances) and its square, partner-specific
 experience (prior alliances between the two firms) and controls (type, value
 at stake, start-year fixed effects, governance, each partner's alliance function,
-capability and current number of alliances), with standard errors clustered two ways, by
+capability and current number of alliances with its square: the coordination penalty
+is convex in load), with standard errors clustered two ways, by
 the large and by the small partner.
 
 Nothing here reads the simulation's know-how or curves: the regressors are the
@@ -28,7 +29,8 @@ __all__ = ["dataset", "fit", "completed_experience", "findings", "controls", "SC
 SCALE = 10.0  # experience is entered in tens of alliances (readable coefficients)
 RECENT_YEARS = 3  # R15: "experience older than a few years"
 BASE_CONTROLS = ["exploitation", "log_value", "protective", "function_large", "function_small",
-                 "capability_large", "capability_small", "portfolio_large", "portfolio_small"]
+                 "capability_large", "capability_small", "portfolio_large", "portfolio_small",
+                 "portfolio_large_sq", "portfolio_small_sq"]
 EXPERIENCE = ["small_experience", "small_experience_sq", "large_experience", "large_experience_sq", "partner_specific"]
 
 
@@ -86,6 +88,7 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4) -> pd.DataFrame:
         "function_large": d["function_a"].astype(float).to_numpy(), "function_small": d["function_b"].astype(float).to_numpy(),
         "capability_large": d["capability_a"].to_numpy(), "capability_small": d["capability_b"].to_numpy(),
         "portfolio_large": d["portfolio_a"].astype(float).to_numpy(), "portfolio_small": d["portfolio_b"].astype(float).to_numpy(),
+        "portfolio_large_sq": d["portfolio_a"].astype(float).to_numpy() ** 2, "portfolio_small_sq": d["portfolio_b"].astype(float).to_numpy() ** 2,
         "small_recent": recent / SCALE,
         "small_older": older / SCALE,
         "firm_large": d["firm_a"].to_numpy(), "firm_small": d["firm_b"].to_numpy(),
