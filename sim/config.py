@@ -224,7 +224,9 @@ YAML_HEADER = """\
 # One tick is a quarter by default (run.ticks_per_year = 4): 80 ticks = the 20-year
 # window of Hoang & Rothaermel (2005); 40 ticks = the 10-year break-up window of
 # H&R (2016).  Each key's comment is its description in sim/config.py; the
-# sources and reasoning behind the values are in docs/model.md.
+# mechanisms are in docs/model.md, and where each calibrated value comes from
+# (which finding of ../shared/TARGETS.md pins it, and what breaks it) is the
+# calibration table of docs/replication.md.
 """
 
 
