@@ -23,7 +23,7 @@ from sim.sweep.analyze import analyze_sweep, load_runs, main_effects  # noqa: E4
 
 ROOT = Path(__file__).resolve().parent.parent
 
-__all__ = ["run_experiment", "plt", "pd", "main_effects", "save"]
+__all__ = ["run_experiment", "plt", "pd", "main_effects", "save", "band", "effect_panels"]
 
 
 def run_experiment(name: str, doc: str, metrics: list[str] | None = None):
@@ -60,3 +60,18 @@ def band(ax, effect: pd.DataFrame, label: str, color: str | None = None) -> None
     """Mean line with its 95% CI band."""
     line, = ax.plot(effect["x"], effect["mean"], marker="o", label=label, color=color)
     ax.fill_between(effect["x"], effect["ci_low"], effect["ci_high"], alpha=0.2, color=line.get_color())
+
+
+def effect_panels(runs: pd.DataFrame, x: str, by: str, metrics: dict[str, str], xlabel: str, by_label: str, title: str):
+    """One panel per metric (``{column: axis label}``): mean over replications vs ``x``
+    with its 95% CI band, one line per value of ``by``."""
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.8), squeeze=False)
+    for ax, (metric, ylabel) in zip(axes[0], metrics.items()):
+        for value, group in runs.groupby(by):
+            band(ax, main_effects(group, x, metric), f"{by_label} {value:g}")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(title)
+    return fig

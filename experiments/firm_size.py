@@ -10,7 +10,7 @@ make the weaker side defensive and alliances fail more.
 """
 
 import pandas as pd
-from _common import band, main_effects, plt, run_experiment, save
+from _common import effect_panels, run_experiment, save
 
 KEY, SHARE = "negotiation.resource_power", "firms.share_large"
 
@@ -26,15 +26,9 @@ def main() -> None:
     design = pd.read_parquet(out / "design.parquet").set_index("point")
     per_run = per_run.join(design, on="point").assign(status="ok")
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for ax, metric, label in zip(axes, ["small_share", "mixed_success"], ["small partner's share of the value", "success rate, large-small alliances"]):
-        for share, group in per_run.groupby(SHARE):
-            band(ax, main_effects(group, KEY, metric), f"share large {share:g}")
-        ax.set_xlabel(KEY)
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    fig.suptitle("Firm-size asymmetry in large-small alliances: mean over replications, 95% CI")
+    metrics = {"small_share": "small partner's share of the value", "mixed_success": "success rate, large-small alliances"}
+    fig = effect_panels(per_run, KEY, SHARE, metrics, KEY, "share large",
+                        "Firm-size asymmetry in large-small alliances: mean over replications, 95% CI")
     save(fig, args, "firm_size_asymmetry.png")
 
 
