@@ -129,10 +129,11 @@ class AllianceModel(mesa.Model):
         ]
 
     def _record(self, tick: int, formed: int, ended: np.ndarray) -> None:
-        s, log = self.state, self.log
-        codes = log["exit_code"][ended]
-        all_codes = log["exit_code"]
-        n_ended = int((all_codes > 0).sum())
+        s = self.state
+        codes = self.log["exit_code"][ended]
+        # Both partners count every ended alliance, so the firm tallies are twice the log's.
+        n_ended = int(s.ended_alliances.sum()) // 2
+        n_success = int(s.successes.sum()) // 2
         has_ended = s.ended_alliances > 0
         products_total = int(s.products.sum())
         new_products, self._products_total = products_total - self._products_total, products_total
@@ -146,8 +147,8 @@ class AllianceModel(mesa.Model):
             "exits": len(ended),
             **{f"exits_{r}": int((codes == i).sum()) for i, r in enumerate(EXIT_REASONS) if r},
             "ended_alliances": n_ended,
-            "success_rate": float((log["success"][all_codes > 0] == 1).mean()) if n_ended else float("nan"),
-            "underperforming_share": float((s.captured_value[has_ended] < s.expected_value[has_ended]).mean()) if has_ended.any() else float("nan"),
+            "success_rate": n_success / n_ended if n_ended else float("nan"),
+            "underperforming_share": float(s.underperforming[has_ended].mean()) if has_ended.any() else float("nan"),
             "mean_general_experience": float(s.general_experience.mean()),
             "mean_knowhow": float(s.general_knowhow.mean()),
             "new_products": new_products,
@@ -193,7 +194,7 @@ class AllianceModel(mesa.Model):
             "successful_alliances": s.successes,
             "expected_value": s.expected_value,
             "captured_value": s.captured_value,
-            "underperforming": (s.ended_alliances > 0) & (s.captured_value < s.expected_value),
+            "underperforming": s.underperforming,
         }
 
     # --------------------------------------------------------------- tables

@@ -80,6 +80,11 @@ class FirmState:
     def active_total(self) -> np.ndarray:
         return self.active[:, 0] + self.active[:, 1]
 
+    @property
+    def underperforming(self) -> np.ndarray:
+        """Firms whose ended alliances captured less than they expected at formation."""
+        return (self.ended_alliances > 0) & (self.captured_value < self.expected_value)
+
     def load(self) -> np.ndarray:
         """Coordination load: attention used per unit of management capacity."""
         return self.attention / np.maximum(self.capacity, 1e-9)

@@ -61,6 +61,7 @@ def close(
     exit_cost = np.where(planned, cfg.planned_exit_cost, cfg.unplanned_exit_cost) * value
     created = np.where(success, value, partial - exit_cost) - costs
     captured_a = c["share_a"][ids] * created
+    captured_b = created - captured_a
 
     c["active"][ids] = False
     c["end_tick"][ids] = tick
@@ -69,14 +70,14 @@ def close(
     c["planned_exit"][ids] = planned
     c["value_created"][ids] = created
     c["captured_a"][ids] = captured_a
-    c["captured_b"][ids] = created - captured_a
+    c["captured_b"][ids] = captured_b
 
     t = c["type"][ids].astype(np.int64)
     rep_change = np.where(success, cfg.reputation_gain, 0.0) - np.where(~planned, cfg.reputation_loss, 0.0)
     share_a = c["share_a"][ids]
     sides = (
         ("firm_a", "firm_b", captured_a, share_a, "expected_a"),
-        ("firm_b", "firm_a", created - captured_a, 1.0 - share_a, "expected_b"),
+        ("firm_b", "firm_a", captured_b, 1.0 - share_a, "expected_b"),
     )
     for side, other, captured, share, expected in sides:
         firms = c[side][ids]
