@@ -1,4 +1,4 @@
-"""R1-R3 and R15: the project-level design of Hoang & Rothaermel (2005).
+"""R1-R3: the project-level design of Hoang & Rothaermel (2005).
 
 The data set is every *ended* alliance between a large incumbent (firm ``a``,
 the pharma partner) and a small venture (firm ``b``, the biotech partner): one
@@ -24,10 +24,9 @@ import pandas as pd
 from .fitting import FitError, cluster_groups, coef, fit_logit, wald_p
 from .targets import Row, row, unavailable
 
-__all__ = ["dataset", "fit", "completed_experience", "findings", "controls", "SCALE", "RECENT_YEARS", "EXPERIENCE"]
+__all__ = ["dataset", "fit", "findings", "controls", "SCALE", "EXPERIENCE"]
 
 SCALE = 10.0  # experience is entered in tens of alliances (readable coefficients)
-RECENT_YEARS = 3  # R15: "experience older than a few years"
 BASE_CONTROLS = ["exploitation", "log_value", "protective", "function_large", "function_small",
                  "capability_large", "capability_small", "portfolio_large", "portfolio_small",
                  "portfolio_large_sq", "portfolio_small_sq"]
@@ -44,38 +43,11 @@ def controls(data: pd.DataFrame) -> list[str]:
     return [*BASE_CONTROLS, *year_dummies(data)]
 
 
-def completed_experience(alliances: pd.DataFrame, firm_col: str, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Alliances the firm in ``firm_col`` completed within ``window`` ticks before each alliance's start, and earlier.
-
-    Lessons are learned when an alliance ends, so experience is dated by end, as
-    a researcher with the alliance table would date it.
-    """
-    done = alliances[alliances["end_tick"].notna()]
-    ends = pd.concat([
-        done[["firm_a", "end_tick"]].rename(columns={"firm_a": "firm"}),
-        done[["firm_b", "end_tick"]].rename(columns={"firm_b": "firm"}),
-    ])
-    by_firm = {f: np.sort(g.to_numpy(dtype=np.int64)) for f, g in ends.groupby("firm")["end_tick"]}
-    recent, older = np.zeros(len(alliances)), np.zeros(len(alliances))
-    for i, (firm, t) in enumerate(zip(alliances[firm_col].to_numpy(), alliances["start_tick"].to_numpy())):
-        ticks = by_firm.get(firm)
-        if ticks is not None:
-            before = np.searchsorted(ticks, t, side="left")
-            cut = np.searchsorted(ticks, t - window, side="left")
-            recent[i], older[i] = before - cut, cut
-    return recent, older
-
-
 def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4) -> pd.DataFrame:
     """Ended large-small alliances as the study's project sample."""
     a = alliances
     d = a[(a["size_a"] == "large") & (a["size_b"] == "small") & a["end_tick"].notna()].copy()
     xs, xl = d["general_experience_b"] / SCALE, d["general_experience_a"] / SCALE
-    recent, older = np.zeros(len(d)), np.zeros(len(d))
-    if len(d):  # completions counted over the whole table, not only this sample
-        recent, older = completed_experience(a, "firm_b", RECENT_YEARS * ticks_per_year)
-        keep = ((a["size_a"] == "large") & (a["size_b"] == "small") & a["end_tick"].notna()).to_numpy()
-        recent, older = recent[keep], older[keep]
     out = pd.DataFrame({
         "success": d["success"].astype(int).to_numpy(),
         "small_experience": xs.to_numpy(), "small_experience_sq": (xs**2).to_numpy(),
@@ -89,8 +61,6 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4) -> pd.DataFrame:
         "capability_large": d["capability_a"].to_numpy(), "capability_small": d["capability_b"].to_numpy(),
         "portfolio_large": d["portfolio_a"].astype(float).to_numpy(), "portfolio_small": d["portfolio_b"].astype(float).to_numpy(),
         "portfolio_large_sq": d["portfolio_a"].astype(float).to_numpy() ** 2, "portfolio_small_sq": d["portfolio_b"].astype(float).to_numpy() ** 2,
-        "small_recent": recent / SCALE,
-        "small_older": older / SCALE,
         "firm_large": d["firm_a"].to_numpy(), "firm_small": d["firm_b"].to_numpy(),
     })
     year = np.floor(out["start_year"]).astype(int)
@@ -122,25 +92,5 @@ def findings(alliances: pd.DataFrame, ticks_per_year: int = 4, alpha: float = 0.
                     "p-value: joint Wald test of linear and squared term"))
     ps = coef(res, "partner_specific")
     rows.append(row("R3", "partner_specific", *vars(ps).values(), ps.estimate < 0, "sign only (marginal in the study)"))
-    rows.append(_recent_vs_older(data, alpha))
     return rows
 
-
-def _recent_vs_older(data: pd.DataFrame, alpha: float) -> Row:
-    """R15: the small partner's experience split into the last few years and older."""
-    x = ["small_recent", "small_older", "large_experience", "large_experience_sq", "partner_specific", *controls(data)]
-    try:
-        res = fit_logit(data, "success", x, cluster_groups(data["firm_large"], data["firm_small"]))
-    except FitError as err:
-        return unavailable("R15", "small_recent - small_older", str(err))
-    b = res.params
-    cov = res.cov_params()
-    diff = float(b["small_recent"] - b["small_older"])
-    se = float(np.sqrt(cov.loc["small_recent", "small_recent"] + cov.loc["small_older", "small_older"]
-                       - 2 * cov.loc["small_recent", "small_older"]))
-    from scipy.stats import norm
-
-    p = float(2 * norm.sf(abs(diff) / se)) if se > 0 else float("nan")
-    ok = diff > 0 and p < alpha and b["small_recent"] > 0
-    return row("R15", "small_recent - small_older", diff, se, p, ok,
-               f"per 10 completed alliances; recent = completed in the last {RECENT_YEARS} years; recent {b['small_recent']:.2f}, older {b['small_older']:.2f}")

@@ -16,14 +16,14 @@ import pandas as pd
 
 from ..config import Config, ConfigError, load_config
 from ..runner import simulate
-from . import competing_risks, firm_panel, projects, shares
+from . import competing_risks, depreciation, firm_panel, projects, shares
 from .targets import COLUMNS, TARGET_BY_ID, TARGETS, Row, unavailable
 
 __all__ = ["STUDY_DIR", "DESIGNS", "study_configs", "findings_from_frames", "replicate_seed", "order_rows",
            "Replication", "replicate", "robustness", "REQUIRED_SHARE"]
 
 STUDY_DIR = Path(__file__).resolve().parent.parent.parent / "configs" / "studies"
-DESIGNS = ("projects", "firm_panel", "competing_risks", "shares")
+DESIGNS = ("projects", "firm_panel", "competing_risks", "shares", "depreciation")
 
 
 def study_configs(overrides: dict[str, Any] | None = None, base: str | Path | None = None) -> dict[str, Config]:
@@ -46,6 +46,8 @@ def findings_from_frames(design: str, frames: dict[str, pd.DataFrame], cfg: Conf
         return competing_risks.findings(frames["projects"], ticks, tpy)
     if design == "shares":
         return shares.findings(frames, ticks, tpy)
+    if design == "depreciation":
+        return depreciation.findings(frames["alliances"], tpy)
     raise ValueError(f"unknown design {design!r}")
 
 

@@ -18,7 +18,7 @@ __all__ = ["Target", "TARGETS", "TARGET_BY_ID", "Row", "row", "unavailable", "CO
 class Target:
     id: str
     finding: str
-    design: str  # projects | firm_panel | competing_risks | shares
+    design: str  # projects | firm_panel | competing_risks | shares | depreciation
     published: str  # the target sign / shape, as published
     confidence: str  # high | medium | low
     source: str
@@ -55,7 +55,7 @@ TARGETS: tuple[Target, ...] = (
     Target("R14", "About half of alliance portfolios underperform",
            "shares", "share of firms below their expectation about 0.5", "medium", "H&R 2016"),
     Target("R15", "Only recent experience counts: experience depreciates",
-           "projects", "recent experience adds more than experience older than a few years", "low", "Sampson 2005 (Management Science)"),
+           "depreciation", "recent experience adds more than experience older than a few years", "low", "Sampson 2005 (Management Science)"),
     Target("R16", "Smaller firms learn faster from alliances than large partners",
            "shares", "per-alliance gain in success from experience larger for small firms", "medium", "H&R 2016"),
 )

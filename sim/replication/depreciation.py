@@ -1,0 +1,131 @@
+"""R15: does older alliance experience still count?  The design of Sampson (2005).
+
+Sampson asked whether a firm's prior alliances keep paying off or whether
+their lessons depreciate.  The data set here is every *ended* alliance seen
+from each small partner's side (the firms whose capture of lessons makes
+experience matter at all): outcome = goal reached; the firm's alliance
+experience is split into alliances it completed within the last few years
+before the start, and older ones.  If know-how depreciates, recent experience
+adds more than older experience.
+
+The model is a linear probability model with firm and start-year fixed
+effects, standard errors clustered by firm: a firm's persistent traits
+(capability, alliance function, how overconfident it is) shape both how
+often it allies and how well its alliances go, so the comparison is made
+within firm, between its alliances begun after a busy recent spell and those
+begun when its experience had aged.  Nothing here reads the simulation's
+know-how: the regressors are counts a researcher codes from announcements.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .fitting import FitError
+from .targets import Row, row, unavailable
+
+__all__ = ["completed_experience", "dataset", "fit", "findings", "RECENT_YEARS", "SCALE", "CONTROLS"]
+
+SCALE = 10.0  # experience in tens of alliances
+RECENT_YEARS = 3  # "experience older than a few years"
+CONTROLS = ["partner_experience", "partner_large", "partner_capability", "partner_function", "partner_specific",
+            "portfolio", "portfolio_sq", "exploitation", "log_value", "protective"]
+
+
+def completed_experience(alliances: pd.DataFrame, firm_col: str, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Alliances the firm in ``firm_col`` completed within ``window`` ticks before each alliance's start, and earlier.
+
+    Lessons are learned when an alliance ends, so experience is dated by its
+    end, as a researcher with the alliance table would date it.
+    """
+    done = alliances[alliances["end_tick"].notna()]
+    ends = pd.concat([
+        done[["firm_a", "end_tick"]].rename(columns={"firm_a": "firm"}),
+        done[["firm_b", "end_tick"]].rename(columns={"firm_b": "firm"}),
+    ])
+    by_firm = {f: np.sort(g.to_numpy(dtype=np.int64)) for f, g in ends.groupby("firm")["end_tick"]}
+    recent, older = np.zeros(len(alliances)), np.zeros(len(alliances))
+    for i, (firm, t) in enumerate(zip(alliances[firm_col].to_numpy(), alliances["start_tick"].to_numpy())):
+        ticks = by_firm.get(firm)
+        if ticks is not None:
+            before = np.searchsorted(ticks, t, side="left")
+            cut = np.searchsorted(ticks, t - window, side="left")
+            recent[i], older[i] = before - cut, cut
+    return recent, older
+
+
+def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4, size: str = "small") -> pd.DataFrame:
+    """One row per ended alliance and partner of ``size``: outcome, recent and older experience, controls."""
+    a = alliances
+    parts = []
+    for own, other in (("a", "b"), ("b", "a")):
+        keep = (a["end_tick"].notna() & (a[f"size_{own}"] == size)).to_numpy()
+        if not keep.any():
+            continue
+        recent, older = completed_experience(a, f"firm_{own}", RECENT_YEARS * ticks_per_year)
+        d = a[keep]
+        load = d[f"portfolio_{own}"].astype(float).to_numpy()
+        parts.append(pd.DataFrame({
+            "success": d["success"].astype(int).to_numpy(),
+            "recent": recent[keep] / SCALE, "older": older[keep] / SCALE,
+            "partner_experience": d[f"general_experience_{other}"].to_numpy() / SCALE,
+            "partner_large": (d[f"size_{other}"] == "large").astype(float).to_numpy(),
+            "partner_capability": d[f"capability_{other}"].to_numpy(),
+            "partner_function": d[f"function_{other}"].astype(float).to_numpy(),
+            "partner_specific": d["partner_specific_experience"].astype(float).to_numpy(),
+            "portfolio": load, "portfolio_sq": load**2,
+            "exploitation": (d["type"] == "exploitation").astype(float).to_numpy(),
+            "log_value": np.log(d["value_at_stake"]).to_numpy(),
+            "protective": (d["governance"] == "protective").astype(float).to_numpy(),
+            "start_year": (d["start_tick"].to_numpy() // ticks_per_year).astype(int),
+            "firm": d[f"firm_{own}"].to_numpy(),
+        }))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["success", "recent", "older", "firm"])
+
+
+def fit(data: pd.DataFrame, min_rows: int = 100):
+    """Linear probability model with firm and start-year fixed effects (within-firm), clustered by firm.
+
+    The fixed effects are absorbed by demeaning every column within firm (the
+    year dummies too, which makes the year effects exact in the unbalanced
+    panel); they are nested in the clusters, so no degrees-of-freedom
+    correction is needed for them.
+    """
+    import statsmodels.api as sm
+
+    if len(data) < min_rows:
+        raise FitError(f"only {len(data)} alliances (need {min_rows})")
+    years = pd.get_dummies(data["start_year"], prefix="year", drop_first=True, dtype=float)
+    x = pd.concat([data[["recent", "older", *CONTROLS]].astype(float), years], axis=1)
+    y = data["success"].astype(float)
+    firm = data["firm"]
+    x = x - x.groupby(firm).transform("mean")
+    y = y - y.groupby(firm).transform("mean")
+    x = x.loc[:, x.std() > 1e-12]
+    for v in ("recent", "older"):
+        if v not in x:
+            raise FitError(f"no within-firm variation in {v} experience")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(firm)[0]}, use_t=True)
+
+
+def findings(alliances: pd.DataFrame, ticks_per_year: int = 4, alpha: float = 0.05) -> list[Row]:
+    data = dataset(alliances, ticks_per_year)
+    try:
+        res = fit(data)
+    except FitError as err:
+        return [unavailable("R15", "recent - older", str(err))]
+    contrast = np.zeros(len(res.params))
+    contrast[list(res.params.index).index("recent")] = 1.0
+    contrast[list(res.params.index).index("older")] = -1.0
+    test = res.t_test(contrast)
+    diff, se, p = float(np.squeeze(test.effect)), float(np.squeeze(test.sd)), float(np.squeeze(test.pvalue))
+    recent, older = float(res.params["recent"]), float(res.params["older"])
+    ok = diff > 0 and p < alpha and recent > 0
+    note = (f"success probability per 10 completed alliances, within firm: recent (last {RECENT_YEARS} years) "
+            f"{recent:+.3f}, older {older:+.3f}; n={len(data)} alliance sides of {data['firm'].nunique()} small firms")
+    return [row("R15", "recent - older", diff, se, p, ok, note)]
