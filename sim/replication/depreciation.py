@@ -15,6 +15,13 @@ often it allies and how well its alliances go, so the comparison is made
 within firm, between its alliances begun after a busy recent spell and those
 begun when its experience had aged.  Nothing here reads the simulation's
 know-how: the regressors are counts a researcher codes from announcements.
+
+Diminishing returns also make older experience look weaker within firm (a
+firm's older count grows late in its life, when further lessons add little),
+so the note of the row adds a check that holds total experience fixed:
+pooled across firms, with a dummy for each total count, does a larger older
+share lower success?  It isolates depreciation but has less power; see
+docs/replication.md.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import pandas as pd
 from .fitting import FitError
 from .targets import Row, row, unavailable
 
-__all__ = ["completed_experience", "dataset", "fit", "findings", "RECENT_YEARS", "SCALE", "CONTROLS"]
+__all__ = ["completed_experience", "dataset", "fit", "composition_t", "findings", "RECENT_YEARS", "SCALE", "CONTROLS"]
 
 SCALE = 10.0  # experience in tens of alliances
 RECENT_YEARS = 3  # "experience older than a few years"
@@ -113,6 +120,24 @@ def fit(data: pd.DataFrame, min_rows: int = 100):
         return sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(firm)[0]}, use_t=True)
 
 
+def composition_t(data: pd.DataFrame) -> float:
+    """t-value of older experience at a fixed total (dummies for each total count up to 15), pooled, clustered by firm.
+
+    Negative when experience depreciates: of two firms with the same number
+    of completed alliances, the one whose alliances are older does worse.
+    """
+    import statsmodels.api as sm
+
+    total = np.minimum(np.rint((data["recent"] + data["older"]) * SCALE).astype(int), 15)
+    dummies = [pd.get_dummies(total, prefix="total", drop_first=True, dtype=float),
+               pd.get_dummies(data["start_year"], prefix="year", drop_first=True, dtype=float)]
+    x = sm.add_constant(pd.concat([data[["older", *CONTROLS]].astype(float), *dummies], axis=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.OLS(data["success"].astype(float), x).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(data["firm"])[0]})
+    return float(res.tvalues["older"])
+
+
 def findings(alliances: pd.DataFrame, ticks_per_year: int = 4, alpha: float = 0.05) -> list[Row]:
     data = dataset(alliances, ticks_per_year)
     try:
@@ -127,5 +152,6 @@ def findings(alliances: pd.DataFrame, ticks_per_year: int = 4, alpha: float = 0.
     recent, older = float(res.params["recent"]), float(res.params["older"])
     ok = diff > 0 and p < alpha and recent > 0
     note = (f"success probability per 10 completed alliances, within firm: recent (last {RECENT_YEARS} years) "
-            f"{recent:+.3f}, older {older:+.3f}; n={len(data)} alliance sides of {data['firm'].nunique()} small firms")
+            f"{recent:+.3f}, older {older:+.3f}; at equal total experience older experience has t={composition_t(data):+.2f} "
+            f"(negative: depreciation); n={len(data)} alliance sides of {data['firm'].nunique()} small firms")
     return [row("R15", "recent - older", diff, se, p, ok, note)]
