@@ -164,8 +164,9 @@ def write_report(rep: Replication, folder: Path, command: str = "") -> None:
         "" if not command else f"Command: `{command}`",
         "",
         "Each study design has its own simulated data set and the study's kind of model "
-        "(see docs/replication.md): R1-R3, R15 project logit; R4-R6 firm-year Poisson panel; "
-        "R7-R10 cause-specific Cox hazard of approval; R11-R14, R16 shares and contrasts.",
+        "(see docs/replication.md): R1-R3 project logit; R4-R6 firm-year Poisson panel; "
+        "R7-R10 cause-specific Cox hazard of approval; R11-R14, R16 shares and contrasts; "
+        "R15 within-firm model of recent vs older experience.",
         "",
         "## Results",
         "",
