@@ -42,3 +42,21 @@ def test_non_empty_out_is_refused(tmp_path):
     (tmp_path / "keep.txt").write_text("x")
     assert main(["replicate", "--out", str(tmp_path), *SMALL]) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_mechanism_switch_experiment_tabulates_each_switch(monkeypatch, tmp_path):
+    """experiments/replication_switches.py: one row per switch, one column per finding, shares in [0, 1]."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "experiments" / "replication_switches.py"
+    spec = importlib.util.spec_from_file_location("replication_switches", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setattr(mod, "SWITCHES", {"baseline": {}, "no forgetting": {"learning.forgetting_rate": 0.0}})
+    table = mod.shares(seed=7, runs=1)
+    assert list(table.index) == ["baseline", "no forgetting"]
+    assert list(table.columns) == [f"R{i}" for i in range(1, 17)]
+    assert table.to_numpy().min() >= 0 and table.to_numpy().max() <= 1
+    assert table.loc["baseline"].sum() > table.loc["no forgetting"].sum()  # without forgetting R14 (a level) is lost
+    assert mod.markdown(table).count("\n") == 3
