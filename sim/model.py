@@ -24,17 +24,19 @@ from mesa import DataCollector
 from .alliances import EXIT_REASONS, AllianceLog
 from .config import Config, flatten, load_config
 from .firm import Firm
+from .metrics import year_of
 from .panel import FirmPanel
 from .state import PairMemory, init_firms
 from .steps import execution, innovation, negotiation, portfolio, selection
 from .steps.exit import close
 
-__all__ = ["AllianceModel"]
+__all__ = ["AllianceModel", "as_config"]
 
 _EXITS = [r for r in EXIT_REASONS if r]
 
 
-def _as_config(config: Config | dict | str | Path | None, overrides: dict[str, Any]) -> Config:
+def as_config(config: Config | dict | str | Path | None, overrides: dict[str, Any]) -> Config:
+    """A Config from a Config, nested dict, path or ``None`` (baseline), with dotted (or ``__``) overrides."""
     dotted = {k.replace("__", "."): v for k, v in overrides.items()}
     if isinstance(config, Config):
         return load_config(overrides={**config.flat(), **dotted}) if dotted else config
@@ -55,7 +57,7 @@ class AllianceModel(mesa.Model):
     """
 
     def __init__(self, config: Config | dict | str | Path | None = None, rng: Any = None, **overrides: Any):
-        cfg = _as_config(config, overrides)
+        cfg = as_config(config, overrides)
         if rng is None:
             rng = cfg.run.seed
         super().__init__(rng=rng)
@@ -139,7 +141,7 @@ class AllianceModel(mesa.Model):
         new_products, self._products_total = products_total - self._products_total, products_total
         self.stats = {
             "tick": tick,
-            "year": (tick - 1) // self.config.run.ticks_per_year + 1,
+            "year": year_of(tick, self.config.run.ticks_per_year),
             "active_alliances": int(s.active.sum() // 2),
             "active_exploration": int(s.active[:, 0].sum() // 2),
             "active_exploitation": int(s.active[:, 1].sum() // 2),
@@ -168,7 +170,7 @@ class AllianceModel(mesa.Model):
         return {
             "firm_id": np.arange(s.n, dtype=np.int64),
             "tick": tick,
-            "year": (tick - 1) // self.config.run.ticks_per_year + 1,
+            "year": year_of(tick, self.config.run.ticks_per_year),
             "size": np.where(s.large, "large", "small"),
             "alliance_function": s.alliance_function,
             "exploration_capability": s.capability[:, 0],

@@ -16,7 +16,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from ..config import load_config
+from .. import metrics
 from .design import _plain, check_points, design_points, run_seeds
 from .executors import make_executor
 from .spec import SweepSpec
@@ -42,10 +42,8 @@ class SweepReport:
 
 
 def metric_names() -> list[str]:
-    """The outcome columns a run reports (``summary_metrics`` of a tiny probe run)."""
-    from ..runner import simulate
-
-    return list(simulate(load_config(overrides={"firms.n": 4, "run.ticks": 2}), 0).metrics)
+    """The outcome columns a run reports: :data:`sim.metrics.NAMES`."""
+    return list(metrics.NAMES)
 
 
 def run_sweep(
