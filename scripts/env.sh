@@ -36,9 +36,23 @@ make_venv() {
 }
 
 # pip_install EXTRAS: editable install of the project with the given extras.
+# Skipped when .venv already holds this checkout installed with these extras
+# from the same pyproject.toml (the install is editable: code changes need no
+# reinstall).  pip's and setuptools' chatter goes to .venv/pip-install.log and
+# is shown only if the install fails.
 pip_install() {
-  echo ">> installing alliancesim[$1]"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[$1]" 2>&1 \
-    | grep -vE "^WARNING: Location .* is ignored" || true
+  local stamp="$VENV/.alliancesim-installed-$1" want
+  want="$ROOT $(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
+     && "$VENV/bin/python" -c "import sim, sys; sys.exit(0 if sim.__file__.startswith('$ROOT/') else 1)" >/dev/null 2>&1; then
+    return 0
+  fi
+  echo ">> installing alliancesim[$1] (once; log in $VENV/pip-install.log)"
+  if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[$1]" >"$VENV/pip-install.log" 2>&1; then
+    grep -vE "^WARNING: Location .* is ignored" "$VENV/pip-install.log" >&2
+    echo "error: installing alliancesim[$1] failed (log above, also in $VENV/pip-install.log)" >&2
+    return 1
+  fi
   "$VENV/bin/python" -c "import sim" # fail loudly if the install did not work
+  echo "$want" >"$stamp"
 }

@@ -13,11 +13,12 @@ and the offending value; the command line turns it into exit status 2.
 from __future__ import annotations
 
 import copy
+import reprlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 __all__ = [
     "Config",
@@ -28,6 +29,11 @@ __all__ = [
     "apply_overrides",
     "DEFAULT_CONFIG_PATH",
     "to_yaml",
+    "show",
+    "show_path",
+    "parse_overrides",
+    "check_value",
+    "MAX_MAGNITUDE",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -39,14 +45,50 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 DEFAULT_CONFIG_PATH = PACKAGE_ROOT.parent / "configs" / "baseline.yaml"
 
 
+# No parameter of the model means anything beyond this magnitude (logit
+# scales, values, rates); a bigger float is a typo, and nan/inf are refused.
+MAX_MAGNITUDE = 1e6
+# What a message may quote of a value, and the longest message.
+_QUOTE = reprlib.Repr(maxlevel=2, maxdict=4, maxlist=5, maxtuple=5, maxset=5, maxstring=60, maxother=40, maxlong=30)
+MAX_MESSAGE = 300
+# A YAML document that expands (through anchors and aliases) past this many
+# values is refused: a config or sweep file holds a few hundred.
+MAX_YAML_VALUES = 100_000
+
+
+def show(value: Any) -> str:
+    """A short repr of a value for an error message (long strings and lists elided)."""
+    return _QUOTE.repr(value)
+
+
+def show_path(path: str | Path) -> str:
+    """A path for an error message: quoted, elided in the middle only if very long."""
+    text = str(path)
+    return repr(text if len(text) <= 160 else f"{text[:60]}...{text[-97:]}")
+
+
 class ConfigError(ValueError):
     """A config, override or input file that cannot be used; message is one line."""
 
+    def __init__(self, message: str):
+        text = " ".join(str(message).split())
+        if len(text) > MAX_MESSAGE:
+            text = text[: MAX_MESSAGE - 3] + "..."
+        super().__init__(text)
+
 
 class Section(BaseModel):
-    """Base for every section: unknown keys are errors, assignments are validated."""
+    """Base for every section: unknown keys are errors, assignments are validated,
+    floats must be finite and at most ``MAX_MAGNITUDE`` in size."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_absurd(cls, value: Any) -> Any:
+        if isinstance(value, float) and abs(value) > MAX_MAGNITUDE:
+            raise ValueError(f"must be between -{MAX_MAGNITUDE:,.0f} and {MAX_MAGNITUDE:,.0f}")
+        return value
 
 
 # --------------------------------------------------------------------- firms
@@ -264,17 +306,84 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (the last would silently win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                line = key_node.start_mark.line + 1
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {show(key_node.value)} appears twice (lines {seen[key_node.value]} and {line})")
+                seen[key_node.value] = line
+        return super().construct_mapping(node, deep)
+
+
+def _expanded_size(data: Any, limit: int) -> int:
+    """Values ``data`` holds once every alias is expanded (stops counting past ``limit``)."""
+    sizes: dict[int, int | None] = {}
+
+    def size(node: Any) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        known = sizes.get(id(node), 0)
+        if known is None:  # a node that contains itself
+            return limit + 1
+        if known:
+            return known
+        sizes[id(node)] = None
+        total = 1
+        for item in (node.values() if isinstance(node, dict) else node):
+            total += size(item)
+            if total > limit:
+                break
+        sizes[id(node)] = min(total, limit + 1)
+        return sizes[id(node)]
+
+    return size(data)
+
+
+def load_yaml(text: str, what: str) -> Any:
+    """Parse YAML text: duplicate keys, absurd alias expansion and deep nesting are ConfigErrors."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        if _expanded_size(data, MAX_YAML_VALUES) > MAX_YAML_VALUES:
+            raise ConfigError(f"{what} expands to more than {MAX_YAML_VALUES:,} values (anchors and aliases); refused")
+    except yaml.YAMLError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else "invalid YAML"
+        raise ConfigError(f"{what} is not valid YAML: {first}") from None
+    except RecursionError:
+        raise ConfigError(f"{what} is nested too deeply") from None
+    return data
+
+
 def parse_override(text: str) -> tuple[str, Any]:
     """``"firms.n=500"`` -> ``("firms.n", 500)``; the value is read as YAML."""
     if "=" not in text:
-        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. firms.n=500")
+        raise ConfigError(f"--set {show(text)}: expected KEY=VALUE, e.g. firms.n=500")
     key, raw = text.split("=", 1)
     key = key.strip()
     try:
-        value = yaml.safe_load(raw) if raw.strip() else raw
-    except yaml.YAMLError:
-        value = raw
+        value = load_yaml(raw, f"--set {key}") if raw.strip() else raw
+    except ConfigError as err:
+        if "is not valid YAML" not in str(err):
+            raise
+        value = raw  # not YAML: the text itself (the schema then says what is wrong)
     return key, value
+
+
+def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Every ``--set KEY=VALUE`` as a dict; a key given twice is an error (the last would silently win)."""
+    overrides: dict[str, Any] = {}
+    for item in items:
+        key, value = parse_override(item)
+        same = next((k for k in overrides if k.replace("__", ".") == key.replace("__", ".")), None)
+        if same is not None:
+            raise ConfigError(f"--set {key} given twice ({show(overrides[same])} and {show(value)}); give it once")
+        overrides[key] = value
+    return overrides
 
 
 def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
@@ -282,12 +391,12 @@ def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
     node: Any = tree
     for depth, part in enumerate(parts[:-1]):
         if not isinstance(node, dict) or part not in node or not isinstance(node[part], dict):
-            raise ConfigError(f"unknown config key {key!r} (no section {'.'.join(parts[: depth + 1])!r})")
+            raise ConfigError(f"unknown config key {show(key)} (no section {show('.'.join(parts[: depth + 1]))})")
         node = node[part]
     if not isinstance(node, dict) or parts[-1] not in node:
-        raise ConfigError(f"unknown config key {key!r} (value {value!r})")
+        raise ConfigError(f"unknown config key {show(key)} (value {show(value)})")
     if isinstance(node[parts[-1]], dict):
-        raise ConfigError(f"config key {key!r} is a section; set one of its keys, e.g. {key}.{next(iter(node[parts[-1]]))}")
+        raise ConfigError(f"config key {show(key)} is a section; set one of its keys, e.g. {key}.{next(iter(node[parts[-1]]))}")
     node[parts[-1]] = value
 
 
@@ -303,10 +412,10 @@ def _first_error_line(err: ValidationError, tree: dict[str, Any]) -> str:
     e = err.errors()[0]
     key = ".".join(str(p) for p in e["loc"])
     if e["type"] == "extra_forbidden":
-        return f"unknown config key {key!r} (value {e.get('input')!r})"
+        return f"unknown config key {key!r} (value {show(e.get('input'))})"
     value = e.get("input")
-    msg = e["msg"].replace("Input should be", "must be")
-    return f"config key {key!r}: {msg}, got {value!r}"
+    msg = e["msg"].replace("Input should be", "must be").replace("Value error, ", "")
+    return f"config key {key!r}: {msg}, got {show(value)}"
 
 
 def validate(tree: dict[str, Any]) -> Config:
@@ -319,23 +428,56 @@ def validate(tree: dict[str, Any]) -> Config:
         raise ConfigError(_first_error_line(err, tree)) from None
 
 
-def read_yaml_mapping(path: str | Path, what: str = "config file", holds: str = "a mapping of sections") -> dict[str, Any]:
-    """Read a YAML file that must hold a mapping (empty file -> {}); one-line ConfigError otherwise."""
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{what} {str(path)!r} not found")
+def check_value(key: str, value: Any) -> Any:
+    """Validate one value for dotted ``key`` strictly (no ``"20"`` for 20, no ``"yes"`` for true).
+
+    Returns the value as the schema holds it (an int given for a float key
+    becomes a float).  For values that become table columns, such as sweep
+    grid values, where a quoted number would otherwise slip through.
+    """
+    model: type[BaseModel] = Config
+    *sections, name = key.replace("__", ".").split(".")
+    for part in sections:
+        field = model.model_fields.get(part)
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            raise ConfigError(f"unknown config key {show(key)} (value {show(value)})")
+        model = field.annotation
+    field = model.model_fields.get(name)
+    if field is None:
+        raise ConfigError(f"unknown config key {show(key)} (value {show(value)})")
+    holder = model.model_construct()
     try:
-        data = yaml.safe_load(p.read_text()) or {}
-    except yaml.YAMLError as err:
-        first = str(err).splitlines()[0] if str(err) else "invalid YAML"
-        raise ConfigError(f"{what} {str(path)!r} is not valid YAML: {first}") from None
+        model.__pydantic_validator__.validate_assignment(holder, name, value, strict=True)
+    except ValidationError as err:
+        msg = err.errors()[0]["msg"].replace("Input should be", "must be").replace("Value error, ", "")
+        raise ConfigError(f"config key {key!r}: {msg}, got {show(value)}") from None
+    return getattr(holder, name)
+
+
+def read_yaml_mapping(path: str | Path, what: str = "config file", holds: str = "a mapping of sections") -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping; one-line ConfigError otherwise (also when empty)."""
+    p = Path(path)
+    name = f"{what} {show_path(path)}"
+    if p.is_dir():
+        raise ConfigError(f"{name} is a folder, not a file")
+    if not p.is_file():
+        raise ConfigError(f"{name} not found")
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{name} is not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset {err.start}); save it as UTF-8") from None
+    except OSError as err:
+        raise ConfigError(f"{name} cannot be read ({err.strerror})") from None
+    data = load_yaml(text, name)
+    if data is None:
+        raise ConfigError(f"{name} is empty; it must hold {holds}")
     if not isinstance(data, dict):
-        raise ConfigError(f"{what} {str(path)!r} must hold {holds}")
+        raise ConfigError(f"{name} must hold {holds}, got {type(data).__name__} {show(data)}")
     return data
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML config file into a nested dict (empty file -> {})."""
+    """Read a YAML config file into a nested dict."""
     return read_yaml_mapping(path)
 
 
@@ -358,10 +500,10 @@ def _merge(base: dict[str, Any], update: dict[str, Any], prefix: str) -> dict[st
     for key, value in update.items():
         dotted = f"{prefix}{key}"
         if key not in out:
-            raise ConfigError(f"unknown config key {dotted!r} (value {value!r})")
+            raise ConfigError(f"unknown config key {show(dotted)} (value {show(value)})")
         if isinstance(out[key], dict):
             if not isinstance(value, dict):
-                raise ConfigError(f"config key {dotted!r} is a section, got {value!r}")
+                raise ConfigError(f"config key {show(dotted)} is a section, got {show(value)}")
             out[key] = _merge(out[key], value, dotted + ".")
         else:
             out[key] = value

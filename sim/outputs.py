@@ -1,7 +1,11 @@
 """Frames -> Parquet/CSV files and ``manifest.json``, written atomically.
 
 A run folder appears complete or not at all: everything is written into a
-hidden sibling folder, which is renamed into place at the end.  The manifest
+hidden sibling folder, which is renamed into place at the end.  Whether
+``--out`` can be written is checked before any work.  Default folders are
+``results/<kind>-<time>-seed<N>`` under the working directory; runs started
+in the same second get ``-2``, ``-3``, ... .  JSON files hold ``null`` where a
+number is undefined (strict JSON has no NaN).  The manifest
 records what is needed to reproduce the run: the resolved config, the seed,
 package versions and the git commit.
 """
@@ -9,14 +13,16 @@ package versions and the git commit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import math
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -24,9 +30,10 @@ from typing import Any
 
 import pandas as pd
 
-from .config import Config, ConfigError
+from .config import Config, ConfigError, show_path
 
-__all__ = ["atomic_dir", "write_frames", "manifest", "write_json", "default_out_dir", "package_versions", "git_commit", "check_out_dir"]
+__all__ = ["atomic_dir", "AtomicDir", "write_frames", "manifest", "write_json", "to_json", "default_out_dir", "package_versions",
+           "git_commit", "check_out_dir", "check_writable"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _PACKAGES = ("alliancesim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "statsmodels", "SALib", "networkx")
@@ -69,38 +76,110 @@ def manifest(config: Config, seed: int | None, wall_time: float | None = None, *
     }
 
 
+def _strict_json(value: Any) -> Any:
+    """nan/inf (Python or numpy floats) -> None, recursively: JSON has no NaN."""
+    if isinstance(value, dict):
+        return {k: _strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict_json(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):  # numpy float64 is a float too
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # other numpy scalars
+        with contextlib.suppress(TypeError, ValueError):
+            return _strict_json(value.item())
+    return value
+
+
+def to_json(data: Any) -> str:
+    """Strict JSON text (``null`` for nan/inf), indented, with a final newline."""
+    return json.dumps(_strict_json(data), indent=2, default=str, allow_nan=False) + "\n"
+
+
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    path.write_text(to_json(data))
 
 
 def default_out_dir(kind: str, seed: int | None) -> Path:
+    """``results/<kind>-<time>[-seed<N>]`` under the working directory (made unique on write by AtomicDir)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     suffix = f"-seed{seed}" if seed is not None else ""
-    return PROJECT_ROOT / "results" / f"{kind}-{stamp}{suffix}"
+    return Path.cwd() / "results" / f"{kind}-{stamp}{suffix}"
+
+
+def check_writable(folder: Path, flag: str = "--out", beside: bool = False) -> None:
+    """Refuse a folder that cannot be made and written (read-only, under a file, no permission), before any work.
+
+    ``beside=True``: what must be writable is the folder's parent (the folder
+    itself is made there by a rename).
+    """
+    folder = Path(folder).absolute()
+    existing = folder.parent if beside else folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"{flag} {show_path(folder)}: {show_path(existing)} is a file, not a folder")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".alliancesim-probe-", dir=existing))
+    except OSError as err:
+        raise ConfigError(f"{flag} {show_path(folder)}: cannot write in {show_path(existing)} ({err.strerror})") from None
 
 
 def check_out_dir(out: Path) -> None:
-    """Refuse to overwrite a folder that already holds something."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ConfigError(f"--out {str(out)!r} already exists and is not empty; choose a new folder")
-
-
-@contextlib.contextmanager
-def atomic_dir(out: Path) -> Iterator[Path]:
-    """Yield a temporary folder that becomes ``out`` only if the block succeeds."""
+    """Refuse a folder that already holds something, or that cannot be written."""
     out = Path(out)
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{int(time.time() * 1000)}"
-    tmp.mkdir()
-    try:
-        yield tmp
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"--out {show_path(out)} already exists and is not empty; choose a new folder")
+    check_writable(out, beside=True)
+
+
+class AtomicDir:
+    """``with AtomicDir(out) as tmp:`` - a temporary folder that becomes ``out`` only if the block succeeds.
+
+    With ``unique=True`` (default folders) a name taken meanwhile, by a run
+    started in the same second, is not an error: the folder becomes
+    ``out-2``, ``out-3``, ...; ``.path`` is where it went.
+    """
+
+    def __init__(self, out: Path, unique: bool = False):
+        self.path = Path(out)
+        self.unique = unique
+        self._tmp: Path | None = None
+
+    def check(self) -> None:
+        """Raise ConfigError now if the folder cannot be written (call before the work)."""
+        if self.unique:
+            check_writable(self.path, beside=True)
+        else:
+            check_out_dir(self.path)
+
+    def __enter__(self) -> Path:
+        self.check()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = self.path.parent / f".{self.path.name}.tmp-{os.getpid()}-{int(time.time() * 1000)}"
+        self._tmp.mkdir()
+        return self._tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._tmp is not None
+        if exc_type is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            return
+        base, n = self.path, 1
+        while True:
+            try:
+                os.rename(self._tmp, self.path)  # atomic; replaces only an empty folder
+                return
+            except OSError as err:
+                if not (self.unique and err.errno in (errno.EEXIST, errno.ENOTEMPTY)):
+                    shutil.rmtree(self._tmp, ignore_errors=True)
+                    raise
+                n += 1
+                self.path = base.with_name(f"{base.name}-{n}")
+
+
+def atomic_dir(out: Path, unique: bool = False) -> AtomicDir:
+    """Yield a temporary folder that becomes ``out`` only if the block succeeds (see :class:`AtomicDir`)."""
+    return AtomicDir(out, unique=unique)
 
 
 def write_frames(folder: Path, frames: dict[str, pd.DataFrame], csv: bool = False) -> list[Path]:

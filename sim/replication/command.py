@@ -17,7 +17,7 @@ __all__ = ["register"]
 
 
 def register(subparsers) -> None:
-    from ..cli import add_config_arguments
+    from ..cli import add_config_arguments, int_argument
 
     p = subparsers.add_parser(
         "replicate",
@@ -25,9 +25,9 @@ def register(subparsers) -> None:
         description="Simulate each study's population, fit the study's model, write replication.csv, report.md and plots.",
     )
     add_config_arguments(p)
-    p.add_argument("--seed", type=int, default=None, help="first random seed (default: run.seed of the config)")
-    p.add_argument("--runs", type=int, default=1, help="number of seeds; > 1 reports the share of seeds reproducing each finding")
-    p.add_argument("--out", default=None, help="output folder (default: a new folder under results/)")
+    p.add_argument("--seed", type=int_argument(0), default=None, help="first random seed (default: run.seed of the config)")
+    p.add_argument("--runs", type=int_argument(1), default=1, help="number of seeds; > 1 reports the share of seeds reproducing each finding")
+    p.add_argument("--out", default=None, help="output folder, new or empty (default: a new folder under ./results/ of the working directory)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=_handle)
 
@@ -35,25 +35,21 @@ def register(subparsers) -> None:
 def _handle(args: argparse.Namespace) -> int:
     import time
 
-    from ..config import ConfigError, load_config, parse_override
-    from ..outputs import atomic_dir, check_out_dir, default_out_dir, manifest, write_json
+    from ..config import load_config, parse_overrides
+    from ..outputs import atomic_dir, default_out_dir, manifest, write_json
     from .report import format_table, write_report
     from .study import replicate
 
-    overrides = dict(parse_override(item) for item in args.overrides)
-    if args.runs < 1:
-        raise ConfigError(f"--runs must be at least 1, got {args.runs}")
+    overrides = parse_overrides(args.overrides)
     base_cfg = load_config(args.config, overrides=overrides)  # validates keys and values before any work
     seed = base_cfg.run.seed if args.seed is None else args.seed
-    if seed < 0:
-        raise ConfigError(f"--seed must be >= 0, got {seed}")
-    out = Path(args.out) if args.out else default_out_dir("replicate", seed)
-    check_out_dir(out)
+    target = atomic_dir(Path(args.out) if args.out else default_out_dir("replicate", seed), unique=not args.out)
+    target.check()  # before any work
     start = time.perf_counter()
     rep = replicate(overrides, seed=seed, runs=args.runs, base=args.config, progress=not args.quiet)
     command = " ".join(["alliancesim replicate", *([args.config] if args.config else []), f"--seed {seed}",
                         f"--runs {args.runs}", *[f"--set {o}" for o in args.overrides]])
-    with atomic_dir(out) as tmp:
+    with target as tmp:
         write_report(rep, tmp, command)
         write_json(tmp / "manifest.json", manifest(
             rep.configs["projects"], seed, time.perf_counter() - start, seeds=rep.seeds,
@@ -67,5 +63,5 @@ def _handle(args: argparse.Namespace) -> int:
         print(f"share of {args.runs} seeds reproducing each finding:")
         print("  " + "  ".join(f"{f} {s:.2f}{'' if ok else '!'}" for f, s, ok in
                                zip(r["finding"], r["share_reproduced"], r["meets_requirement"])))
-    print(f"wrote {out}")
+    print(f"wrote {target.path}")
     return 0

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +20,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..config import ConfigError
-from .store import read_manifest
+from ..config import ConfigError, show_path
+from ..outputs import write_json
+from .store import PART_GLOB, damaged_parts, manifest_schema, read_manifest
 
 __all__ = ["load_runs", "aggregate", "main_effects", "sensitivity", "analyze_sweep", "HEADLINE_METRICS", "AnalysisResult"]
 
@@ -33,11 +33,23 @@ HEADLINE_METRICS = (
 
 
 def load_runs(out: str | Path) -> pd.DataFrame:
-    """The per-run table (one row per run), sorted by (point, replication)."""
-    runs_dir = Path(out) / "runs"
-    if not any(runs_dir.glob("part-*.parquet")):
-        raise ConfigError(f"{str(out)!r} has no finished runs (nothing in {runs_dir})")
-    return pd.read_parquet(runs_dir).sort_values(["point", "replication"], ignore_index=True)
+    """The per-run table (one row per run), sorted by (point, replication).
+
+    A damaged folder (see :mod:`.store`) is a ConfigError naming the first
+    damaged file; resuming the sweep sets such files aside and reruns their runs.
+    """
+    out = Path(out)
+    runs_dir = out / "runs"
+    damaged = damaged_parts(out, manifest_schema(read_manifest(out)))
+    if damaged:
+        path, reason = damaged[0]
+        more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
+        raise ConfigError(f"{show_path(path)} is damaged ({reason}){more}; run the same `alliancesim sweep` command "
+                          "on this folder to set it aside and rerun its runs")
+    parts = sorted(runs_dir.glob(PART_GLOB))
+    if not parts:
+        raise ConfigError(f"{show_path(out)} has no finished runs (nothing in {runs_dir})")
+    return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True).sort_values(["point", "replication"], ignore_index=True)
 
 
 def _ci(values: pd.Series, level: float = 0.95) -> tuple[int, float, float, float, float]:
@@ -128,7 +140,11 @@ def analyze_sweep(sweep_dir: str | Path, metrics: list[str] | None = None, folde
     folder = Path(folder) if folder else out / "analysis"
     manifest = read_manifest(out)
     runs = load_runs(out)
-    design = pd.read_parquet(out / "design.parquet")
+    try:
+        design = pd.read_parquet(out / "design.parquet")
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"{show_path(out / 'design.parquet')} is damaged or missing ({type(err).__name__}); "
+                          "run the same `alliancesim sweep` command on this folder to rewrite it") from None
     keys = manifest["parameters"]
     metrics = list(metrics) if metrics else [m for m in HEADLINE_METRICS if m in manifest["metrics"]]
     unknown = [m for m in metrics if m not in runs.columns]
@@ -152,7 +168,7 @@ def analyze_sweep(sweep_dir: str | Path, metrics: list[str] | None = None, folde
         from .plots import write_sweep_plots
 
         plots = write_sweep_plots(tmp / "plots", runs, summary, indices, manifest, keys, metrics)
-        (tmp / "analysis.json").write_text(json.dumps({"runs": len(runs), "failed": failed, "points": int(manifest["points"]), "metrics": metrics, "notes": notes}, indent=2) + "\n")
+        write_json(tmp / "analysis.json", {"runs": len(runs), "failed": failed, "points": int(manifest["points"]), "metrics": metrics, "notes": notes})
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

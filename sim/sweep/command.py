@@ -2,7 +2,9 @@
 
 Heavy imports (pandas, SALib, Dask, matplotlib) stay inside the handlers.
 Exit status of ``sweep``: 0 all runs fine, 1 some runs failed (recorded in the
-runs table with their error), 2 bad input (nothing written).
+runs table with their error), 2 bad input (nothing written), 130/143
+interrupted by Ctrl-C/SIGTERM (workers stopped, finished runs saved; the same
+command resumes).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ __all__ = ["register"]
 
 
 def register(subparsers) -> None:
+    from ..cli import int_argument
+
     sweep = subparsers.add_parser(
         "sweep", help="run a parameter sweep (grid, LHS, Sobol, Morris) x replications; resumable",
         description="Run a sweep config's design x replications, streaming one row per run to OUT/runs/ "
@@ -22,7 +26,7 @@ def register(subparsers) -> None:
     )
     sweep.add_argument("sweep_config", metavar="SWEEP_CONFIG", help="sweep config YAML (see configs/sweeps/)")
     sweep.add_argument("--out", required=True, help="sweep folder (created, or resumed if it holds the same sweep)")
-    sweep.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores); with --scheduler local, Dask workers")
+    sweep.add_argument("--workers", type=int_argument(1), default=None, help="worker processes (default: all cores); with --scheduler local, Dask workers")
     sweep.add_argument("--scheduler", default=None, metavar="ADDRESS|local",
                        help="run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster")
     sweep.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -34,19 +38,22 @@ def register(subparsers) -> None:
     analyze = subparsers.add_parser("analyze", help="summarise a sweep folder: CIs over replications, Sobol/Morris indices, plots")
     analyze.add_argument("sweep_dir", metavar="DIR", help="a folder written by `alliancesim sweep`")
     analyze.add_argument("--metrics", nargs="+", default=None, help="outcome columns to plot (default: the headline set)")
-    analyze.add_argument("--out", default=None, help="where to write (default: DIR/analysis)")
+    analyze.add_argument("--out", default=None, help="where to write, a new or empty folder (default: DIR/analysis, replaced)")
     analyze.set_defaults(handler=_cmd_analyze)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from ..config import parse_override
+    from ..cli import interrupted_status
+    from ..config import parse_overrides
     from .run import run_sweep
     from .spec import load_sweep_spec
 
-    overrides = dict(parse_override(item) for item in args.overrides)
-    spec = load_sweep_spec(args.sweep_config, overrides=overrides)
+    spec = load_sweep_spec(args.sweep_config, overrides=parse_overrides(args.overrides))
     try:
         report = run_sweep(spec, Path(args.out), workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+    except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: workers are stopped, finished runs flushed
+        print(f"alliancesim: interrupted; finished runs are saved in {args.out}, run the same command again to resume", file=sys.stderr)
+        return interrupted_status(err)
     except Exception as err:
         if type(err).__name__ not in ("BrokenProcessPool", "KilledWorker", "CommClosedError"):
             raise
@@ -69,8 +76,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    from ..outputs import check_out_dir, check_writable
     from .analyze import analyze_sweep
 
+    if args.out:
+        check_out_dir(Path(args.out))  # like run and replicate: an explicit --out is new or empty
+    else:
+        check_writable(Path(args.sweep_dir), flag="DIR")
     result = analyze_sweep(Path(args.sweep_dir), metrics=args.metrics, folder=args.out)
     print(f"alliancesim analyze: {result.runs} runs ({result.failed} failed) over {result.points} points; "
           f"{len(result.plots)} plots; tables and plots in {result.folder}")

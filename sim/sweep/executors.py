@@ -9,6 +9,7 @@ across executors because each task carries its own seed.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -60,9 +61,20 @@ class ProcessExecutor:
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if self._pool is None:
+            return
+        if exc_type is not None:
+            # interrupted (Ctrl-C, SIGTERM) or failed: stop the runs in flight
+            # now rather than let every worker finish its run first
+            stop = getattr(self._pool, "terminate_workers", None)  # Python >= 3.14
+            if stop is not None:
+                stop()
+            else:
+                for process in list((self._pool._processes or {}).values()):
+                    with contextlib.suppress(OSError, ValueError):
+                        process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
         assert self._pool is not None, "use inside `with`"

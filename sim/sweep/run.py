@@ -20,7 +20,7 @@ from .. import metrics
 from .design import _plain, check_points, design_points, run_seeds
 from .executors import make_executor
 from .spec import SweepSpec
-from .store import open_store
+from .store import check_sweep_out, open_store
 from .worker import run_task
 
 __all__ = ["run_sweep", "SweepReport", "metric_names"]
@@ -63,6 +63,7 @@ def run_sweep(
     scheduler) raises ``ConfigError`` before the folder is created or touched.
     """
     start = time.perf_counter()
+    check_sweep_out(Path(out))  # before the design, the executor and the first run
     points = design_points(spec)
     check_points(spec, points)
     seeds = run_seeds(spec.seed, len(points), spec.replications)

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, ConfigError, flatten, load_config, read_config_file, read_yaml_mapping
+from ..config import Config, ConfigError, check_value, flatten, load_config, read_config_file, read_yaml_mapping, show
 
 __all__ = ["SweepSpec", "load_sweep_spec", "METHODS", "spec_from_dict"]
 
@@ -111,53 +112,53 @@ def spec_from_dict(
     """Validate a sweep config given as a dict (the parsed YAML)."""
     for key in data:
         if key not in _TOP_KEYS:
-            raise ConfigError(f"unknown sweep config key {key!r} (value {data[key]!r}); expected one of {sorted(_TOP_KEYS)}")
+            raise ConfigError(f"unknown sweep config key {show(key)} (value {show(data[key])}); expected one of {sorted(_TOP_KEYS)}")
     base = _base_config(data, overrides, relative_to)
     design = data.get("design")
     if not isinstance(design, dict):
-        raise ConfigError(f"sweep config key 'design' must be a mapping with method and parameters, got {design!r}")
+        raise ConfigError(f"sweep config key 'design' must be a mapping with method and parameters, got {show(design)}")
     method = design.get("method", "grid")
     if method not in METHODS:
-        raise ConfigError(f"sweep config key 'design.method': must be one of {list(METHODS)}, got {method!r}")
+        raise ConfigError(f"sweep config key 'design.method': must be one of {list(METHODS)}, got {show(method)}")
     for key in design:
         if key not in _DESIGN_KEYS[method]:
-            raise ConfigError(f"unknown sweep config key 'design.{key}' for method {method!r} (value {design[key]!r})")
+            raise ConfigError(f"unknown sweep config key 'design.{key}' for method {show(method)} (value {show(design[key])})")
     params = design.get("parameters")
     if params is None and method == "grid":
         params = {}  # no swept keys: replications of the base config itself
     if not isinstance(params, dict) or (not params and method != "grid"):
-        raise ConfigError(f"sweep config key 'design.parameters' must map config keys to values or bounds, got {params!r}")
+        raise ConfigError(f"sweep config key 'design.parameters' must map config keys to values or bounds, got {show(params)}")
     flat = base.flat()
     overrides = overrides or {}
     parsed: dict[str, Any] = {}
     for key, value in params.items():
         if key not in flat:
-            raise ConfigError(f"unknown config key {key!r} in design.parameters (value {value!r})")
+            raise ConfigError(f"unknown config key {show(key)} in design.parameters (value {show(value)})")
         if key in overrides:
-            raise ConfigError(f"--set {key}={overrides[key]!r}: {key!r} is swept by the design; it cannot also be fixed")
+            raise ConfigError(f"--set {key}={show(overrides[key])}: {show(key)} is swept by the design; it cannot also be fixed")
         parsed[key] = _grid_values(key, value, flat[key]) if method == "grid" else _bounds(key, value, flat[key])
     samples = None
     if method != "grid":
         samples = _positive_int("design.samples", design.get("samples"))
         if method == "sobol" and samples & (samples - 1):
-            raise ConfigError(f"sweep config key 'design.samples': Sobol (Saltelli) needs a power of 2, got {samples!r}")
+            raise ConfigError(f"sweep config key 'design.samples': Sobol (Saltelli) needs a power of 2, got {show(samples)}")
         if method in ("sobol", "morris") and len(parsed) < 2:
             raise ConfigError(f"sweep config key 'design.parameters': {method} sensitivity needs at least 2 parameters, got {list(parsed)}")
     levels = design.get("levels", 4)
     if method == "morris" and (not isinstance(levels, int) or isinstance(levels, bool) or levels < 2 or levels % 2):
-        raise ConfigError(f"sweep config key 'design.levels': must be an even integer >= 2, got {levels!r}")
+        raise ConfigError(f"sweep config key 'design.levels': must be an even integer >= 2, got {show(levels)}")
     second_order = design.get("second_order", False)
     if not isinstance(second_order, bool):
-        raise ConfigError(f"sweep config key 'design.second_order': must be true or false, got {second_order!r}")
+        raise ConfigError(f"sweep config key 'design.second_order': must be true or false, got {show(second_order)}")
     outputs = data.get("outputs") or {}
     if not isinstance(outputs, dict) or set(outputs) - {"alliances"}:
-        raise ConfigError(f"sweep config key 'outputs': expected a mapping with 'alliances: true|false', got {outputs!r}")
+        raise ConfigError(f"sweep config key 'outputs': expected a mapping with 'alliances: true|false', got {show(outputs)}")
     alliances = outputs.get("alliances", False)
     if not isinstance(alliances, bool):
-        raise ConfigError(f"sweep config key 'outputs.alliances': must be true or false, got {alliances!r}")
+        raise ConfigError(f"sweep config key 'outputs.alliances': must be true or false, got {show(alliances)}")
     seed = data.get("seed", base.run.seed)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ConfigError(f"sweep config key 'seed': must be a non-negative integer, got {seed!r}")
+        raise ConfigError(f"sweep config key 'seed': must be a non-negative integer, got {show(seed)}")
     return SweepSpec(
         name=str(data.get("name", default_name)),
         base=base,
@@ -184,7 +185,7 @@ def _base_config(data: dict[str, Any], overrides: dict[str, Any] | None, relativ
         base_path = candidate
     fixed = data.get("set") or {}
     if not isinstance(fixed, dict):
-        raise ConfigError(f"sweep config key 'set' must map config keys to values, got {fixed!r}")
+        raise ConfigError(f"sweep config key 'set' must map config keys to values, got {show(fixed)}")
     # nested mappings under `set` are allowed too: {firms: {n: 60}} == {firms.n: 60}
     fixed = flatten(fixed)
     return load_config(base_path, overrides={**fixed, **(overrides or {})})
@@ -192,30 +193,36 @@ def _base_config(data: dict[str, Any], overrides: dict[str, Any] | None, relativ
 
 def _positive_int(key: str, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"sweep config key {key!r}: must be a positive integer, got {value!r}")
+        raise ConfigError(f"sweep config key {show(key)}: must be a positive integer, got {show(value)}")
     return value
 
 
 def _grid_values(key: str, value: Any, base_value: Any) -> tuple:
+    """Grid values, each checked strictly against the schema (a quoted "20" is not 20)."""
     if not isinstance(value, list) or not value:
-        raise ConfigError(f"design.parameters.{key}: a grid needs a non-empty list of values, got {value!r}")
-    if len(set(map(repr, value))) != len(value):
-        raise ConfigError(f"design.parameters.{key}: grid values repeat, got {value!r}")
+        raise ConfigError(f"design.parameters.{key}: a grid needs a non-empty list of values, got {show(value)}")
+    checked = []
     for v in value:
         if isinstance(v, (dict, list)):
-            raise ConfigError(f"design.parameters.{key}: grid values must be scalars, got {v!r}")
-    return tuple(value)
+            raise ConfigError(f"design.parameters.{key}: grid values must be scalars, got {show(v)}")
+        try:
+            checked.append(check_value(key, v))
+        except ConfigError as err:
+            raise ConfigError(f"{err} (a grid value in design.parameters)") from None
+    if len(set(map(repr, checked))) != len(checked):
+        raise ConfigError(f"design.parameters.{key}: grid values repeat, got {show(value)}")
+    return tuple(checked)
 
 
 def _bounds(key: str, value: Any, base_value: Any) -> tuple[float, float]:
     if isinstance(base_value, bool) or not isinstance(base_value, (int, float)):
-        raise ConfigError(f"design.parameters.{key}: only numeric keys can be sampled from a range (value {base_value!r}); use a grid")
+        raise ConfigError(f"design.parameters.{key}: only numeric keys can be sampled from a range (value {show(base_value)}); use a grid")
     if not isinstance(value, dict) or set(value) != {"low", "high"}:
-        raise ConfigError(f"design.parameters.{key}: expected {{low: ..., high: ...}}, got {value!r}")
+        raise ConfigError(f"design.parameters.{key}: expected {{low: ..., high: ...}}, got {show(value)}")
     low, high = value["low"], value["high"]
     for bound in (low, high):
-        if isinstance(bound, bool) or not isinstance(bound, (int, float)):
-            raise ConfigError(f"design.parameters.{key}: bounds must be numbers, got {value!r}")
+        if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
+            raise ConfigError(f"design.parameters.{key}: bounds must be finite numbers, got {show(value)}")
     if not low < high:
-        raise ConfigError(f"design.parameters.{key}: low must be below high, got low={low!r}, high={high!r}")
+        raise ConfigError(f"design.parameters.{key}: low must be below high, got low={show(low)}, high={show(high)}")
     return (float(low), float(high))
