@@ -83,27 +83,32 @@ def forest_figure(v: pd.DataFrame, findings: pd.DataFrame):
                 lo, hi = np.quantile(x, [0.025, 0.975])
                 ax.plot([lo, hi], [y, y], color=color, lw=2)
                 ax.plot([x.mean()], [y], "D", color=color, ms=6)
-        lo_hi = _published_range(f)
+        lo_hi = _rule_part(f, "Between")
         if lo_hi:
-            ax.axvspan(*lo_hi, color="0.85", zorder=0)
+            ax.axvspan(lo_hi.low, lo_hi.high, color="0.85", zorder=0)
         else:
             ax.axvline(0, color="k", lw=0.8)
+        margin = _rule_part(f, "Equivalent")
+        if margin:
+            for x in (margin.delta,) if margin.upper_only else (-margin.delta, margin.delta):
+                ax.axvline(x, color="0.4", lw=0.8, ls="--")
         ax.set_yticks([0, 1], ["placebo", "baseline"], fontsize=7)
         ax.set_ylim(-0.6, 1.6)
         ax.tick_params(axis="x", labelsize=7)
         ax.set_title(f"{f.id} ({row['status']}): {f.estimate}", fontsize=8, loc="left", pad=2)
     fig.suptitle("Headline estimate over runs (dots), mean (diamond) and 95% interval; placebo in red;\n"
-                 "grey: published range (levels), line: zero", fontsize=9)
+                 "grey: published range (levels); line: zero; dashed: equivalence margin (nulls)", fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
 
-def _published_range(f) -> tuple[float, float] | None:
-    from .rules import All, Between
+def _rule_part(f, kind: str):
+    """The part of ``f``'s rule of class ``kind`` that tests its headline estimate, if any."""
+    from .rules import All
 
     parts = f.rule.parts if isinstance(f.rule, All) else (f.rule,)
-    ranges = [(p.low, p.high) for p in parts if isinstance(p, Between) and p.term == f.estimate]
-    return ranges[0] if ranges else None
+    found = [p for p in parts if type(p).__name__ == kind and p.term == f.estimate]
+    return found[0] if found else None
 
 
 def shares_plot(findings: pd.DataFrame, path: Path) -> None:
