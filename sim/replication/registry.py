@@ -77,6 +77,8 @@ PROJECTS = Design(
                 All((Equivalent("large_slope_sd", R2_SESOI), Significant("slope_contrast", 1))), "large_firms_learn"),
         Finding("R3", "Partner-specific experience (earlier alliances of the same two firms) lowers project success",
                 "Hoang & Rothaermel 2005 (AMJ), marginally significant", "coefficient < 0", "medium", "partner_specific",
+                # when partner-specific effects come from mechanisms (relational routines, knowledge redundancy),
+                # name their placebo here; the kind below already turns emergent once the coded term is 0
                 Significant("partner_specific", -1, alpha=0.10, one_sided=True), "no_partner_specific",
                 kind=assumed("the milestone logit adds learning.partner_specific_effect x (1 - exp(-prior joint alliances)), "
                              "the only source of a partner-specific effect",
