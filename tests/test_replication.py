@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.replication import DESIGNS, FINDINGS
 from sim.replication.design import KINDS, STATUSES
@@ -103,3 +105,21 @@ def test_docs_targets_holds_the_registry_reference():
     text = (ROOT / "docs" / "targets.md").read_text()
     assert reference() in text, "regenerate docs/targets.md's tables from sim.replication.registry.reference()"
     assert "shared" not in text.lower() and "/work" not in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 30), st.one_of(st.none(), st.integers(0, 12))),
+                min_size=1, max_size=40),
+       st.integers(1, 12))
+def test_completed_experience_counts_ends_before_the_start(rows, window):
+    """R15's regressors, against a brute-force count: completions strictly before the start, split at start - window."""
+    from sim.replication.depreciation import completed_experience
+
+    a = pd.DataFrame([{"firm_a": fa, "firm_b": fb, "start_tick": s, "end_tick": None if d is None else s + d}
+                      for fa, fb, s, d in rows])
+    a["end_tick"] = a["end_tick"].astype(float)
+    recent, older = completed_experience(a, "firm_b", window)
+    for i, (firm, start) in enumerate(zip(a["firm_b"], a["start_tick"])):
+        ends = pd.concat([a.loc[a["firm_a"] == firm, "end_tick"], a.loc[a["firm_b"] == firm, "end_tick"]]).dropna()
+        assert recent[i] == ((ends < start) & (ends >= start - window)).sum()
+        assert older[i] == (ends < start - window).sum()

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import Config
-from ..metrics import year_of
+from ..metrics import window_ticks, year_of
 from .fitting import FitError, combination, terms
 
 __all__ = ["completed_before", "completed_experience", "dataset", "data", "fit_model", "fit", "composition_t",
@@ -72,8 +72,9 @@ def completed_experience(alliances: pd.DataFrame, firm_col: str, window: int,
     return (before - older).astype(float), older.astype(float)
 
 
-def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4, size: str = "small") -> pd.DataFrame:
-    """One row per ended alliance and partner of ``size``: outcome, recent and older experience, controls."""
+def dataset(alliances: pd.DataFrame, ticks_per_year: int, recent_ticks: int, size: str = "small") -> pd.DataFrame:
+    """One row per ended alliance and partner of ``size``: outcome, recent (completed within ``recent_ticks``)
+    and older experience, controls."""
     a = alliances
     counts = completed_before(a)
     parts = []
@@ -81,7 +82,7 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4, size: str = "small
         d = a[a["end_tick"].notna() & (a[f"size_{own}"] == size)]
         if d.empty:
             continue
-        recent, older = completed_experience(d, f"firm_{own}", RECENT_YEARS * ticks_per_year, counts)
+        recent, older = completed_experience(d, f"firm_{own}", recent_ticks, counts)
         load = d[f"portfolio_{own}"].astype(float).to_numpy()
         parts.append(pd.DataFrame({
             "success": d["success"].astype(int).to_numpy(),
@@ -102,7 +103,7 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4, size: str = "small
 
 
 def data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
-    return dataset(frames["alliances"], config.run.ticks_per_year)
+    return dataset(frames["alliances"], config.run.ticks_per_year, window_ticks(config, RECENT_YEARS))
 
 
 def fit_model(data: pd.DataFrame, min_rows: int = 100):
