@@ -125,7 +125,7 @@ COMPETING_RISKS = Design(
           "interactions; controls: capability, project type, current alliances, start year, alliance function, size; "
           "SEs robust to clustering by firm",
     population="competing_risks",
-    population_reason="300 firms over 20 years give about ten times the study's 412 projects; all firms' projects "
+    population_reason="300 firms over 20 years give about 3,400 projects, eight times the study's 412; all firms' projects "
                       "enter (with a size control) because large firms run too few exploration projects for the "
                       "interactions to vary",
     data=competing_risks.data, fit=competing_risks.fit, tables=("projects",),
