@@ -267,7 +267,7 @@ YAML_HEADER = """\
 # window of Hoang & Rothaermel (2005); 40 ticks = the 10-year break-up window of
 # H&R (2016).  Each key's comment is its description in sim/config.py; the
 # mechanisms are in docs/model.md, and where each calibrated value comes from
-# (which finding of ../shared/TARGETS.md pins it, and what breaks it) is the
+# (which finding of docs/targets.md pins it, and what breaks it) is the
 # calibration table of docs/replication.md.
 """
 

@@ -1,78 +1,110 @@
-"""The replication suite: every finding appears, rows carry their targets, inputs are checked.
+"""The registry: every finding once, names that match what the fits return, kinds from the config,
+placebos that change the simulated data, the findings table's status rule, docs/targets.md in sync."""
 
-Fast checks on a small population; the calibrated findings themselves are
-tested in test_replication_findings.py.
-"""
-
-import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import ConfigError
-from sim.replication import TARGETS, replicate
-from sim.replication.report import CSV_COLUMNS
-from sim.replication.study import order_rows, study_configs
-from sim.replication.targets import row, unavailable
+from sim.replication import DESIGNS, FINDINGS
+from sim.replication.design import KINDS, STATUSES
+from sim.replication.placebos import PLACEBOS, placebo_overrides
+from sim.replication.registry import DESIGN_OF, FINDING_BY_ID, POPULATIONS, population_config, reference
+from sim.replication.rules import All
+from sim.replication.summary import status
+from sim.runner import simulate
 
-SMALL = {"firms.n": 80, "run.ticks": 48}
-
-
-def test_targets_cover_r1_to_r16_once():
-    assert [t.id for t in TARGETS] == [f"R{i}" for i in range(1, 17)]
-    assert {t.confidence for t in TARGETS} <= {"high", "medium", "low"}
+SMALL = {"firms.n": 150, "run.ticks": 60}
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_missing_findings_get_an_explicit_row():
-    table = order_rows([row("R3", "partner_specific", -0.2, 0.1, 0.05, True)])
-    assert list(table["finding"].unique()) == [t.id for t in TARGETS]
-    r1 = table[table["finding"] == "R1"].iloc[0]
-    assert not r1["matches"] and r1["note"].startswith("not produced") and math.isnan(r1["estimate"])
+def rule_terms(rule) -> set[str]:
+    parts = rule.parts if isinstance(rule, All) else (rule,)
+    names = set()
+    for p in parts:
+        names |= {getattr(p, a) for a in ("term", "lower", "upper") if hasattr(p, a)}
+    return names
 
 
-def test_unavailable_row_says_why():
-    r = unavailable("R4", "alliances", "only 3 observations")
-    assert r.note == "not produced: only 3 observations" and r.matches is False
+def test_findings_r1_to_r16_each_in_one_design():
+    assert [f.id for f in FINDINGS] == [f"R{i}" for i in range(1, 17)]
+    assert sum(len(d.findings) for d in DESIGNS) == 16
+    assert {d.population for d in DESIGNS} == set(POPULATIONS)
+    for f in FINDINGS:
+        assert f.kind.name in KINDS and f.placebo in PLACEBOS and f.confidence in {"high", "medium", "low"}
 
 
-def test_small_run_has_every_finding_and_the_csv_columns():
-    rep = replicate(SMALL, seed=5)
-    assert list(rep.table["finding"].unique()) == [t.id for t in TARGETS]
-    assert set(CSV_COLUMNS) <= set(rep.table.columns)
-    assert rep.table["published"].notna().all()
-    assert rep.table["matches"].isin([True, False]).all()
+@pytest.mark.slow
+def test_registry_round_trip_fit_returns_every_name_the_rules_read():
+    """Each design's data(frames) -> fit(data) gives every estimate its findings' rules and headlines name."""
+    frames = {}
+    for design in DESIGNS:
+        cfg = population_config(design.population, SMALL)
+        if design.population not in frames:
+            frames[design.population] = simulate(cfg, 3).frames
+        est = design.fit(design.data(frames[design.population], cfg))
+        for f in design.findings:
+            wanted = rule_terms(f.rule) | {f.estimate, f"{f.estimate}.se"} | ({f.across_runs} if f.across_runs else set())
+            assert wanted <= set(est), (f.id, wanted - set(est))
+            assert isinstance(f.rule.holds(est), bool)
 
 
-def test_study_configs_apply_overrides_on_top_of_each_study():
-    cfgs = study_configs({"learning.partner_specific_effect": 0.5})
-    assert {c.learning.partner_specific_effect for c in cfgs.values()} == {0.5}
-    assert cfgs["firm_panel"].run.ticks == 100  # Rothaermel & Deeds: 25 years
-    assert cfgs["projects"].run.ticks == 80  # Hoang & Rothaermel: 20 years
+def test_kind_of_r3_follows_the_coded_term():
+    r3 = FINDING_BY_ID["R3"]
+    assert r3.kind.of(population_config("projects")) == "assumed"
+    assert r3.kind.of(population_config("projects", {"learning.partner_specific_effect": 0.0})) == "emergent"
+    assert {FINDING_BY_ID[f].kind.of(population_config("competing_risks")) for f in ("R7", "R8", "R9", "R10")} == {"assumed"}
+    assert {FINDING_BY_ID[f].kind.name for f in ("R12", "R13", "R14")} == {"calibration"}
 
 
-def test_runs_report_share_of_seeds():
-    rep = replicate(SMALL, seed=11, runs=2)
-    assert rep.seeds == [11, 12]
-    assert sorted(rep.runs["seed"].unique()) == [11, 12]
-    r = rep.robustness
-    assert list(r["finding"]) == [t.id for t in TARGETS]
-    assert r["share_reproduced"].between(0, 1).all()
-    assert set(r["required"]) <= {0.9, 0.7}
+def test_r13_is_flagged_indistinguishable_only_while_no_alliance_outlives_the_window():
+    caveat = FINDING_BY_ID["R13"].caveat
+    assert "indistinguishable from R12" in caveat(population_config("shares"))  # max_duration 40 ticks = 10 years
+    assert caveat(population_config("shares", {"exit.max_duration": 60})) is None
 
 
-def test_same_seed_same_table():
-    a = replicate(SMALL, seed=8).table
-    b = replicate(SMALL, seed=8).table
-    pd.testing.assert_frame_equal(a, b)
+@pytest.mark.parametrize("name", sorted(PLACEBOS))
+def test_switching_a_mechanism_off_changes_the_data(name):
+    placebo = PLACEBOS[name]
+    population = next(DESIGN_OF[f.id].population for f in FINDINGS if f.placebo == name)
+    base = population_config(population, {"firms.n": 60, "run.ticks": 32})
+    overrides = placebo_overrides(placebo, population, base, {"offsets": {}})
+    assert any(base.flat()[k] != v for k, v in overrides.items())
+    a = simulate(base, 5).frames
+    b = simulate(base, 5, overrides=overrides).frames
+    table = "projects" if all(h.rate == "approval_rate" for h in placebo.holds) else "alliances"
+    assert not a[table].equals(b[table])
 
 
-def test_bad_runs_and_bad_key_are_config_errors():
-    with pytest.raises(ConfigError):
-        replicate(SMALL, runs=0)
-    with pytest.raises(ConfigError, match="learning.no_such_key"):
-        replicate({"learning.no_such_key": 1})
+def test_recorded_offsets_shift_the_held_base_logits():
+    placebo = PLACEBOS["no_forgetting"]
+    base = population_config("shares")
+    offsets = {"offsets": {"no_forgetting": {"shares": {"success_rate": {"offset": -0.4}}}}}
+    o = placebo_overrides(placebo, "shares", base, offsets)
+    assert o["learning.forgetting_rate"] == 0.0
+    assert o["execution.base_logit_exploration"] == pytest.approx(base.execution.base_logit_exploration - 0.4)
+    assert o["execution.base_logit_exploitation"] == pytest.approx(base.execution.base_logit_exploitation - 0.4)
+
+
+@pytest.mark.parametrize("kind, rep, plac, across, expected", [
+    ("emergent", 0.95, 0.1, True, "reproduced"),
+    ("emergent", 0.95, 0.3, True, "not reproduced"),  # the placebo shows it as often: not evidence of its mechanism
+    ("emergent", 0.8, 0.0, True, "not reproduced"),
+    ("emergent", 1.0, 0.0, False, "not reproduced"),  # interval over runs not above 0
+    ("assumed", 1.0, 0.0, True, "assumed"),
+    ("calibration", 0.9, 1.0, True, "calibrated"),
+    ("calibration", 0.5, 1.0, True, "off target"),
+])
+def test_status(kind, rep, plac, across, expected):
+    assert status(kind, rep, plac, across) == expected and expected in STATUSES
+
+
+def test_docs_targets_holds_the_registry_reference():
+    text = (ROOT / "docs" / "targets.md").read_text()
+    assert reference() in text, "regenerate docs/targets.md's tables from sim.replication.registry.reference()"
+    assert "shared" not in text.lower() and "/work" not in text
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,28 +1,43 @@
-"""``alliancesim replicate`` end to end: files, manifest, exit codes, no partial output."""
+"""``alliancesim replicate`` end to end: findings.csv, manifest seeds, exit codes, no partial output, resume."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pandas as pd
+import pytest
 
 from sim.cli import main
-from sim.replication.report import CSV_COLUMNS
-from sim.replication.targets import TARGETS
+from sim.replication.design import KINDS, STATUSES
+from sim.replication.seeds import CALIBRATION_SEEDS
 
-SMALL = ["--set", "firms.n=80", "--set", "run.ticks=48"]
+TINY = ["--set", "firms.n=60", "--set", "run.ticks=44"]
+CONTRACT = ["finding", "kind", "status", "mechanism", "runs", "reproduced_share", "placebo_share",
+            "power_published_n", "estimate_mean", "estimate_sd"]
 
 
-def test_replicate_writes_csv_report_plots_and_manifest(tmp_path, capsys):
+@pytest.mark.slow
+def test_replicate_writes_findings_manifest_report_and_plots(tmp_path, capsys):
     out = tmp_path / "rep"
-    assert main(["replicate", "--seed", "4", "--runs", "2", "--quiet", "--out", str(out), *SMALL]) == 0
-    table = pd.read_csv(out / "replication.csv")
-    assert list(table.columns) == CSV_COLUMNS
-    assert list(table["finding"].unique()) == [t.id for t in TARGETS]
-    assert (out / "report.md").read_text().count("| R") >= 16
-    assert (out / "robustness.csv").exists() and (out / "replication_runs.csv").exists()
-    assert {p.name for p in (out / "plots").iterdir()} >= {"r1_r2_experience_curves.png", "robustness.png"}
+    assert main(["replicate", "--seed", "4", "--runs", "1", "--workers", "1", "--quiet", "--out", str(out), *TINY]) == 0
+    f = pd.read_csv(out / "findings.csv", keep_default_na=False)
+    assert set(CONTRACT) <= set(f.columns)
+    assert list(f["finding"]) == [f"R{i}" for i in range(1, 17)]
+    assert set(f["kind"]) <= set(KINDS) and set(f["status"]) <= set(STATUSES)
+    assert (f["runs"] == 1).all()
     m = json.loads((out / "manifest.json").read_text())
-    assert m["seed"] == 4 and m["seeds"] == [4, 5] and m["overrides"]["firms.n"] == 80
-    assert "share of 2 seeds" in capsys.readouterr().out
+    assert len(m["seeds"]) == 1 and not set(m["seeds"]) & set(m["calibration_seeds"])
+    assert set(m["calibration_seeds"]) == set(CALIBRATION_SEEDS)
+    assert m["overrides"]["firms.n"] == 60
+    report = (out / "report.md").read_text()
+    assert "plots/forest.png" in report and "What the model assumes" in report
+    assert {p.name for p in (out / "plots").iterdir()} == {"forest.png", "shares.png"}
+    runs = pd.read_csv(out / "replication_runs.csv")
+    assert set(runs["arm"]) == {"baseline", "placebo"} and set(runs["sample"]) == {"study", "published"}
+    assert "R16" in capsys.readouterr().out
 
 
 def test_bad_override_exits_2_without_output(tmp_path, capsys):
@@ -33,30 +48,55 @@ def test_bad_override_exits_2_without_output(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_bad_runs_exits_2(tmp_path, capsys):
-    assert main(["replicate", "--runs", "0", "--out", str(tmp_path / "x")]) == 2
-    assert "--runs" in capsys.readouterr().err
+@pytest.mark.parametrize("flag, value", [("--runs", "0"), ("--workers", "0"), ("--seed", "-1")])
+def test_bad_counts_exit_2_without_output(tmp_path, capsys, flag, value):
+    out = tmp_path / "x"
+    assert main(["replicate", flag, value, "--out", str(out)]) == 2
+    assert flag in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_non_empty_out_is_refused(tmp_path):
     (tmp_path / "keep.txt").write_text("x")
-    assert main(["replicate", "--out", str(tmp_path), *SMALL]) == 2
+    assert main(["replicate", "--out", str(tmp_path), *TINY]) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
-def test_mechanism_switch_experiment_tabulates_each_switch(monkeypatch, tmp_path):
-    """experiments/replication_switches.py: one row per switch, one column per finding, shares in [0, 1]."""
-    import importlib.util
-    from pathlib import Path
+def _replicate(out, *extra) -> list[str]:
+    return [sys.executable, "-m", "sim", "replicate", "--seed", "9", "--runs", "3", "--workers", "1", "--quiet",
+            "--out", str(out), *TINY, *extra]
 
-    path = Path(__file__).resolve().parent.parent / "experiments" / "replication_switches.py"
-    spec = importlib.util.spec_from_file_location("replication_switches", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    monkeypatch.setattr(mod, "SWITCHES", {"baseline": {}, "no forgetting": {"learning.forgetting_rate": 0.0}})
-    table = mod.shares(seed=7, runs=1)
-    assert list(table.index) == ["baseline", "no forgetting"]
-    assert list(table.columns) == [f"R{i}" for i in range(1, 17)]
-    assert table.to_numpy().min() >= 0 and table.to_numpy().max() <= 1
-    assert table.loc["baseline"].sum() > table.loc["no forgetting"].sum()  # without forgetting R14 (a level) is lost
-    assert mod.markdown(table).count("\n") == 3
+
+@pytest.mark.slow
+def test_resume_after_sigkill_ends_with_the_same_table(tmp_path):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    assert subprocess.run(_replicate(whole), capture_output=True).returncode == 0
+    proc = subprocess.Popen(_replicate(killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    parts = killed / "parts"
+    while time.monotonic() < deadline and proc.poll() is None:
+        if parts.is_dir() and len(list(parts.glob("part-*.parquet"))) >= 5:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the replication finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "findings.csv").exists()
+    done_before = len(list(parts.glob("part-*.parquet")))
+    assert 5 <= done_before < len(list((whole / "parts").glob("part-*.parquet")))
+    assert subprocess.run(_replicate(killed), capture_output=True).returncode == 0
+    pd.testing.assert_frame_equal(pd.read_csv(whole / "findings.csv"), pd.read_csv(killed / "findings.csv"))
+    pd.testing.assert_frame_equal(pd.read_csv(whole / "replication_runs.csv"), pd.read_csv(killed / "replication_runs.csv"))
+    assert json.loads((killed / "manifest.json").read_text())["resumed"] == 1
+    # the same folder with another replication is refused, and nothing in it changes
+    before = (killed / "findings.csv").read_text()
+    assert subprocess.run(_replicate(killed, "--set", "firms.share_large=0.3"), capture_output=True).returncode == 2
+    assert (killed / "findings.csv").read_text() == before
+
+
+@pytest.mark.slow
+def test_workers_and_in_process_give_the_same_table(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["replicate", "--seed", "2", "--runs", "1", "--workers", "1", "--quiet", "--out", str(a), *TINY]) == 0
+    assert main(["replicate", "--seed", "2", "--runs", "1", "--workers", "2", "--quiet", "--out", str(b), *TINY]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(a / "replication_runs.csv"), pd.read_csv(b / "replication_runs.csv"))

@@ -1,12 +1,14 @@
-"""Replication of the published alliance-learning findings (TARGETS.md) from simulated data.
+"""Replication of published alliance-learning findings (R1-R16, docs/targets.md) from simulated data.
 
-One module per study design (:mod:`.projects`, :mod:`.firm_panel`,
-:mod:`.competing_risks`, :mod:`.shares`), the targets as data
-(:mod:`.targets`), the driver (:mod:`.study`), the report (:mod:`.report`) and
-the ``alliancesim replicate`` subcommand (:mod:`.command`).
+The registry (:mod:`.registry`) declares each study design once: its
+population, data set, model, published sample size and findings, each with
+its rule (:mod:`.rules`), placebo (:mod:`.placebos`) and kind.  :mod:`.runs`
+runs independent simulations on the sweep executors into a resumable folder
+(:mod:`.store`); :mod:`.summary` judges the stored estimates; :mod:`.report`
+writes the table and plots; :mod:`.command` is ``alliancesim replicate``.
 """
 
-from .study import Replication, replicate, robustness
-from .targets import TARGETS
+from .registry import DESIGNS, FINDINGS
+from .study import Replication, replicate
 
-__all__ = ["replicate", "Replication", "robustness", "TARGETS"]
+__all__ = ["replicate", "Replication", "DESIGNS", "FINDINGS"]

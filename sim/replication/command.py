@@ -1,11 +1,12 @@
-"""``alliancesim replicate``: simulate the study populations, fit the studies' models, report side by side.
+"""``alliancesim replicate``: every study design over independent runs, with placebos and the published sample size.
 
-    alliancesim replicate [CONFIG] [--seed N] [--runs R] [--set KEY=VALUE ...] --out DIR
+    alliancesim replicate [CONFIG] [--runs N] [--seed S] [--workers W] [--scheduler ADDR] [--set KEY=VALUE ...] --out DIR
 
 Without CONFIG each design uses its study population (configs/studies/);
 with CONFIG every design uses that file instead.  ``--set`` applies on top.
-``--runs R`` repeats the replication over seeds N..N+R-1 and reports, per
-finding, the share of seeds that reproduce it.
+``--seed`` is the root from which the runs' seeds are spawned (never a
+calibration seed).  Running the same command again on the same ``--out``
+resumes an interrupted replication.
 """
 
 from __future__ import annotations
@@ -21,47 +22,38 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser(
         "replicate",
-        help="replicate the published findings (TARGETS R1-R16) from simulated data",
-        description="Simulate each study's population, fit the study's model, write replication.csv, report.md and plots.",
+        help="replicate the published findings R1-R16 from simulated data, with placebos and power at the published n",
+        description="Simulate each study's population over independent runs, fit each study's model, write findings.csv, "
+                    "report.md and plots.",
     )
     add_config_arguments(p)
-    p.add_argument("--seed", type=int_argument(0), default=None, help="first random seed (default: run.seed of the config)")
-    p.add_argument("--runs", type=int_argument(1), default=1, help="number of seeds; > 1 reports the share of seeds reproducing each finding")
-    p.add_argument("--out", default=None, help="output folder, new or empty (default: a new folder under ./results/ of the working directory)")
+    p.add_argument("--seed", type=int_argument(0), default=None, help="root seed the runs' seeds are spawned from (default: run.seed)")
+    p.add_argument("--runs", type=int_argument(1), default=2, help="independent runs (default 2: a quick look; use 10 or more for inference)")
+    p.add_argument("--workers", type=int_argument(1), default=None, help="local worker processes (default: all cores; 1 = in process)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler: 'local' or an address tcp://host:8786")
+    p.add_argument("--out", default=None, help="output folder (default: a new folder under ./results/ of the working directory); rerun to resume")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=_handle)
 
 
 def _handle(args: argparse.Namespace) -> int:
-    import time
-
     from ..config import load_config, parse_overrides
-    from ..outputs import atomic_dir, default_out_dir, manifest, write_json
-    from .report import format_table, write_report
+    from ..outputs import check_writable, default_out_dir
+    from .report import format_table, write_outputs
     from .study import replicate
 
     overrides = parse_overrides(args.overrides)
     base_cfg = load_config(args.config, overrides=overrides)  # validates keys and values before any work
     seed = base_cfg.run.seed if args.seed is None else args.seed
-    target = atomic_dir(Path(args.out) if args.out else default_out_dir("replicate", seed), unique=not args.out)
-    target.check()  # before any work
-    start = time.perf_counter()
-    rep = replicate(overrides, seed=seed, runs=args.runs, base=args.config, progress=not args.quiet)
-    command = " ".join(["alliancesim replicate", *([args.config] if args.config else []), f"--seed {seed}",
-                        f"--runs {args.runs}", *[f"--set {o}" for o in args.overrides]])
-    with target as tmp:
-        write_report(rep, tmp, command)
-        write_json(tmp / "manifest.json", manifest(
-            rep.configs["projects"], seed, time.perf_counter() - start, seeds=rep.seeds,
-            study_configs={k: v.model_dump() for k, v in rep.configs.items()}, overrides=overrides,
-        ))
-    print(format_table(rep.table))
-    reproduced = rep.table.groupby("finding", sort=False)["matches"].all()
-    print(f"\nseed {seed}: {int(reproduced.sum())} of {len(reproduced)} findings reproduced")
-    if args.runs > 1:
-        r = rep.robustness
-        print(f"share of {args.runs} seeds reproducing each finding:")
-        print("  " + "  ".join(f"{f} {s:.2f}{'' if ok else '!'}" for f, s, ok in
-                               zip(r["finding"], r["share_reproduced"], r["meets_requirement"])))
-    print(f"wrote {target.path}")
+    out = Path(args.out) if args.out else default_out_dir("replicate", seed)
+    check_writable(out, beside=True)  # before any work
+    command = " ".join(["alliancesim replicate", *([args.config] if args.config else []), f"--seed {seed}", f"--runs {args.runs}",
+                        *[f"--set {o}" for o in args.overrides]])
+    rep = replicate(overrides, seed=seed, runs=args.runs, base=args.config, workers=args.workers, scheduler=args.scheduler,
+                    out=out, progress=not args.quiet, command=command)
+    write_outputs(out, rep.verdicts, rep.findings, rep.manifest, rep.seconds)
+    print(format_table(rep.findings))
+    counts = rep.findings["status"].value_counts()
+    print(f"\n{args.runs} runs from root seed {seed}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    print(f"wrote {out}")
     return 0

@@ -18,14 +18,16 @@ other variable.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .fitting import FitError, coef
-from .targets import Row, row, unavailable
+from ..config import Config
+from ..metrics import year_of
+from .fitting import FitError, combination, terms
 
-__all__ = ["dataset", "fit", "findings", "SCALE", "TERMS", "CONTROLS", "SAMPLE_SIZE"]
+__all__ = ["dataset", "data", "fit_model", "fit", "SCALE", "TERMS", "CONTROLS", "SAMPLE_SIZE"]
 
 SCALE = 10.0
 SAMPLE_SIZE: str | None = None  # all firms' projects, with a size control (see docs/replication.md)
@@ -51,11 +53,20 @@ def dataset(projects: pd.DataFrame, ticks: int, ticks_per_year: int = 4, size: s
         "capability": p["capability"].to_numpy(),
         "exploitation_project": (p["type"] == "exploitation").to_numpy(dtype=float),
         "active_alliances": p["active_alliances"].to_numpy(dtype=float),
-        "start_year": p["start_tick"].to_numpy() / ticks_per_year,
+        "start_year": year_of(p["start_tick"].to_numpy(), ticks_per_year).astype(float),
         "alliance_function": p["alliance_function"].to_numpy(dtype=float),
         "large_firm": (p["size"] == "large").to_numpy(dtype=float),
     })
-    d = d[d["duration"] >= 1.0].reset_index(drop=True)  # started in the window's last tick: never at risk
+    return d[d["duration"] >= 1.0].reset_index(drop=True)  # started in the window's last tick: never at risk
+
+
+def data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
+    return dataset(frames["projects"], config.run.ticks, config.run.ticks_per_year)
+
+
+def _centred(data: pd.DataFrame) -> pd.DataFrame:
+    """Experience mean-centred in the sample at hand, then the study's two interactions."""
+    d = data.copy()
     for col in EXPERIENCE:
         d[col] = d[col] - d[col].mean()
     d["internal_exploration_x_external_exploitation"] = d["internal_exploration"] * d["external_exploitation"]
@@ -63,47 +74,32 @@ def dataset(projects: pd.DataFrame, ticks: int, ticks_per_year: int = 4, size: s
     return d
 
 
-def fit(data: pd.DataFrame, cause: str = "approved"):
+def fit_model(data: pd.DataFrame, cause: str = "approved"):
     """Cause-specific Cox model for ``cause`` (the other outcome and the window's end censor)."""
     from statsmodels.duration.hazard_regression import PHReg
 
     x = [*TERMS, *CONTROLS]
-    if len(data) < 50 or data[cause].sum() < 10:
-        raise FitError(f"only {len(data)} projects, {int(data[cause].sum())} {cause}")
-    flat = [v for v in x if data[v].std() == 0]
+    d = _centred(data)
+    if len(d) < 50 or d[cause].sum() < 10:
+        raise FitError(f"only {len(d)} projects, {int(d[cause].sum())} {cause}")
+    flat = [v for v in x if d[v].std() == 0]
     if flat:
         raise FitError(f"no variation in {', '.join(flat)}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            model = PHReg(data["duration"].to_numpy(), data[x].astype(float), status=data[cause].to_numpy(), ties="efron")
-            return model.fit(groups=data["firm_id"].to_numpy())
+            model = PHReg(d["duration"].to_numpy(), d[x].astype(float), status=d[cause].to_numpy(), ties="efron")
+            return model.fit(groups=d["firm_id"].to_numpy())
         except (np.linalg.LinAlgError, ValueError) as err:
             raise FitError(str(err).splitlines()[0]) from None
 
 
-class _Named:
-    """PHReg results carry plain arrays; give them the names ``coef`` expects."""
-
-    def __init__(self, res, names: list[str]):
-        self.params = pd.Series(res.params, index=names)
-        self.bse = pd.Series(res.bse, index=names)
-        self.pvalues = pd.Series(res.pvalues, index=names)
-
-
-def findings(projects: pd.DataFrame, ticks: int, ticks_per_year: int = 4, alpha: float = 0.05) -> list[Row]:
-    data = dataset(projects, ticks, ticks_per_year)
-    wanted = [("R7", "external_exploitation"), ("R8", "external_exploration"),
-              ("R9", "internal_exploration_x_external_exploitation"), ("R10", "internal_exploitation_x_external_exploration")]
-    try:
-        res = _Named(fit(data), [*TERMS, *CONTROLS])
-    except FitError as err:
-        return [unavailable(f, v, str(err)) for f, v in wanted]
-    note = f"n={len(data)} projects, {int(data['approved'].sum())} approved, {int(data['terminated'].sum())} terminated; Cox hazard of approval"
-    c = {v: coef(res, v) for _, v in wanted}
-    return [
-        row("R7", wanted[0][1], *vars(c[wanted[0][1]]).values(), c[wanted[0][1]].estimate > 0 and c[wanted[0][1]].p_value < alpha, note),
-        row("R8", wanted[1][1], *vars(c[wanted[1][1]]).values(), c[wanted[1][1]].estimate <= 0, note + "; sign only"),
-        row("R9", wanted[2][1], *vars(c[wanted[2][1]]).values(), c[wanted[2][1]].estimate > 0 and c[wanted[2][1]].p_value < alpha, note),
-        row("R10", wanted[3][1], *vars(c[wanted[3][1]]).values(), c[wanted[3][1]].estimate < 0 and c[wanted[3][1]].p_value < alpha, note),
-    ]
+def fit(data: pd.DataFrame) -> dict[str, float]:
+    names = [*TERMS, *CONTROLS]
+    res = fit_model(data)
+    est = terms(res, TERMS, names)
+    sd = float(data["external_exploration"].std())
+    est.update(combination(res, {"external_exploration": sd}, "external_exploration_sd", names))
+    est.update(combination(res, {"external_exploitation": 1.0, "external_exploration": -1.0}, "exploitation_minus_exploration", names))
+    est["n"], est["approved"] = float(len(data)), float(data["approved"].sum())
+    return est

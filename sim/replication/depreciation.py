@@ -27,14 +27,17 @@ docs/replication.md.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .fitting import FitError
-from .targets import Row, row, unavailable
+from ..config import Config
+from ..metrics import window_ticks, year_of
+from .fitting import FitError, combination, terms
 
-__all__ = ["completed_before", "completed_experience", "dataset", "fit", "composition_t", "findings", "RECENT_YEARS", "SCALE", "CONTROLS"]
+__all__ = ["completed_before", "completed_experience", "dataset", "data", "fit_model", "fit", "composition_t",
+           "RECENT_YEARS", "SCALE", "CONTROLS"]
 
 SCALE = 10.0  # experience in tens of alliances
 RECENT_YEARS = 3  # "experience older than a few years"
@@ -69,8 +72,9 @@ def completed_experience(alliances: pd.DataFrame, firm_col: str, window: int,
     return (before - older).astype(float), older.astype(float)
 
 
-def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4, size: str = "small") -> pd.DataFrame:
-    """One row per ended alliance and partner of ``size``: outcome, recent and older experience, controls."""
+def dataset(alliances: pd.DataFrame, ticks_per_year: int, recent_ticks: int, size: str = "small") -> pd.DataFrame:
+    """One row per ended alliance and partner of ``size``: outcome, recent (completed within ``recent_ticks``)
+    and older experience, controls."""
     a = alliances
     counts = completed_before(a)
     parts = []
@@ -78,7 +82,7 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4, size: str = "small
         d = a[a["end_tick"].notna() & (a[f"size_{own}"] == size)]
         if d.empty:
             continue
-        recent, older = completed_experience(d, f"firm_{own}", RECENT_YEARS * ticks_per_year, counts)
+        recent, older = completed_experience(d, f"firm_{own}", recent_ticks, counts)
         load = d[f"portfolio_{own}"].astype(float).to_numpy()
         parts.append(pd.DataFrame({
             "success": d["success"].astype(int).to_numpy(),
@@ -92,13 +96,17 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4, size: str = "small
             "exploitation": (d["type"] == "exploitation").astype(float).to_numpy(),
             "log_value": np.log(d["value_at_stake"]).to_numpy(),
             "protective": (d["governance"] == "protective").astype(float).to_numpy(),
-            "start_year": (d["start_tick"].to_numpy() // ticks_per_year).astype(int),
+            "start_year": year_of(d["start_tick"].to_numpy(), ticks_per_year).astype(int),
             "firm": d[f"firm_{own}"].to_numpy(),
         }))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["success", "recent", "older", "firm"])
 
 
-def fit(data: pd.DataFrame, min_rows: int = 100):
+def data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
+    return dataset(frames["alliances"], config.run.ticks_per_year, window_ticks(config, RECENT_YEARS))
+
+
+def fit_model(data: pd.DataFrame, min_rows: int = 100):
     """Linear probability model with firm and start-year fixed effects (within-firm), clustered by firm.
 
     The fixed effects are absorbed by demeaning every column within firm (the
@@ -143,17 +151,11 @@ def composition_t(data: pd.DataFrame) -> float:
     return float(res.tvalues["older"])
 
 
-def findings(alliances: pd.DataFrame, ticks_per_year: int = 4, alpha: float = 0.05) -> list[Row]:
-    data = dataset(alliances, ticks_per_year)
-    try:
-        res = fit(data)
-    except FitError as err:
-        return [unavailable("R15", "recent - older", str(err))]
-    test = res.t_test("recent - older = 0")
-    diff, se, p = float(np.squeeze(test.effect)), float(np.squeeze(test.sd)), float(np.squeeze(test.pvalue))
-    recent, older = float(res.params["recent"]), float(res.params["older"])
-    ok = diff > 0 and p < alpha and recent > 0
-    note = (f"success probability per 10 completed alliances, within firm: recent (last {RECENT_YEARS} years) "
-            f"{recent:+.3f}, older {older:+.3f}; at equal total experience older experience has t={composition_t(data):+.2f} "
-            f"(negative: depreciation); n={len(data)} alliance sides of {data['firm'].nunique()} small firms")
-    return [row("R15", "recent - older", diff, se, p, ok, note)]
+def fit(data: pd.DataFrame) -> dict[str, float]:
+    """Within-firm recent and older experience, their difference, and the equal-total check's t-value."""
+    res = fit_model(data)
+    est = terms(res, ["recent", "older"])
+    est.update(combination(res, {"recent": 1.0, "older": -1.0}, "recent_minus_older"))
+    est["older_at_equal_total.t"] = composition_t(data)
+    est["n"], est["firms"] = float(len(data)), float(data["firm"].nunique())
+    return est

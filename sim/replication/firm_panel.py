@@ -10,21 +10,32 @@ clustered by firm.  R5 fits it separately for the more and the less
 experienced half of firm-years (split at the median of general alliance
 experience); R6 enters exploration and exploitation alliances with their own
 squares.
+
+Estimates (``fit``): the pooled linear and squared terms and turning point
+(R4); for each experience half and each alliance type its linear term,
+squared term and turning point; the observed range of each (1st-99th
+percentile of the alliances it is measured on); and the two turning-point
+differences (more minus less experienced, exploitation minus exploration)
+with delta-method standard errors.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .fitting import FitError, cluster_groups, coef, fit_count, turning_point
-from .targets import Row, row, unavailable
+from ..config import Config
+from ..metrics import year_of
+from .fitting import FitError, cluster_groups, fit_count, terms, turning_point
 
-__all__ = ["alliance_years", "dataset", "fit", "findings", "CONTROLS", "FAMILY"]
+__all__ = ["alliance_years", "dataset", "data", "fit_model", "fit", "CONTROLS", "FAMILY", "RANGE_PERCENTILES"]
 
 CONTROLS = ["exploration_capability", "exploitation_capability", "alliance_function", "year"]
 FAMILY = "poisson"
+RANGE_PERCENTILES = (1, 99)  # "the observed range": robust to a handful of outlying firm-years
 
 
 def alliance_years(alliances: pd.DataFrame, n_firms: int, ticks: int, ticks_per_year: int) -> np.ndarray:
@@ -43,21 +54,21 @@ def alliance_years(alliances: pd.DataFrame, n_firms: int, ticks: int, ticks_per_
     return active.reshape(n_firms, years, ticks_per_year, 2).mean(axis=2)
 
 
-def dataset(frames: dict[str, pd.DataFrame], ticks: int, ticks_per_year: int, size: str = "small") -> pd.DataFrame:
+def dataset(frames: Mapping[str, pd.DataFrame], ticks: int, ticks_per_year: int, size: str = "small") -> pd.DataFrame:
     """Firm-year panel of ``size`` firms (default: the ventures, as in the study)."""
     firms, alliances = frames["firms"], frames["alliances"]
     n = int(firms["firm_id"].max()) + 1
     mean_active = alliance_years(alliances, n, ticks, ticks_per_year)
     f = firms[(firms["size"] == size) & (firms["tick"] % ticks_per_year == 0)].copy()
-    year = (f["tick"].to_numpy() // ticks_per_year) - 1
+    year = year_of(f["tick"].to_numpy(), ticks_per_year)
     fid = f["firm_id"].to_numpy()
-    explore, exploit = mean_active[fid, year, 0], mean_active[fid, year, 1]
+    explore, exploit = mean_active[fid, year - 1, 0], mean_active[fid, year - 1, 1]
     # experience at the start of the year: last year's snapshot (0 before the first)
     prev = firms[["firm_id", "tick", "general_experience"]].assign(tick=lambda x: x["tick"] + ticks_per_year)
     f = f.merge(prev.rename(columns={"general_experience": "experience_start"}), on=["firm_id", "tick"], how="left")
     alliances_total = explore + exploit
     return pd.DataFrame({
-        "firm_id": fid, "year": year + 1,
+        "firm_id": fid, "year": year,
         "new_products": f["new_products"].to_numpy(),
         "alliances": alliances_total, "alliances_sq": alliances_total**2,
         "exploration": explore, "exploration_sq": explore**2,
@@ -69,65 +80,46 @@ def dataset(frames: dict[str, pd.DataFrame], ticks: int, ticks_per_year: int, si
     })
 
 
-def fit(data: pd.DataFrame, terms: list[str]):
-    return fit_count(data, "new_products", [*terms, *CONTROLS], cluster_groups(data["firm_id"]), family=FAMILY)
+def data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
+    return dataset(frames, config.run.ticks, config.run.ticks_per_year)
 
 
-def _inverted_u(data: pd.DataFrame, lin: str, sq: str):
-    res = fit(data, [lin, sq])
-    return res, coef(res, lin), coef(res, sq), turning_point(res, lin, sq)
+def fit_model(data: pd.DataFrame, regressors: list[str]):
+    return fit_count(data, "new_products", [*regressors, *CONTROLS], cluster_groups(data["firm_id"]), family=FAMILY)
 
 
-def findings(frames: dict[str, pd.DataFrame], ticks: int, ticks_per_year: int, alpha: float = 0.05) -> list[Row]:
-    data = dataset(frames, ticks, ticks_per_year)
-    rows: list[Row] = []
-    lo, hi = np.percentile(data["alliances"], [1, 99]) if len(data) else (np.nan, np.nan)
-    try:
-        _, b1, b2, tp = _inverted_u(data, "alliances", "alliances_sq")
-        note = f"n={len(data)} firm-years; observed range (1st-99th pct) {lo:.2f}-{hi:.2f}"
-        rows += [
-            row("R4", "alliances", *vars(b1).values(), b1.estimate > 0 and b1.p_value < alpha, note),
-            row("R4", "alliances_sq", *vars(b2).values(), b2.estimate < 0 and b2.p_value < alpha, note),
-            row("R4", "turning_point", tp.estimate, tp.std_error, tp.p_value, bool(lo < tp.estimate < hi), note),
-        ]
-    except FitError as err:
-        rows += [unavailable("R4", v, str(err)) for v in ("alliances", "alliances_sq", "turning_point")]
-    rows.append(_experience_split(data))
-    rows.append(_type_split(data))
-    return rows
+def _quadratic(data: pd.DataFrame, res, x: str, name: str) -> dict[str, float]:
+    """Linear and squared term of ``x`` renamed ``name`` / ``name_sq``, its turning point and observed range."""
+    est = {k.replace(x, name, 1): v for k, v in terms(res, [x, f"{x}_sq"]).items()}
+    tp = turning_point(res, x, f"{x}_sq")
+    est[f"{name}_turning_point"], est[f"{name}_turning_point.se"] = tp.estimate, tp.std_error
+    lo, hi = np.percentile(data[x], RANGE_PERCENTILES)
+    est[f"{name}_range_low"], est[f"{name}_range_high"] = float(lo), float(hi)
+    return est
 
 
-def _difference(high, low) -> tuple[float, float, float]:
-    diff = high.estimate - low.estimate
-    se = float(np.hypot(high.std_error, low.std_error))
-    p = float(2 * norm.sf(abs(diff) / se)) if se > 0 else float("nan")
-    return diff, se, p
+def _difference(est: dict[str, float], high: str, low: str, name: str) -> None:
+    """Turning point of ``high`` minus that of ``low`` (independent fits or one fit: SEs added in quadrature)."""
+    diff = est[f"{high}_turning_point"] - est[f"{low}_turning_point"]
+    se = float(np.hypot(est[f"{high}_turning_point.se"], est[f"{low}_turning_point.se"]))
+    est[name], est[f"{name}.se"] = diff, se
+    est[f"{name}.p"] = float(2 * norm.sf(abs(diff) / se)) if se > 0 else float("nan")
 
 
-def _experience_split(data: pd.DataFrame) -> Row:
-    """R5: turning points of the more and the less experienced half of firm-years."""
+def fit(data: pd.DataFrame) -> dict[str, float]:
+    est = _quadratic(data, fit_model(data, ["alliances", "alliances_sq"]), "alliances", "alliances")
     median = data["experience"].median()
-    halves = {"experienced": data[data["experience"] > median], "inexperienced": data[data["experience"] <= median]}
-    try:
-        fits = {k: _inverted_u(d, "alliances", "alliances_sq") for k, d in halves.items()}
-    except FitError as err:
-        return unavailable("R5", "turning_point experienced - inexperienced", str(err))
-    concave = all(f[2].estimate < 0 for f in fits.values())
-    hi, lo = fits["experienced"][3], fits["inexperienced"][3]
-    diff, se, p = _difference(hi, lo)
-    note = f"split at median experience {median:.0f}; turning points {hi.estimate:.2f} vs {lo.estimate:.2f}"
-    return row("R5", "turning_point experienced - inexperienced", diff, se, p, concave and diff > 0, note)
-
-
-def _type_split(data: pd.DataFrame) -> Row:
-    """R6: one model with exploration and exploitation alliances and their squares."""
-    try:
-        res = fit(data, ["exploration", "exploration_sq", "exploitation", "exploitation_sq"])
-    except FitError as err:
-        return unavailable("R6", "turning_point exploitation - exploration", str(err))
-    explore = turning_point(res, "exploration", "exploration_sq")
-    exploit = turning_point(res, "exploitation", "exploitation_sq")
-    concave = res.params["exploration_sq"] < 0 and res.params["exploitation_sq"] < 0
-    diff, se, p = _difference(exploit, explore)
-    note = f"turning points exploitation {exploit.estimate:.2f} vs exploration {explore.estimate:.2f}"
-    return row("R6", "turning_point exploitation - exploration", diff, se, p, bool(concave and diff > 0), note)
+    for name, part in (("experienced", data[data["experience"] > median]), ("inexperienced", data[data["experience"] <= median])):
+        try:
+            est.update(_quadratic(part, fit_model(part, ["alliances", "alliances_sq"]), "alliances", name))
+        except FitError:
+            pass  # that half cannot be estimated: its terms stay missing and R5's rule fails
+    if "experienced_turning_point" in est and "inexperienced_turning_point" in est:
+        _difference(est, "experienced", "inexperienced", "turning_point_gain_experience")
+    res = fit_model(data, ["exploration", "exploration_sq", "exploitation", "exploitation_sq"])
+    for x in ("exploration", "exploitation"):
+        est.update(_quadratic(data, res, x, x))
+    _difference(est, "exploitation", "exploration", "turning_point_gain_exploitation")
+    est["median_experience"] = float(median)
+    est["n"] = float(len(data))
+    return est

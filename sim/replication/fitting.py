@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Coef", "FitError", "fit_logit", "fit_count", "coef", "turning_point", "wald_p", "cluster_groups"]
+__all__ = ["Coef", "FitError", "fit_logit", "fit_count", "coef", "turning_point", "wald_p", "cluster_groups",
+           "terms", "combination", "drop_perfect_predictors"]
 
 
 class FitError(RuntimeError):
@@ -29,7 +30,7 @@ class Coef:
 
 def cluster_groups(*cols: pd.Series) -> np.ndarray:
     """Cluster labels: one column clusters by it, two give two-way clustering."""
-    arrays = [pd.factorize(c)[0] for c in cols]
+    arrays = [pd.factorize(np.asarray(c))[0] for c in cols]
     return arrays[0] if len(arrays) == 1 else np.column_stack(arrays)
 
 
@@ -49,15 +50,36 @@ def _check(df: pd.DataFrame, y: str, x: list[str], min_rows: int) -> None:
         raise FitError(f"no variation in the outcome {y}")
 
 
-def fit_logit(df: pd.DataFrame, y: str, x: list[str], groups: np.ndarray, min_rows: int = 50):
+def drop_perfect_predictors(df: pd.DataFrame, y: str, dummies: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Drop each 0/1 dummy whose ones all share one outcome, with those rows (as Stata's logit does).
+
+    Such a dummy predicts its rows perfectly, so its coefficient runs off to
+    infinity and the fit never converges (alliances started in the window's
+    last year have ended only if they failed early).  Returns the rows kept
+    and the dummies dropped.
+    """
+    dropped = [d for d in dummies if df.loc[df[d] == 1, y].nunique() == 1]
+    if not dropped:
+        return df, []
+    return df[(df[dropped] == 0).all(axis=1)], dropped
+
+
+def fit_logit(df: pd.DataFrame, y: str, x: list[str], groups: np.ndarray, min_rows: int = 50, dummies: list[str] = ()):
     """Logit of binary ``y`` on ``x`` with cluster-robust standard errors.
 
     Inference uses t / F distributions with the cluster count's degrees of
     freedom (as Stata does): with a few dozen large firms, normal critical
-    values would reject a true null too often.
+    values would reject a true null too often.  ``dummies`` (fixed effects)
+    that predict the outcome perfectly are dropped with their rows first.
     """
     import statsmodels.api as sm
 
+    if dummies:
+        keep, dropped = drop_perfect_predictors(df, y, list(dummies))
+        if dropped:
+            kept = np.asarray(groups)[df.index.get_indexer(keep.index)]
+            groups = cluster_groups(*(kept.T if kept.ndim == 2 else [kept]))
+            df, x = keep, [v for v in x if v not in dropped]
     _check(df, y, x, min_rows)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -110,3 +132,26 @@ def turning_point(result, linear: str, square: str, scale: float = 1.0) -> Coef:
     grad = np.array([-1.0 / (2.0 * b2), b1 / (2.0 * b2**2)])
     se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
     return Coef(tp * scale, se * scale, float("nan"))
+
+
+def terms(result, names: list[str], index: list[str] | None = None) -> dict[str, float]:
+    """``{name, name.se, name.p, name.df}`` of each term (``index``: parameter names when the result has none)."""
+    out: dict[str, float] = {}
+    for name in names:
+        out.update(combination(result, {name: 1.0}, name, index))
+    return out
+
+
+def combination(result, weights: dict[str, float], name: str, index: list[str] | None = None) -> dict[str, float]:
+    """Estimate, SE, two-sided p and t degrees of freedom of ``sum(w * coef)``, named ``name``."""
+    index = list(result.params.index) if index is None else index
+    r = np.zeros(len(index))
+    for term, w in weights.items():
+        r[index.index(term)] = w
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        test = result.t_test(r[None, :])
+    df = getattr(test, "df_denom", None)
+    return {name: float(np.squeeze(test.effect)), f"{name}.se": float(np.squeeze(test.sd)),
+            f"{name}.p": float(np.squeeze(test.pvalue)),
+            f"{name}.df": float(df) if test.distribution == "t" and df is not None else float("nan")}

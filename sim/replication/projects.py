@@ -14,17 +14,26 @@ the large and by the small partner.
 Nothing here reads the simulation's know-how or curves: the regressors are the
 counts a researcher would code from alliance announcements, so the estimates
 come only through what the mechanisms did to outcomes.
+
+Estimates (``fit``): both partners' linear and squared terms; each
+partner's marginal slope at the sample mean (``small_slope``,
+``large_slope``, per ten alliances), their difference ``slope_contrast``;
+the large partner's slope per standard deviation of its experience
+(``large_slope_sd``, R2's equivalence test); ``partner_specific``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-from .fitting import FitError, cluster_groups, coef, fit_logit, wald_p
-from .targets import Row, row, unavailable
+from ..config import Config
+from ..metrics import year_of
+from .fitting import cluster_groups, combination, fit_logit, terms
 
-__all__ = ["dataset", "fit", "findings", "controls", "SCALE", "EXPERIENCE"]
+__all__ = ["dataset", "data", "fit_model", "fit", "controls", "SCALE", "EXPERIENCE"]
 
 SCALE = 10.0  # experience is entered in tens of alliances (readable coefficients)
 BASE_CONTROLS = ["exploitation", "log_value", "protective", "function_large", "function_small",
@@ -35,8 +44,9 @@ EXPERIENCE = ["small_experience", "small_experience_sq", "large_experience", "la
 
 def year_dummies(data: pd.DataFrame) -> list[str]:
     """Start-year fixed effects (first year is the reference): experience counts grow with time, so without
-    them a firm's count doubles as a clock and picks up any time trend in success."""
-    return sorted(c for c in data.columns if c.startswith("year_"))[1:]
+    them a firm's count doubles as a clock and picks up any time trend in success.  Only the years present in
+    ``data`` (a published-size sample may miss some)."""
+    return sorted(c for c in data.columns if c.startswith("year_") and data[c].any())[1:]
 
 
 def controls(data: pd.DataFrame) -> list[str]:
@@ -55,7 +65,7 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4) -> pd.DataFrame:
         "partner_specific": d["partner_specific_experience"].astype(float).to_numpy(),
         "exploitation": (d["type"] == "exploitation").astype(float).to_numpy(),
         "log_value": np.log(d["value_at_stake"]).to_numpy(),
-        "start_year": (d["start_tick"] / ticks_per_year).to_numpy(),
+        "start_year": year_of(d["start_tick"].to_numpy(), ticks_per_year),
         "protective": (d["governance"] == "protective").astype(float).to_numpy(),
         "function_large": d["function_a"].astype(float).to_numpy(), "function_small": d["function_b"].astype(float).to_numpy(),
         "capability_large": d["capability_a"].to_numpy(), "capability_small": d["capability_b"].to_numpy(),
@@ -63,34 +73,31 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4) -> pd.DataFrame:
         "portfolio_large_sq": d["portfolio_a"].astype(float).to_numpy() ** 2, "portfolio_small_sq": d["portfolio_b"].astype(float).to_numpy() ** 2,
         "firm_large": d["firm_a"].to_numpy(), "firm_small": d["firm_b"].to_numpy(),
     })
-    year = np.floor(out["start_year"]).astype(int)
-    for y in sorted(year.unique()):
-        out[f"year_{y:03d}"] = (year == y).astype(float)
+    for y in sorted(out["start_year"].unique()):
+        out[f"year_{y:03d}"] = (out["start_year"] == y).astype(float)
     return out
 
 
-def fit(data: pd.DataFrame):
-    """The study's logit with two-way clustered standard errors."""
-    return fit_logit(data, "success", [*EXPERIENCE, *controls(data)], cluster_groups(data["firm_large"], data["firm_small"]))
+def data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
+    return dataset(frames["alliances"], config.run.ticks_per_year)
 
 
-def findings(alliances: pd.DataFrame, ticks_per_year: int = 4, alpha: float = 0.05) -> list[Row]:
-    data = dataset(alliances, ticks_per_year)
-    rows: list[Row] = []
-    try:
-        res = fit(data)
-    except FitError as err:
-        return [unavailable(f, v, str(err)) for f, v in (
-            ("R1", "small_experience"), ("R1", "small_experience_sq"), ("R2", "large_experience"), ("R3", "partner_specific"))]
-    n = f"n={len(data)} projects"
-    lin, sq = coef(res, "small_experience"), coef(res, "small_experience_sq")
-    rows.append(row("R1", "small_experience", *vars(lin).values(), lin.estimate > 0 and lin.p_value < alpha, n))
-    rows.append(row("R1", "small_experience_sq", *vars(sq).values(), sq.estimate < 0 and sq.p_value < alpha, n))
-    large = coef(res, "large_experience")
-    joint = wald_p(res, ["large_experience", "large_experience_sq"])
-    rows.append(row("R2", "large_experience", large.estimate, large.std_error, joint, joint >= alpha,
-                    "p-value: joint Wald test of linear and squared term"))
-    ps = coef(res, "partner_specific")
-    rows.append(row("R3", "partner_specific", *vars(ps).values(), ps.estimate < 0, "sign only (marginal in the study)"))
-    return rows
+def fit_model(data: pd.DataFrame):
+    """The study's logit with two-way clustered standard errors (statsmodels result)."""
+    return fit_logit(data, "success", [*EXPERIENCE, *controls(data)], cluster_groups(data["firm_large"], data["firm_small"]),
+                     dummies=year_dummies(data))
 
+
+def fit(data: pd.DataFrame) -> dict[str, float]:
+    res = fit_model(data)
+    est = terms(res, EXPERIENCE)
+    mean = {who: float(data[f"{who}_experience"].mean()) for who in ("small", "large")}
+    slope = {who: {f"{who}_experience": 1.0, f"{who}_experience_sq": 2.0 * mean[who]} for who in ("small", "large")}
+    est.update(combination(res, slope["small"], "small_slope"))
+    est.update(combination(res, slope["large"], "large_slope"))
+    sd = float(data["large_experience"].std())
+    est.update(combination(res, {k: v * sd for k, v in slope["large"].items()}, "large_slope_sd"))
+    contrast = {**slope["small"], **{k: -v for k, v in slope["large"].items()}}
+    est.update(combination(res, contrast, "slope_contrast"))
+    est["n"] = float(res.nobs)
+    return est

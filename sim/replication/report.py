@@ -1,184 +1,193 @@
-"""``replication.csv``, the Markdown report and its plots.
+"""What a replication folder shows: findings.csv, per-run tables, report.md and its plots.
 
-The CSV holds exactly the columns the issue names (one row per estimated
-term of each finding, every finding R1-R16 present).  The report puts the
-table next to the targets, the robustness over seeds when there are several,
-and plots a student can read without the regression output.
+Everything here reads the stored estimates through :mod:`.summary`; nothing
+is refitted.  Figures use matplotlib's object API (no global state).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import firm_panel, projects
-from .study import Replication
-from .targets import TARGET_BY_ID, TARGETS
+from .placebos import PLACEBOS
+from .registry import DESIGN_OF, DESIGNS, FINDING_BY_ID, FINDINGS
+from .store import write_text_atomic
 
-__all__ = ["CSV_COLUMNS", "write_report", "format_table", "plot_all"]
+__all__ = ["write_outputs", "format_table", "forest_plot", "forest_figure", "ASSUMPTIONS", "CSV_COLUMNS"]
 
 CSV_COLUMNS = ["finding", "variable", "published", "estimate", "std_error", "p_value", "matches"]
 
+ASSUMPTIONS = (
+    "What the model assumes. Findings marked `assumed` are written into the model, so reproducing them shows only "
+    "that the estimation recovers a coded term: R3's negative partner-specific effect is a term of the milestone "
+    "logit while `learning.partner_specific_effect` is non-zero, and R7-R10 are the main effect and both "
+    "interactions of Hoang & Rothaermel (2010) written into the R&D approval logit. R12-R14 are levels the base "
+    "logits, exit thresholds and expectations were tuned to (`calibration`), so matching them is not evidence of "
+    "any mechanism; their placebo (every alliance mechanism off, success rate held) shows as much. R11's rates "
+    "(about 63% with an alliance function, 50% without) were also tuned, through the function's health checks and "
+    "hand-off; only its direction is left to the mechanisms. Only `emergent` "
+    "rows can read `reproduced`, and only when the rule holds in at least 90% of runs, the placebo's in at most "
+    "20%, on seeds never used to tune. `power_published_n` is the share of samples of the published size in which "
+    "the same rule holds: the published studies found their effects at that size, so a share far below 0.5 means "
+    "the simulated effect is weaker than the real one (for a null row it means equivalence needs more data than the "
+    "study had)."
+)
 
-def _fmt(x: float, digits: int = 3) -> str:
-    return "" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{digits}g}"
 
-
-def format_table(table: pd.DataFrame) -> str:
-    """The rows as a fixed-width text table for the terminal."""
-    t = table[CSV_COLUMNS].copy()
-    t["matches"] = t["matches"].map({True: "yes", False: "NO"})
-    for col in ("estimate", "std_error", "p_value"):
-        t[col] = t[col].map(_fmt)
-    return t.to_string(index=False)
+def _fmt(x, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    if isinstance(x, (bool, np.bool_)):
+        return "yes" if x else "no"
+    return f"{x:.{digits}g}" if isinstance(x, (float, np.floating)) else str(x)
 
 
 def _markdown(df: pd.DataFrame) -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, r in df.iterrows():
-        lines.append("| " + " | ".join(str(v).replace("|", "/") for v in r) + " |")
+    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(_fmt(v).replace("|", "/") for v in r) + " |" for r in df.itertuples(index=False)]
     return "\n".join(lines)
 
 
-def plot_all(rep: Replication, folder: Path) -> list[str]:
-    """Write the report's figures into ``folder``; return their file names."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    folder.mkdir(parents=True, exist_ok=True)
-    names = []
-
-    def save(fig, name):
-        fig.tight_layout()
-        fig.savefig(folder / name, dpi=110)
-        plt.close(fig)
-        names.append(name)
-
-    # 1. R1-R2: success against each partner's general experience (binned) with the fitted logit curve
-    cfg = rep.configs["projects"]
-    data = projects.dataset(rep.frames["projects"]["alliances"], cfg.run.ticks_per_year)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
-    try:
-        res = projects.fit(data)
-        for ax, who, label in ((axes[0], "small", "small partner (R1)"), (axes[1], "large", "large partner (R2)")):
-            x = data[f"{who}_experience"]
-            bins = pd.qcut(x, 8, duplicates="drop")
-            g = data.groupby(bins, observed=True)
-            ax.scatter(g[f"{who}_experience"].mean() * projects.SCALE, g["success"].mean(), color="k", s=18, label="observed (octiles)")
-            grid = np.linspace(x.quantile(0.01), x.quantile(0.99), 60)
-            at = data[[*projects.EXPERIENCE, *projects.controls(data)]].mean()
-            X = pd.DataFrame([at] * len(grid))
-            X[f"{who}_experience"], X[f"{who}_experience_sq"] = grid, grid**2
-            import statsmodels.api as sm
-
-            ax.plot(grid * projects.SCALE, res.predict(sm.add_constant(X[[*projects.EXPERIENCE, *projects.controls(data)]], has_constant="add")), color="C0",
-                    label="logit fit, others at means")
-            ax.set_xlabel(f"general alliance experience of the {label}")
-            ax.grid(alpha=0.3)
-        axes[0].set_ylabel("project success rate")
-        axes[0].legend(fontsize=8)
-    except Exception as err:  # noqa: BLE001 - a figure must not sink the report
-        axes[0].text(0.1, 0.5, f"not estimable: {err}")
-    save(fig, "r1_r2_experience_curves.png")
-
-    # 2. R4-R6: new products against simultaneous alliances, by experience half and by type
-    fcfg = rep.configs["firm_panel"]
-    panel = firm_panel.dataset(rep.frames["firm_panel"], fcfg.run.ticks, fcfg.run.ticks_per_year)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-    median = panel["experience"].median()
-    for label, part, color in (("more experienced half", panel[panel["experience"] > median], "C1"),
-                               ("less experienced half", panel[panel["experience"] <= median], "C0")):
-        b = part.groupby(np.round(part["alliances"] * 2) / 2)["new_products"].agg(["mean", "size"])
-        b = b[b["size"] >= 10]
-        axes[0].plot(b.index, b["mean"], "o-", color=color, label=label, ms=4)
-    axes[0].set_xlabel("mean simultaneous alliances in the year")
-    axes[0].set_ylabel("new products per firm-year")
-    axes[0].set_title("R4/R5: inverted U, by experience", fontsize=10)
-    axes[0].legend(fontsize=8)
-    for col, color in (("exploration", "C2"), ("exploitation", "C3")):
-        b = panel.groupby(np.round(panel[col] * 2) / 2)["new_products"].agg(["mean", "size"])
-        b = b[b["size"] >= 10]
-        axes[1].plot(b.index, b["mean"], "o-", color=color, label=f"{col} alliances", ms=4)
-    axes[1].set_xlabel("mean simultaneous alliances of the type")
-    axes[1].set_title("R6: by alliance type", fontsize=10)
-    axes[1].legend(fontsize=8)
-    for ax in axes:
-        ax.grid(alpha=0.3)
-    save(fig, "r4_r6_products_vs_alliances.png")
-
-    # 3. Coefficients with 95% intervals, as z-scores against the published sign
-    t = rep.table.dropna(subset=["estimate", "std_error"])
-    t = t[t["std_error"] > 0]
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.2))
-    z = t["estimate"] / t["std_error"]
-    labels = t["finding"] + " " + t["variable"]
-    colors = np.where(t["matches"], "C2", "C3")
-    ax.barh(range(len(t)), z, color=colors)
-    ax.axvline(1.96, ls=":", color="grey")
-    ax.axvline(-1.96, ls=":", color="grey")
-    ax.set_yticks(range(len(t)), labels, fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlabel("estimate / standard error (green: matches the published finding)")
-    save(fig, "estimates_z.png")
-
-    # 4. Robustness over seeds
-    if rep.runs["seed"].nunique() > 1:
-        r = rep.robustness
-        fig, ax = plt.subplots(figsize=(8, 3.4))
-        ax.bar(r["finding"], r["share_reproduced"], color=np.where(r["meets_requirement"], "C2", "C3"))
-        ax.step(np.arange(len(r) + 1) - 0.5, np.r_[r["required"], r["required"].iloc[-1]], where="post", color="k", ls="--",
-                label="required share")
-        ax.set_ylim(0, 1.05)
-        ax.set_ylabel(f"share of {int(r['seeds'].iloc[0])} seeds reproducing")
-        ax.legend(fontsize=8)
-        save(fig, "robustness.png")
-    return names
+TABLE_COLUMNS = ["finding", "kind", "status", "runs", "reproduced_share", "placebo_share", "power_published_n",
+                 "estimate_mean", "estimate_sd"]
 
 
-def write_report(rep: Replication, folder: Path, command: str = "") -> None:
-    """``replication.csv`` (+ ``replication_runs.csv``, ``robustness.csv``), ``report.md`` and ``plots/``."""
+def format_table(findings: pd.DataFrame) -> str:
+    """The findings table for the terminal."""
+    t = findings[TABLE_COLUMNS].copy()
+    for col in TABLE_COLUMNS[4:]:
+        t[col] = t[col].map(lambda x: _fmt(x, 2) if col.endswith(("share", "_n")) else _fmt(x))
+    return t.to_string(index=False)
+
+
+def forest_plot(v: pd.DataFrame, findings: pd.DataFrame, path: Path) -> None:
+    forest_figure(v, findings).savefig(path, dpi=110)
+
+
+def forest_figure(v: pd.DataFrame, findings: pd.DataFrame):
+    """Per finding: each run's estimate, the mean and 95% interval over runs; its placebo beside it."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8.5, 1.0 * len(FINDINGS) + 0.6))
+    axes = fig.subplots(len(FINDINGS), 1)
+    study = v[v["sample"] == "study"]
+    for ax, f in zip(axes, FINDINGS):
+        row = findings.set_index("finding").loc[f.id]
+        for y, arm, color in ((1, "baseline", "C0"), (0, "placebo", "C3")):
+            x = study[(study["finding"] == f.id) & (study["arm"] == arm)]["estimate"].dropna().to_numpy()
+            if len(x):
+                ax.scatter(x, np.full(len(x), y) + np.linspace(-0.12, 0.12, len(x)), s=8, color=color, alpha=0.5)
+                lo, hi = np.quantile(x, [0.025, 0.975])
+                ax.plot([lo, hi], [y, y], color=color, lw=2)
+                ax.plot([x.mean()], [y], "D", color=color, ms=6)
+        lo_hi = _rule_part(f, "Between")
+        if lo_hi:
+            ax.axvspan(lo_hi.low, lo_hi.high, color="0.85", zorder=0)
+        else:
+            ax.axvline(0, color="k", lw=0.8)
+        margin = _rule_part(f, "Equivalent")
+        if margin:
+            for x in (margin.delta,) if margin.upper_only else (-margin.delta, margin.delta):
+                ax.axvline(x, color="0.4", lw=0.8, ls="--")
+        ax.set_yticks([0, 1], ["placebo", "baseline"], fontsize=7)
+        ax.set_ylim(-0.6, 1.6)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_title(f"{f.id} ({row['status']}): {f.estimate}", fontsize=8, loc="left", pad=2)
+    fig.suptitle("Headline estimate over runs (dots), mean (diamond) and 95% interval; placebo in red;\n"
+                 "grey: published range (levels); line: zero; dashed: equivalence margin (nulls)", fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    return fig
+
+
+def _rule_part(f, kind: str):
+    """The part of ``f``'s rule of class ``kind`` that tests its headline estimate, if any."""
+    from .rules import All
+
+    parts = f.rule.parts if isinstance(f.rule, All) else (f.rule,)
+    found = [p for p in parts if type(p).__name__ == kind and p.term == f.estimate]
+    return found[0] if found else None
+
+
+def shares_plot(findings: pd.DataFrame, path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 3.4))
+    ax = fig.subplots()
+    x = np.arange(len(findings))
+    for i, (col, label, color) in enumerate((("reproduced_share", "reproduced", "C0"), ("placebo_share", "placebo", "C3"),
+                                             ("power_published_n", "at the published n", "C2"))):
+        ax.bar(x + (i - 1) * 0.27, findings[col].fillna(0), width=0.27, label=label, color=color)
+    ax.axhline(0.9, color="C0", ls="--", lw=0.8)
+    ax.axhline(0.2, color="C3", ls="--", lw=0.8)
+    ax.set_xticks(x, [f"{r.finding}\n{r.kind[:5]}" for r in findings.itertuples()], fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(f"share of {int(findings['runs'].max())} runs")
+    ax.legend(fontsize=7, ncol=3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def first_run_table(v: pd.DataFrame) -> pd.DataFrame:
+    """replication.csv: the first run's baseline headline estimates (the one-run view of earlier versions)."""
+    first = v[(v["arm"] == "baseline") & (v["sample"] == "study") & (v["run"] == v["run"].min())]
+    return pd.DataFrame({
+        "finding": first["finding"], "variable": first["finding"].map(lambda f: FINDING_BY_ID[f].estimate),
+        "published": first["finding"].map(lambda f: FINDING_BY_ID[f].published),
+        "estimate": first["estimate"], "std_error": first["std_error"], "p_value": first["p_value"], "matches": first["holds"],
+    })
+
+
+def _csv(df: pd.DataFrame, path: Path) -> None:
+    write_text_atomic(path, df.to_csv(index=False))
+
+
+def write_outputs(folder: Path, v: pd.DataFrame, findings: pd.DataFrame, manifest: dict, seconds: float | None = None) -> None:
+    """findings.csv, replication.csv, replication_runs.csv, report.md and plots/ (each file atomically)."""
     folder = Path(folder)
-    rep.table[CSV_COLUMNS].to_csv(folder / "replication.csv", index=False)
-    multi = rep.runs["seed"].nunique() > 1
-    if multi:
-        rep.runs[[*CSV_COLUMNS, "seed"]].to_csv(folder / "replication_runs.csv", index=False)
-        rep.robustness.to_csv(folder / "robustness.csv", index=False)
-    plots = plot_all(rep, folder / "plots")
-
-    t = rep.table.copy()
-    t["confidence"] = t["finding"].map(lambda f: TARGET_BY_ID[f].confidence)
-    for col in ("estimate", "std_error", "p_value"):
-        t[col] = t[col].map(_fmt)
-    t["matches"] = t["matches"].map({True: "yes", False: "**no**"})
-    reproduced = rep.table.groupby("finding", sort=False)["matches"].all()
+    plots = folder / "plots"
+    plots.mkdir(exist_ok=True)
+    _csv(findings, folder / "findings.csv")
+    _csv(first_run_table(v), folder / "replication.csv")
+    _csv(v, folder / "replication_runs.csv")
+    for name, draw in (("forest.png", lambda p: forest_plot(v, findings, p)), ("shares.png", lambda p: shares_plot(findings, p))):
+        tmp = plots / f".{name}.tmp.png"
+        draw(tmp)
+        tmp.replace(plots / name)
+    runs = int(findings["runs"].max())
+    counts = findings["status"].value_counts()
+    table = findings[["finding", "kind", "status", "runs", "reproduced_share", "placebo_share", "power_published_n",
+                      "estimate", "estimate_mean", "estimate_sd", "estimate_low", "estimate_high", "within_se_mean",
+                      "placebo_mean", "placebo_rate_gap", "note"]]
+    seeds = manifest.get("seeds", [])
     lines = [
-        "# Replication of the published alliance-learning findings",
-        "",
-        f"Seed {rep.seeds[0]}" + (f" (robustness over seeds {rep.seeds[0]}-{rep.seeds[-1]})" if multi else "") + ".",
-        f"Findings reproduced with this seed: {int(reproduced.sum())} of {len(reproduced)}.",
-        "" if not command else f"Command: `{command}`",
-        "",
-        "Each study design has its own simulated data set and the study's kind of model "
-        "(see docs/replication.md): R1-R3 project logit; R4-R6 firm-year Poisson panel; "
-        "R7-R10 cause-specific Cox hazard of approval; R11-R14, R16 shares and contrasts; "
-        "R15 within-firm model of recent vs older experience.",
-        "",
-        "## Results",
-        "",
-        _markdown(t[["finding", "variable", "published", "estimate", "std_error", "p_value", "matches", "confidence", "note"]]),
-        "",
+        "# Replication of the published alliance-learning findings", "",
+        f"{runs} independent runs (seeds spawned from root {manifest.get('root_seed')}, disjoint from the "
+        f"{len(manifest.get('calibration_seeds', []))} calibration seeds); each run simulates every study population, "
+        "fits each study's model to the whole population and to a sample of the published size, and repeats the run "
+        "with each finding's mechanism switched off (placebo).",
+        "", f"Status: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".",
+        "" if not manifest.get("command") else f"\nCommand: `{manifest['command']}`", "",
+        "## Findings", "", _markdown(table), "",
+        "`estimate_low`/`estimate_high`: 2.5-97.5% of the runs' estimates; `within_se_mean`: the mean standard error "
+        "a single run's fit reports (when the spread over runs is much larger, a run's own SE understates the "
+        "uncertainty: every firm of a run shares one partner market). `placebo_rate_gap`: placebo minus baseline "
+        "rate held by the placebo's offset.", "",
+        "## What the model assumes", "", ASSUMPTIONS, "",
+        "## Forest plot", "", "![forest](plots/forest.png)", "", "![shares](plots/shares.png)", "",
+        "## Rules and placebos", "",
     ]
-    if multi:
-        r = rep.robustness.copy()
-        r["share_reproduced"] = r["share_reproduced"].map(lambda x: f"{x:.2f}")
-        r["meets_requirement"] = r["meets_requirement"].map({True: "yes", False: "**no**"})
-        lines += ["## Robustness over seeds", "", _markdown(r[["finding", "confidence", "share_reproduced", "required", "meets_requirement"]]), ""]
-    lines += ["## The findings", ""]
-    lines += [f"- **{x.id}** ({x.confidence}): {x.finding}. Target: {x.published}. Source: {x.source}." for x in TARGETS]
-    lines += ["", "## Plots", ""] + [f"![{p}](plots/{p})" for p in plots] + [""]
-    (folder / "report.md").write_text("\n".join(lines))
+    for f in FINDINGS:
+        d = DESIGN_OF[f.id]
+        lines.append(f"- **{f.id}** {f.claim} ({f.source}; design `{d.id}`, published n: "
+                     f"{d.published.describe() if d.published else 'none given'}). Rule: {f.rule.describe()}"
+                     + (f"; the 95% interval over runs of `{f.across_runs}` above 0" if f.across_runs else "")
+                     + f". Placebo `{f.placebo}`: {PLACEBOS[f.placebo].describe()}.")
+    lines += ["", "## Designs", ""] + [f"- `{d.id}`: {d.model}. Population: {d.population_reason}." for d in DESIGNS]
+    if seeds:
+        lines += ["", f"Seeds: {', '.join(str(s) for s in seeds[:10])}{' ...' if len(seeds) > 10 else ''}"]
+    if seconds is not None:
+        lines += ["", f"Computed in {seconds:.0f} s this session ({manifest.get('executor', '')})."]
+    write_text_atomic(folder / "report.md", "\n".join(lines) + "\n")

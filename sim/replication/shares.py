@@ -1,42 +1,45 @@
-"""R11-R14 and R16: shares and contrasts from the alliance and firm tables.
+"""R11-R14 and R16: shares and contrasts of the market population.
 
-* R11 (Kale, Dyer & Singh 2002): each ended alliance seen from each partner;
-  success rate of firms with and without a dedicated alliance function, and
-  the logit contrast (standard errors clustered by firm).
-* R12: failure share of ended alliances.
-* R13: of the alliances formed at least 10 years before the window closes,
-  the share that ended short of their goal within 10 years.
-* R14: share of firms (with at least one ended alliance) whose portfolio
-  returned less than they expected at formation, at the end of the window.
-* R16: firm-year panel of each firm's alliances ended that year; binomial
-  logit of their success on the firm's general experience (log 1 + count), its
-  size, and experience x small: the per-alliance gain is larger for small
-  firms if the interaction is positive.
+Three designs read the same simulated market (``configs/studies/shares.yaml``):
+
+* alliance function (R11, Kale, Dyer & Singh 2002): each ended alliance seen
+  from each partner's side; success rates of firms with and without a
+  dedicated alliance function, and the logit contrast (SEs clustered by firm).
+* base rates (R12-R14): the failure share of ended alliances; the break-up
+  share of alliances observed for ten full years (:func:`sim.metrics.breakups`:
+  ended within ten years neither by reaching the goal nor by an agreed exit);
+  the share of firms (with at least one ended alliance) whose portfolio
+  returned less than they expected, at the end of the window.
+* learning speed (R16): firm-year panel of each firm's alliances ended that
+  year; binomial logit of their success on the firm's general experience at
+  the start of the year (log 1 + count), its size, experience x small, and
+  controls for the firm's load (mean simultaneous alliances that year) and
+  time (year).  Each size's learning slope is a linear combination.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .fitting import FitError, cluster_groups, coef, fit_logit
-from .targets import Row, row, unavailable
+from ..config import Config
+from ..metrics import breakups, year_of
+from .fitting import FitError, cluster_groups, combination, fit_logit, terms
 
-__all__ = ["function_sides", "findings", "R11_WITH", "R11_WITHOUT", "R12_RANGE", "R13_RANGE", "R14_RANGE"]
+__all__ = ["function_sides", "function_data", "fit_function", "base_rate_data", "fit_base_rates",
+           "learning_data", "fit_learning", "R11_WITH", "R11_WITHOUT", "R12_RANGE", "R13_RANGE", "R14_RANGE", "MEASURES"]
 
 R11_WITH, R11_WITHOUT = (0.53, 0.73), (0.40, 0.60)  # "about 63%" / "about 50%": +-10 points
 R12_RANGE = (0.30, 0.70)
 R13_RANGE = (0.33, 0.66)
 R14_RANGE = (0.35, 0.65)  # "about half"
+MEASURES = {"failure": "failure_share", "breakup": "breakup_share", "underperforming": "underperforming_share"}
 
 
-def _share(x: np.ndarray) -> tuple[float, float]:
-    p = float(np.mean(x)) if len(x) else float("nan")
-    return p, float(np.sqrt(p * (1 - p) / max(len(x), 1)))
-
-
+# ------------------------------------------------------------------ R11
 def function_sides(alliances: pd.DataFrame) -> pd.DataFrame:
     """Ended alliances twice, once from each partner's side."""
     e = alliances[alliances["end_tick"].notna()]
@@ -47,27 +50,48 @@ def function_sides(alliances: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _function_row(alliances: pd.DataFrame, alpha: float) -> Row:
-    d = function_sides(alliances)
-    try:
-        res = fit_logit(d, "success", ["function"], cluster_groups(d["firm"]))
-    except FitError as err:
-        return unavailable("R11", "success_with - success_without", str(err))
-    with_f = d.loc[d["function"] == 1, "success"].mean()
-    without = d.loc[d["function"] == 0, "success"].mean()
-    c = coef(res, "function")
-    ok = (c.estimate > 0 and c.p_value < alpha and R11_WITH[0] <= with_f <= R11_WITH[1]
-          and R11_WITHOUT[0] <= without <= R11_WITHOUT[1])
-    return row("R11", "success_with - success_without", with_f - without, c.std_error * with_f * (1 - with_f), c.p_value, ok,
-               f"success {with_f:.2f} with a function vs {without:.2f} without; p from the firm-clustered logit")
+def function_data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
+    return function_sides(frames["alliances"])
 
 
-def _range_row(finding: str, variable: str, x: np.ndarray, lo_hi: tuple[float, float], note: str) -> Row:
-    p, se = _share(x)
-    return row(finding, variable, p, se, float("nan"), bool(lo_hi[0] <= p <= lo_hi[1]), f"{note}; n={len(x)}")
+def fit_function(data: pd.DataFrame) -> dict[str, float]:
+    res = fit_logit(data, "success", ["function"], cluster_groups(data["firm"]))
+    est = terms(res, ["function"])
+    with_f = float(data.loc[data["function"] == 1, "success"].mean())
+    without = float(data.loc[data["function"] == 0, "success"].mean())
+    est.update({"success_with_function": with_f, "success_without_function": without,
+                "function_difference": with_f - without, "function_difference.p": est["function.p"],
+                "function_difference.se": est["function.se"] * with_f * (1 - with_f), "n": float(len(data))})
+    return est
 
 
-def _learning_speed_row(frames: dict[str, pd.DataFrame], ticks_per_year: int, alpha: float) -> Row:
+# ------------------------------------------------------------------ R12-R14
+def base_rate_data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
+    """One row per counted unit and measure: failure (ended alliances), break-up (alliances observed ten
+    years), underperforming (firms with an ended alliance, last tick); ``value`` is 0/1."""
+    a, f = frames["alliances"], frames["firms"]
+    ended = a[a["end_tick"].notna()]
+    last = f[(f["tick"] == f["tick"].max()) & (f["ended_alliances"] > 0)]
+    parts = {
+        "failure": ~ended["success"].astype(bool).to_numpy(),
+        "breakup": breakups(a, config).to_numpy(),
+        "underperforming": last["underperforming"].astype(bool).to_numpy(),
+    }
+    return pd.concat([pd.DataFrame({"measure": m, "value": v.astype(float)}) for m, v in parts.items()], ignore_index=True)
+
+
+def fit_base_rates(data: pd.DataFrame) -> dict[str, float]:
+    est: dict[str, float] = {}
+    for measure, name in MEASURES.items():
+        x = data.loc[data["measure"] == measure, "value"].to_numpy()
+        p = float(x.mean()) if len(x) else float("nan")
+        est[name], est[f"{name}.se"], est[f"{name}.n"] = p, float(np.sqrt(p * (1 - p) / max(len(x), 1))), float(len(x))
+    return est
+
+
+# ------------------------------------------------------------------ R16
+def learning_data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
+    """Firm-years with ended alliances: wins, ended, log(1 + experience at the start of the year), size, load, year."""
     f = frames["firms"].sort_values(["firm_id", "tick"])
     g = f.groupby("firm_id")
     ended = g["ended_alliances"].diff().fillna(f["ended_alliances"])
@@ -75,46 +99,31 @@ def _learning_speed_row(frames: dict[str, pd.DataFrame], ticks_per_year: int, al
     prev_exp = g["general_experience"].shift().fillna(f["general_experience"])
     d = pd.DataFrame({
         "firm": f["firm_id"], "ended": ended, "wins": wins,
-        "experience": np.log1p(prev_exp), "small": (f["size"] == "small").astype(float), "year": f["tick"] / ticks_per_year,
+        "experience": np.log1p(prev_exp), "small": (f["size"] == "small").astype(float),
+        "load": f["mean_active_alliances"].astype(float),
+        "year": year_of(f["tick"], config.run.ticks_per_year).astype(float),
     })
-    d = d[d["ended"] > 0]
+    d = d[d["ended"] > 0].reset_index(drop=True)
     d["experience_x_small"] = d["experience"] * d["small"]
+    return d
+
+
+def fit_learning(data: pd.DataFrame) -> dict[str, float]:
     import statsmodels.api as sm
 
-    x = ["experience", "small", "experience_x_small", "year"]
-    if len(d) < 50:
-        return unavailable("R16", "experience_x_small", f"only {len(d)} firm-years with ended alliances")
+    x = ["experience", "small", "experience_x_small", "load", "year"]
+    if len(data) < 50:
+        raise FitError(f"only {len(data)} firm-years with ended alliances")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = sm.GLM(np.column_stack([d["wins"], d["ended"] - d["wins"]]), sm.add_constant(d[x]),
-                         family=sm.families.Binomial()).fit(cov_type="cluster", cov_kwds={"groups": cluster_groups(d["firm"])})
+            res = sm.GLM(np.column_stack([data["wins"], data["ended"] - data["wins"]]),
+                         sm.add_constant(data[x], has_constant="add"), family=sm.families.Binomial()).fit(
+                cov_type="cluster", cov_kwds={"groups": cluster_groups(data["firm"])})
         except (np.linalg.LinAlgError, ValueError) as err:
-            return unavailable("R16", "experience_x_small", str(err).splitlines()[0])
-    c = coef(res, "experience_x_small")
-    slope_large = float(res.params["experience"])
-    return row("R16", "experience_x_small", *vars(c).values(), c.estimate > 0 and c.p_value < alpha,
-               f"logit gain per log-experience: large {slope_large:.2f}, small {slope_large + c.estimate:.2f}; firm-years n={len(d)}")
-
-
-def findings(frames: dict[str, pd.DataFrame], ticks: int, ticks_per_year: int, alpha: float = 0.05) -> list[Row]:
-    a = frames["alliances"]
-    ended = a[a["end_tick"].notna()]
-    window = 10 * ticks_per_year
-    early = ended[ended["start_tick"] <= ticks - window]
-    early_all = a[a["start_tick"] <= ticks - window]
-    broke = (~early["success"].astype(bool)) & ((early["end_tick"] - early["start_tick"]) <= window)
-    last = frames["firms"][frames["firms"]["tick"] == frames["firms"]["tick"].max()]
-    last = last[last["ended_alliances"] > 0]
-    rows = [_function_row(a, alpha)]
-    rows.append(_range_row("R12", "failure_share", (~ended["success"].astype(bool)).to_numpy(), R12_RANGE,
-                           "ended alliances that did not reach their goal"))
-    if len(early_all):
-        rows.append(_range_row("R13", "breakup_within_10y", np.r_[broke.to_numpy(), np.zeros(len(early_all) - len(early), bool)],
-                               R13_RANGE, "alliances formed >= 10 years before the window closed"))
-    else:
-        rows.append(unavailable("R13", "breakup_within_10y", f"window of {ticks} ticks is shorter than 10 years"))
-    rows.append(_range_row("R14", "underperforming_share", last["underperforming"].astype(bool).to_numpy(), R14_RANGE,
-                           "firms whose captured value fell below their expectations"))
-    rows.append(_learning_speed_row(frames, ticks_per_year, alpha))
-    return rows
+            raise FitError(str(err).splitlines()[0]) from None
+    est = terms(res, ["experience_x_small", "load"])
+    est.update(combination(res, {"experience": 1.0}, "large_slope"))
+    est.update(combination(res, {"experience": 1.0, "experience_x_small": 1.0}, "small_slope"))
+    est["n"] = float(len(data))
+    return est

@@ -1,0 +1,190 @@
+"""Run the replication: independent simulations on the sweep executors, streamed to a resumable folder.
+
+A *run* is one evaluation seed (spawned from the root, :mod:`.seeds`).  In
+every run each study population is simulated once as the baseline and once
+per placebo its findings name, all from the run's seed (the placebo repeats
+the same run with one mechanism switched off).  The unit of work (a *task*)
+is one (run, arm, population): simulate, build each design's data set, fit,
+and, for the baseline, also fit a sample of the published size.  Tasks go
+to :func:`sim.sweep.executors.make_executor` (in process, local processes or
+Dask) and their estimates stream to the folder as they finish
+(:mod:`.store`); the findings table is computed from the stored estimates
+alone (:mod:`.summary`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import Config, ConfigError
+from ..model import as_config
+from .placebos import PLACEBOS, config_hash, held_rates, load_offsets, placebo_overrides
+from .registry import DESIGN_BY_ID, DESIGNS, POPULATIONS, population_configs
+from .seeds import CALIBRATION_SEEDS, SEEDING, evaluation_seeds
+
+__all__ = ["BASELINE", "Plan", "plan", "tasks", "run_task", "execute", "RATES"]
+
+BASELINE = "baseline"
+RATES = ("success_rate", "approval_rate")
+
+
+@dataclass
+class Plan:
+    """Everything that fixes a replication's results (its fingerprint) before any work is done."""
+
+    root: int
+    seeds: list[int]
+    configs: dict[str, Config]  # baseline config of each population
+    arms: dict[str, dict[str, dict[str, Any]]]  # population -> arm -> overrides on the population's config
+    offsets: dict[str, Any]
+    overrides: dict[str, Any]
+
+    def identity(self) -> dict[str, Any]:
+        return {"root_seed": self.root, "seeds": self.seeds,
+                "configs": {p: c.model_dump() for p, c in self.configs.items()},
+                "arms": self.arms, "designs": [d.id for d in DESIGNS]}
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.identity(), sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+    def manifest(self, command: str = "") -> dict[str, Any]:
+        from ..outputs import git_commit, package_versions
+
+        recorded = self.offsets.get("offsets", {})
+        stale = sorted(f"{arm}/{p}" for p, arms in self.arms.items() for arm in arms if arm != BASELINE
+                       and not _offsets_current(recorded.get(arm, {}).get(p), PLACEBOS[arm], self.configs[p]))
+        return {
+            "kind": "alliancesim replicate",
+            "fingerprint": self.fingerprint(),
+            "root_seed": self.root,
+            "seeds": self.seeds,
+            "calibration_seeds": list(CALIBRATION_SEEDS),
+            "placebo_calibration_seeds": self.offsets.get("calibration_seeds", []),
+            "seeding": SEEDING,
+            "runs": len(self.seeds),
+            "overrides": self.overrides,
+            "study_configs": {p: c.model_dump() for p, c in self.configs.items()},
+            "placebo_overrides": self.arms,
+            "placebo_offsets_stale_for": stale,
+            "versions": package_versions(),
+            "git": git_commit(),
+            "command": command,
+        }
+
+
+def _offsets_current(record: dict[str, Any] | None, placebo, config: Config) -> bool:
+    """Every rate the placebo holds has an offset recorded for exactly this population config."""
+    return bool(record) and all(record.get(h.rate, {}).get("config_hash") == config_hash(config) for h in placebo.holds)
+
+
+def plan(overrides: dict[str, Any] | None = None, seed: int = 42, runs: int = 1, base: str | Path | None = None) -> Plan:
+    """Resolve configs, seeds and every placebo's overrides (validates all input before any work)."""
+    if runs < 1:
+        raise ConfigError(f"--runs must be at least 1, got {runs}")
+    if seed < 0:
+        raise ConfigError(f"--seed must be >= 0, got {seed}")
+    overrides = dict(overrides or {})
+    configs = population_configs(overrides, base)
+    offsets = load_offsets()
+    arms: dict[str, dict[str, dict[str, Any]]] = {}
+    for population in POPULATIONS:
+        arms[population] = {BASELINE: {}}
+        for design in DESIGNS:
+            if design.population != population:
+                continue
+            for finding in design.findings:
+                if finding.placebo not in arms[population]:
+                    arms[population][finding.placebo] = placebo_overrides(
+                        PLACEBOS[finding.placebo], population, configs[population], offsets)
+        for arm, extra in arms[population].items():
+            as_config(configs[population], extra)  # a placebo the config cannot express fails here, not in a worker
+    return Plan(seed, evaluation_seeds(seed, runs), configs, arms, offsets, overrides)
+
+
+def tasks(p: Plan, done: set[tuple[int, str, str]] = frozenset()) -> Iterator[dict[str, Any]]:
+    """Every (run, arm, population) not yet done; each carries its resolved config and the designs to fit."""
+    for run, seed in enumerate(p.seeds):
+        for population in POPULATIONS:
+            for arm, extra in p.arms[population].items():
+                if (run, arm, population) in done:
+                    continue
+                designs = [d.id for d in DESIGNS if d.population == population
+                           and (arm == BASELINE or any(f.placebo == arm for f in d.findings))]
+                yield {"point": f"{arm}-{population}", "replication": run, "run": run, "seed": seed, "arm": arm,
+                       "population": population, "designs": designs,
+                       "config": as_config(p.configs[population], extra).model_dump()}
+
+
+def run_task(task: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Simulate one population for one run and arm; fit each design (and its published-size sample on the baseline)."""
+    from ..runner import simulate
+    from .fitting import FitError
+
+    config = Config.model_validate(task["config"])
+    designs = [DESIGN_BY_ID[d] for d in task["designs"]]
+    tables = tuple({t for d in designs for t in d.tables} | {"projects"})
+    start = time.perf_counter()
+    frames = simulate(config, task["seed"], tables=tables).frames
+    rates = held_rates(frames, config, RATES)
+    rows = []
+    for design in designs:
+        data = design.data(frames, config)
+        samples = [("study", data)]
+        if task["arm"] == BASELINE and design.published is not None:
+            rng = np.random.default_rng([task["seed"], DESIGNS.index(design)])
+            samples.append(("published", design.published.draw(data, rng)))
+        for sample, d in samples:
+            error, est = "", {}
+            try:
+                est = design.fit(d)
+            except FitError as err:
+                error = f"not estimable: {err}"
+            except Exception as err:  # noqa: BLE001 - one failed fit must not lose the run's other estimates
+                error = f"{type(err).__name__}: {err} | {traceback.format_exc(limit=2).splitlines()[-1]}"
+            rows.append({"run": task["run"], "seed": task["seed"], "arm": task["arm"], "population": task["population"],
+                         "design": design.id, "sample": sample, "rows": len(d),
+                         "estimates": json.dumps({k: (None if not np.isfinite(v) else float(v)) for k, v in est.items()}),
+                         "error": error, **rates})
+    out = pd.DataFrame(rows)
+    out["wall_time"] = time.perf_counter() - start
+    return task, out
+
+
+def execute(p: Plan, out: Path, workers: int | None = None, scheduler: Any = None, command: str = "",
+            progress: bool = False) -> tuple[pd.DataFrame, dict[str, Any], float]:
+    """Run every task not yet in ``out`` (resuming), return all stored estimates, the manifest and the seconds spent."""
+    from ..sweep.executors import make_executor
+    from .store import open_run_store
+
+    executor = make_executor(workers, scheduler)
+    store = open_run_store(out, p.manifest(command))
+    start = time.perf_counter()
+    try:
+        todo = list(tasks(p, store.done()))
+        bar = None
+        if progress and todo:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(todo), desc="replicating", unit="task")
+        with executor:
+            for task, rows in executor.map_unordered(run_task, todo):
+                store.add(task["run"], task["arm"], task["population"], rows)
+                if bar is not None:
+                    bar.update()
+        if bar is not None:
+            bar.close()
+        seconds = time.perf_counter() - start
+        store.write_manifest(executor=executor.description, wall_time_seconds=round(seconds, 1) + store.manifest.get("wall_time_seconds", 0.0))
+        return store.read(), store.manifest, seconds
+    finally:
+        store.close()
