@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "sim.sweep.command",
     "sim.replication.command",
     "sim.viz.command",
+    "sim.calibration.command",
 )
 
 
