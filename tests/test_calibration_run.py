@@ -22,7 +22,7 @@ pytest.importorskip("pyabc")
 from sim import metrics, simulate  # noqa: E402
 from sim.calibration import spec_from_dict  # noqa: E402
 from sim.calibration.report import INTERVAL, read_posterior  # noqa: E402
-from sim.calibration.run import HISTORY, calibrate, completed_populations  # noqa: E402
+from sim.calibration.run import HISTORY, calibrate, completed_populations, stored_populations  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.config import load_config  # noqa: E402
 
@@ -47,12 +47,17 @@ def one_parameter_spec(observed: float, **changes):
     return spec_from_dict(data)
 
 
+# every alliance an exploration alliance, so the calibrated logit drives the whole failure share
+RECOVERY = {"firms.n": 40, "run.ticks": 24, "selection.exploration_target": 1.0}
+
+
 @pytest.mark.slow
 def test_recovers_a_known_parameter_value(tmp_path):
     truth = 0.5
-    cfg = load_config(overrides={**TINY, KEY: truth})
+    cfg = load_config(overrides={**RECOVERY, KEY: truth})
     observed = float(np.mean([simulate(cfg, seed).metrics["failure_share"] for seed in range(1, 5)]))  # not calibration seeds
-    spec = one_parameter_spec(observed)
+    spec = one_parameter_spec(observed, set=RECOVERY, particles=15, replications=1,
+                              targets={"failure_share": {"value": observed, "scale": 0.05}})
     cal = calibrate(spec, tmp_path / "out", workers=2, progress=False)
     assert cal.populations == 3
     posterior = read_posterior(spec, tmp_path / "out")
@@ -147,8 +152,7 @@ def test_command_killed_mid_population_keeps_completed_populations_and_continues
         def first_population_stored() -> bool:
             if proc.poll() is not None:
                 raise AssertionError(f"calibration ended before it was killed: {proc.stderr.read().decode()}")
-            pops = completed_populations(out) if (out / HISTORY).is_file() else None
-            return pops is not None and len(pops) >= 1
+            return stored_populations(out) >= 1
         wait_for(first_population_stored, 600, "population 0 in the history database")
         os.killpg(proc.pid, signal.SIGKILL)  # the command and its sampler processes (its own session)
     finally:

@@ -67,7 +67,9 @@ def _handle(args: argparse.Namespace) -> int:
               f"{args.out}, run the same command again to resume", file=sys.stderr)
         return 1
     command = " ".join(["alliancesim calibrate", args.calibration_config, "--out", args.out,
-                        *[f"--set {o}" for o in args.overrides]])
+                        *([f"--workers {args.workers}"] if args.workers else []),
+                        *([f"--scheduler {args.scheduler}"] if args.scheduler else []),
+                        *[f"--set {o}" for o in args.overrides], *(["--validate"] if args.validate else [])])
     summary = write_outputs(spec, cal, command, workers=args.workers, scheduler=args.scheduler,
                             validate=args.validate, progress=not args.quiet)
     print(f"alliancesim calibrate {spec.name}: {cal.populations} populations ({cal.ran} sampled now in "

@@ -142,6 +142,14 @@ def calibrated_yaml(spec: CalibrationSpec, posterior: Posterior, source: str) ->
 
 
 # ------------------------------------------------------------------ plots
+def _log_axis(axis, set_scale) -> None:
+    """A log axis labelled at its decades only (minor labels overlap on short ranges)."""
+    from matplotlib.ticker import NullFormatter
+
+    set_scale("log")
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _marginals(spec: CalibrationSpec, posterior: Posterior) -> Figure:
     keys = spec.keys
     fig = Figure(figsize=(4.2 * len(keys), 3.4), layout="constrained")
@@ -160,11 +168,11 @@ def _marginals(spec: CalibrationSpec, posterior: Posterior) -> Figure:
         ax.axvspan(s["low"], s["high"], color="C3", alpha=0.12, label="90% interval")
         ax.axvline(s["base"], color="k", ls=":", label="value before calibration")
         if p.scale == "log":
-            ax.set_xscale("log")
+            _log_axis(ax.xaxis, ax.set_xscale)
         ax.set_xlim(p.low, p.high)
         ax.set_xlabel(key)
         ax.set_ylabel("density")
-    axes[0].legend(frameon=False, fontsize="small")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=5, frameon=False, fontsize="small")
     fig.suptitle(f"Marginal posteriors against the prior bounds ({spec.name})")
     return fig
 
@@ -191,9 +199,9 @@ def _pairs(spec: CalibrationSpec, posterior: Posterior) -> Figure:
             else:
                 ax.hist2d(posterior.particles[kx], posterior.particles[ky], bins=[edges(kx), edges(ky)], weights=w, cmap="Blues")
                 if spec.parameters[ky].scale == "log":
-                    ax.set_yscale("log")
+                    _log_axis(ax.yaxis, ax.set_yscale)
             if spec.parameters[kx].scale == "log":
-                ax.set_xscale("log")
+                _log_axis(ax.xaxis, ax.set_xscale)
             if i == n - 1:
                 ax.set_xlabel(kx, fontsize="small")
             if j == 0 and i > 0:
@@ -214,7 +222,7 @@ def _predictive(spec: CalibrationSpec, predictive: pd.DataFrame) -> Figure:
         ax.axvspan(t.value - t.scale, t.value + t.scale, color="C3", alpha=0.1, label="target +- scale")
         ax.set_xlabel(name)
         ax.set_ylabel("runs")
-    axes[0].legend(frameon=False, fontsize="small")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=5, frameon=False, fontsize="small")
     fig.suptitle("Posterior predictive check: targets against run metrics at posterior draws")
     return fig
 

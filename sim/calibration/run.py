@@ -28,6 +28,7 @@ kept unchanged and the run continues from the last one, with other draws.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -42,7 +43,7 @@ from .. import metrics
 from ..config import Config, ConfigError
 from .spec import CalibrationSpec, Prior
 
-__all__ = ["ParticleModel", "TargetDistance", "Calibration", "calibrate", "HISTORY", "STATE", "completed_populations",
+__all__ = ["ParticleModel", "TargetDistance", "Calibration", "calibrate", "HISTORY", "STATE", "completed_populations", "stored_populations",
            "history_url"]
 
 HISTORY = "history.db"
@@ -138,11 +139,29 @@ def model_for(spec: CalibrationSpec, simulate: Callable | None = None) -> Partic
     return ParticleModel(spec.base_overrides(), dict(spec.parameters), spec.seed, spec.calibration_seeds, spec.replications, **extra)
 
 
+def stored_populations(out: Path) -> int:
+    """Completed populations in a calibration folder's database (0 if it is missing, empty or half-created).
+
+    Read with sqlite3, not pyabc: a database whose creation was interrupted
+    makes pyabc's ``History`` refuse it.
+    """
+    import sqlite3
+
+    path = Path(out) / HISTORY
+    if not path.is_file():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
+            return int(db.execute("SELECT COUNT(*) FROM populations WHERE t >= 0").fetchone()[0])
+    except sqlite3.Error:  # tables not created yet
+        return 0
+
+
 def completed_populations(out: Path) -> "Any":
     """``history.get_all_populations()`` of a calibration folder (population t >= 0 only), or None."""
     import pyabc
 
-    if not (Path(out) / HISTORY).is_file():
+    if not stored_populations(out):
         return None
     history = pyabc.History(history_url(out), _id=1)
     pops = history.get_all_populations()
@@ -247,9 +266,10 @@ def calibrate(
 
         def new_or_load():
             abc = fresh_abc()
-            if (out / HISTORY).is_file() and pyabc.History(history_url(out)).all_runs():
+            if stored_populations(out):
                 abc.load(history_url(out), 1)
-            else:
+            else:  # nothing completed yet (or killed while pyabc created the database): start over
+                (out / HISTORY).unlink(missing_ok=True)
                 abc.new(history_url(out), observed)
             return abc
 
