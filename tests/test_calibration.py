@@ -214,3 +214,28 @@ def test_model_config_errors_are_config_errors():
     model = ParticleModel({}, dict(spec_from_dict(GOOD).parameters), 1, (0, 10), 1)
     with pytest.raises(ConfigError):
         model.config({"execution.base_logit_exploration": 0.1, "exit.conflict_hazard": 2.0})
+
+
+def test_held_out_check_lists_calibration_targets_and_never_counts_them(monkeypatch):
+    import types
+
+    import sim.replication
+    from sim.calibration.report import held_out
+
+    calls = {}
+
+    def fake_replicate(overrides, seed, runs, progress=False):
+        calls.update(overrides=overrides, seed=seed, runs=runs)
+        rows = pd.DataFrame({"finding": ["R1", "R1", "R12", "R14"], "variable": ["x", "x^2", "failure_share", "underperforming_share"],
+                             "matches": [True, True, True, False], "seed": [42, 42, 42, 42]})
+        robust = pd.DataFrame({"finding": ["R1", "R12", "R14"], "share_reproduced": [1.0, 1.0, 0.0],
+                               "required": [0.9, 0.9, 0.9], "meets_requirement": [True, True, False]})
+        return types.SimpleNamespace(runs=rows, robustness=robust)
+
+    monkeypatch.setattr(sim.replication, "replicate", fake_replicate)
+    spec = spec_from_dict(GOOD)
+    table = held_out(spec, {"execution.base_logit_exploration": 0.3}).set_index("finding")
+    assert calls == {"overrides": {"execution.base_logit_exploration": 0.3}, "seed": 42, "runs": 2}
+    assert table.loc["R1", "status"] == "holds" and not table.loc["R1", "calibrated_target"]
+    assert table.loc["R12", "status"] == "calibration target (not a test)" and table.loc["R12", "calibration_target"] == "failure_share"
+    assert table.loc["R14", "calibrated_target"] and table.loc["R14", "status"] != "does not hold"
