@@ -123,6 +123,21 @@ def test_one_process_calibration_killed_mid_population_resumes_to_the_identical_
     pd.testing.assert_frame_equal(again.populations.drop(columns="wall_time"), whole.populations.drop(columns="wall_time"))
 
 
+@pytest.mark.slow
+def test_stops_when_epsilon_is_reached_or_acceptance_falls_and_continues_for_more_populations(tmp_path):
+    eps = one_parameter_spec(0.4, populations=None, epsilon=0.5, particles=10, replications=1, seed=4)
+    done = calibrate(eps, tmp_path / "eps", workers=1, progress=False, simulate=toy_simulate)
+    epsilons = completed_populations(tmp_path / "eps")["epsilon"]
+    assert epsilons.iloc[-1] <= 0.5 < epsilons.iloc[:-1].min() and done.stopped.startswith("epsilon")
+    strict = one_parameter_spec(0.4, populations=8, particles=10, replications=1, seed=4, min_acceptance_rate=0.45)
+    stopped = calibrate(strict, tmp_path / "rate", workers=1, progress=False, simulate=toy_simulate)
+    assert stopped.populations < 8 and "acceptance" in stopped.stopped, stopped
+    more = one_parameter_spec(0.4, populations=done.populations + 1, particles=10, replications=1, seed=4)
+    assert more.fingerprint() == eps.fingerprint()  # same calibration, longer: it continues in the same folder
+    extended = calibrate(more, tmp_path / "eps", workers=1, progress=False, simulate=toy_simulate)
+    assert extended.ran == 1 and extended.populations == done.populations + 1
+
+
 def write_calibration(folder: Path, data: dict) -> Path:
     path = folder / "calib.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))

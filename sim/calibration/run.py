@@ -243,16 +243,13 @@ def calibrate(
         raise ConfigError(f"--workers must be at least 1, got {workers!r}")
     resume = _check_state(spec, out)
     workers = workers or default_workers()
-    if scheduler is not None:
-        executor = DaskExecutor(scheduler, workers)
-        executor.__enter__()
-        client, description = executor._client, executor.description
-    else:
-        executor, client = None, None
-        description = "1 process" if workers == 1 else f"{workers} processes"
     start = time.perf_counter()
     ran = 0
-    try:
+    with contextlib.ExitStack() as stack:
+        client, description = None, "1 process" if workers == 1 else f"{workers} processes"
+        if scheduler is not None:  # the sweeps' cluster handling; pyabc's Dask sampler takes its client
+            executor = stack.enter_context(DaskExecutor(scheduler, workers))
+            client, description = executor._client, executor.description
         out.mkdir(parents=True, exist_ok=True)
         if not resume:
             (out / STATE).write_text(json.dumps({"name": spec.name, "fingerprint": spec.fingerprint(),
@@ -286,7 +283,7 @@ def calibrate(
                         min_acceptance_rate=spec.min_acceptance_rate)
                 before = 0 if pops is None else len(pops)
                 pops = completed_populations(out)
-                if len(pops) == before:  # pyabc could not complete the population (acceptance below the minimum)
+                if pops is None or len(pops) == before:  # pyabc could not complete the population (acceptance below the minimum)
                     stopped = f"population {t} stopped below min_acceptance_rate {spec.min_acceptance_rate:g}"
                     break
                 ran += 1
@@ -294,10 +291,7 @@ def calibrate(
                 bar.update(1)
                 bar.set_postfix(accepted=int(last["particles"]), epsilon=f"{last['epsilon']:.4g}",
                                 acceptance=f"{last['particles'] / last['samples']:.2f}")
-    finally:
-        if executor is not None:
-            executor.__exit__(None, None, None)
-    return Calibration(out, len(pops), ran, time.perf_counter() - start, stopped, description)
+    return Calibration(out, 0 if pops is None else len(pops), ran, time.perf_counter() - start, stopped, description)
 
 
 def _population_seed(seed: int, t: int) -> int:
