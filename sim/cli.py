@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "sim.sweep.command",
     "sim.replication.command",
     "sim.viz.command",
+    "sim.calibration.command",
 )
 
 

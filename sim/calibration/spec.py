@@ -1,0 +1,253 @@
+"""Calibration config files: read, validate (before any simulation) and fingerprint.
+
+A calibration config (YAML) names a base model config and fixed overrides
+(like a sweep), the parameters to fit with their prior bounds, the target
+metrics with their observed values, and the ABC-SMC budget::
+
+    name: smoke
+    base: null                      # model config file, relative to this file; null = baseline
+    set: {firms.n: 60, run.ticks: 48}
+    parameters:                     # config key -> prior: uniform on [low, high], or log-uniform
+      execution.base_logit_exploration: {low: -1.0, high: 1.5}
+      exit.conflict_hazard: {low: 0.002, high: 0.05, scale: log}
+    targets:                        # metric of sim.metrics -> observed value, or {value, scale}
+      failure_share: 0.5
+      underperforming_share: {value: 0.5, scale: 0.1}
+    populations: 4                  # ABC-SMC populations (and/or epsilon: stop when reached)
+    particles: 40                   # accepted particles per population
+    replications: 2                 # simulations per particle, metrics averaged
+    seed: 2026                      # root seed of the sampler and of the simulation seeds
+    calibration_seeds: [100000, 200000]   # simulation seeds are drawn from [start, stop)
+    evaluation_seeds: [42, 44]      # --validate replicates on seeds [start, stop); disjoint from the above
+
+Everything wrong is a :class:`~sim.config.ConfigError` naming the key and the
+value, raised before any output folder exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import metrics
+from ..config import Config, ConfigError, apply_overrides, read_yaml_mapping, validate
+from ..sweep.spec import _base_config
+
+__all__ = ["Prior", "Target", "CalibrationSpec", "load_calibration_spec", "spec_from_dict", "SCALES"]
+
+SCALES = ("linear", "log")
+_TOP_KEYS = {"name", "description", "base", "set", "parameters", "targets", "populations", "epsilon",
+             "min_acceptance_rate", "particles", "replications", "seed", "calibration_seeds", "evaluation_seeds"}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Uniform (``scale: linear``) or log-uniform (``scale: log``) prior on [low, high] of one config key."""
+
+    low: float
+    high: float
+    scale: str = "linear"
+    integer: bool = False  # the config key is an integer: sampled values are rounded
+
+
+@dataclass(frozen=True)
+class Target:
+    """An observed value of a metric and the scale its deviation is measured in."""
+
+    value: float
+    scale: float
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """A validated calibration: model, priors, targets, ABC-SMC budget and seeds."""
+
+    name: str
+    base: Config
+    parameters: dict[str, Prior]
+    targets: dict[str, Target]
+    particles: int
+    replications: int
+    seed: int
+    calibration_seeds: tuple[int, int]
+    evaluation_seeds: tuple[int, int] | None
+    populations: int | None = None
+    epsilon: float | None = None
+    min_acceptance_rate: float = 0.0
+    description: str = ""
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.parameters)
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two calibrations the same one (so a history database can be resumed).
+
+        The stopping rules (populations, epsilon, min_acceptance_rate) are left
+        out: a finished calibration can be continued for more populations.
+        """
+        return {
+            "base": self.base.model_dump(),
+            "parameters": {k: vars(p) for k, p in self.parameters.items()},
+            "targets": {k: vars(t) for k, t in self.targets.items()},
+            "particles": self.particles,
+            "replications": self.replications,
+            "seed": self.seed,
+            "calibration_seeds": list(self.calibration_seeds),
+        }
+
+    def fingerprint(self) -> str:
+        text = json.dumps(self.identity(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def base_overrides(self) -> dict[str, Any]:
+        """The base config as dotted overrides on the schema defaults (small, picklable)."""
+        default = Config().flat()
+        return {k: v for k, v in self.base.flat().items() if default.get(k) != v}
+
+
+def load_calibration_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> CalibrationSpec:
+    """Read a calibration config file; ``overrides`` (``--set``) apply to its base model config."""
+    p = Path(path)
+    data = read_yaml_mapping(p, "calibration config", "a mapping (base, set, parameters, targets, populations, particles, seed)")
+    return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
+
+
+def spec_from_dict(
+    data: dict[str, Any],
+    overrides: dict[str, Any] | None = None,
+    relative_to: Path | None = None,
+    default_name: str = "calibration",
+    source: str | None = None,
+) -> CalibrationSpec:
+    """Validate a calibration config given as a dict (the parsed YAML)."""
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"unknown calibration config key {key!r} (value {data[key]!r}); expected one of {sorted(_TOP_KEYS)}")
+    base = _base_config(data, overrides, relative_to)
+    parameters = _parameters(data.get("parameters"), base, overrides or {})
+    targets = _targets(data.get("targets"))
+    populations = data.get("populations")
+    if populations is not None:
+        populations = _positive_int("populations", populations)
+    epsilon = data.get("epsilon")
+    if epsilon is not None and (not _is_number(epsilon) or not epsilon > 0 or not math.isfinite(epsilon)):
+        raise ConfigError(f"calibration config key 'epsilon': must be a positive number, got {epsilon!r}")
+    if populations is None and epsilon is None:
+        raise ConfigError("calibration config key 'populations': give populations or epsilon (or both), got neither")
+    min_rate = data.get("min_acceptance_rate", 0.0)
+    if not _is_number(min_rate) or not 0.0 <= min_rate < 1.0:
+        raise ConfigError(f"calibration config key 'min_acceptance_rate': must be a number in [0, 1), got {min_rate!r}")
+    replications = _positive_int("replications", data.get("replications", 1))
+    calibration_seeds = _seed_range("calibration_seeds", data.get("calibration_seeds"))
+    if calibration_seeds[1] - calibration_seeds[0] < replications:
+        raise ConfigError(f"calibration config key 'calibration_seeds': the range {list(calibration_seeds)} holds fewer seeds "
+                          f"than replications ({replications})")
+    evaluation_seeds = None
+    if data.get("evaluation_seeds") is not None:
+        evaluation_seeds = _seed_range("evaluation_seeds", data["evaluation_seeds"])
+        if evaluation_seeds[0] < calibration_seeds[1] and calibration_seeds[0] < evaluation_seeds[1]:
+            raise ConfigError(f"calibration config key 'evaluation_seeds': {list(evaluation_seeds)} overlaps "
+                              f"calibration_seeds {list(calibration_seeds)}; held-out evaluation needs other seeds")
+    seed = data.get("seed", base.run.seed)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError(f"calibration config key 'seed': must be a non-negative integer, got {seed!r}")
+    return CalibrationSpec(
+        name=str(data.get("name", default_name)),
+        base=base,
+        parameters=parameters,
+        targets=targets,
+        particles=_positive_int("particles", data.get("particles")),
+        replications=replications,
+        seed=seed,
+        calibration_seeds=calibration_seeds,
+        evaluation_seeds=evaluation_seeds,
+        populations=populations,
+        epsilon=float(epsilon) if epsilon is not None else None,
+        min_acceptance_rate=float(min_rate),
+        description=str(data.get("description", "")),
+        source=source,
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _positive_int(key: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"calibration config key {key!r}: must be a positive integer, got {value!r}")
+    return value
+
+
+def _seed_range(key: str, value: Any) -> tuple[int, int]:
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value) or not value[0] < value[1]):
+        raise ConfigError(f"calibration config key {key!r}: expected [start, stop) with 0 <= start < stop, got {value!r}")
+    return (value[0], value[1])
+
+
+def _parameters(params: Any, base: Config, overrides: dict[str, Any]) -> dict[str, Prior]:
+    if not isinstance(params, dict) or not params:
+        raise ConfigError(f"calibration config key 'parameters' must map config keys to {{low, high}}, got {params!r}")
+    tree = base.model_dump()
+    flat = base.flat()
+    parsed = {}
+    for key, value in params.items():
+        if key not in flat:
+            raise ConfigError(f"unknown config key {key!r} in parameters (value {value!r})")
+        if key in overrides:
+            raise ConfigError(f"--set {key}={overrides[key]!r}: {key!r} is calibrated; it cannot also be fixed")
+        base_value = flat[key]
+        if not _is_number(base_value):
+            raise ConfigError(f"parameters.{key}: only numeric config keys can be calibrated (value {base_value!r})")
+        if not isinstance(value, dict) or not {"low", "high"} <= set(value) <= {"low", "high", "scale"}:
+            raise ConfigError(f"parameters.{key}: expected {{low: ..., high: ...[, scale: log]}}, got {value!r}")
+        low, high, scale = value["low"], value["high"], value.get("scale", "linear")
+        integer = isinstance(base_value, int)
+        for bound in (low, high):
+            if not _is_number(bound) or not math.isfinite(bound) or (integer and not isinstance(bound, int)):
+                raise ConfigError(f"parameters.{key}: bounds must be finite {'integers' if integer else 'numbers'}, got {value!r}")
+        if not low < high:
+            raise ConfigError(f"parameters.{key}: low must be below high, got low={low!r}, high={high!r}")
+        if scale not in SCALES:
+            raise ConfigError(f"parameters.{key}.scale: must be one of {list(SCALES)}, got {scale!r}")
+        if scale == "log" and not low > 0:
+            raise ConfigError(f"parameters.{key}: a log scale needs low > 0, got low={low!r}")
+        for bound in (low, high):  # the schema must accept every value of the prior's range
+            try:
+                validate(apply_overrides(tree, {key: bound}))
+            except ConfigError as err:
+                raise ConfigError(f"parameters.{key}: bound {bound!r} is outside the schema ({err})") from None
+        parsed[key] = Prior(float(low), float(high), scale, integer)
+    return parsed
+
+
+def _targets(targets: Any) -> dict[str, Target]:
+    if not isinstance(targets, dict) or not targets:
+        raise ConfigError(f"calibration config key 'targets' must map metric names to observed values, got {targets!r}")
+    parsed = {}
+    for name, value in targets.items():
+        if name not in metrics.NAMES:
+            raise ConfigError(f"targets: no metric {name!r} (value {value!r}); metrics are {', '.join(metrics.NAMES)}")
+        if isinstance(value, dict):
+            if not {"value"} <= set(value) <= {"value", "scale"}:
+                raise ConfigError(f"targets.{name}: expected a number or {{value: ..., scale: ...}}, got {value!r}")
+            observed, scale = value["value"], value.get("scale")
+        else:
+            observed, scale = value, None
+        if not _is_number(observed) or not math.isfinite(observed):
+            raise ConfigError(f"targets.{name}: the observed value must be a finite number, got {observed!r}")
+        if scale is None:
+            if observed == 0:
+                raise ConfigError(f"targets.{name}: an observed value of 0 needs an explicit scale, got {value!r}")
+            scale = abs(observed)  # default: deviations relative to the observed value
+        if not _is_number(scale) or not scale > 0 or not math.isfinite(scale):
+            raise ConfigError(f"targets.{name}.scale: must be a positive number, got {scale!r}")
+        parsed[name] = Target(float(observed), float(scale))
+    return parsed
