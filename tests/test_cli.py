@@ -90,7 +90,7 @@ def test_failure_mid_run_leaves_no_output(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("sim.plots.write_summary_plots", boom)
+    monkeypatch.setattr("sim.figures.write_summary_plots", boom)
     out = tmp_path / "x"
     with pytest.raises(RuntimeError):
         main(["run", "--out", str(out), *FAST])

@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 
 from sim import load_config
 from sim.cli import main
-from sim.viz import CONFIG_ENV, SET_ENV, figures
+from sim import figures
+from sim.viz import CONFIG_ENV, SET_ENV
 from sim.viz.command import solara_command, solara_env
 
 

@@ -45,16 +45,12 @@ def _markdown(df: pd.DataFrame) -> str:
 
 def plot_all(rep: Replication, folder: Path) -> list[str]:
     """Write the report's figures into ``folder``; return their file names."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .. import figures as plt  # subplots() and close() as pyplot's, without its global state
 
     folder.mkdir(parents=True, exist_ok=True)
     names = []
 
     def save(fig, name):
-        fig.tight_layout()
         fig.savefig(folder / name, dpi=110)
         plt.close(fig)
         names.append(name)

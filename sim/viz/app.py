@@ -25,7 +25,8 @@ from mesa.visualization import Slider, SolaraViz, make_plot_component
 
 from ..config import Config, load_config
 from ..model import AllianceModel
-from . import CONFIG_ENV, SET_ENV, figures
+from .. import figures
+from . import CONFIG_ENV, SET_ENV
 
 __all__ = ["DashboardModel", "base_config", "model_params", "components", "Page", "page"]
 
