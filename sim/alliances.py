@@ -82,7 +82,7 @@ TABLE: tuple[Column, ...] = (
     Column("expected_b", float, "Value partner b expected to capture, at formation.", export="expected_value_b"),
     Column("costs", float, "Running costs accrued so far."),
     # internal: used by the steps, not in the output table
-    Column("lopsidedness", float, "|share_a - 0.5|: how lopsided the terms are.", export=None),
+    Column("lopsidedness", float, "Distance of share_a from 0.5: how lopsided the terms are.", export=None),
     Column("handoff_loss", float, "Share of know-how lost when negotiators hand over to the team.", export=None),
     Column("partner_specific_logit", float, "Net partner-specific term of the milestone logit.", export=None),
     Column("attention", float, "Attention units the alliance takes from each partner.", export=None),
