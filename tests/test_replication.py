@@ -16,6 +16,7 @@ from sim.replication import TARGETS, replicate
 from sim.replication.report import CSV_COLUMNS
 from sim.replication.study import order_rows, study_configs
 from sim.replication.targets import row, unavailable
+from tests.strategies import alliance_spans
 
 SMALL = {"firms.n": 80, "run.ticks": 48}
 
@@ -76,9 +77,7 @@ def test_bad_runs_and_bad_key_are_config_errors():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 30), st.one_of(st.none(), st.integers(0, 12))),
-                min_size=1, max_size=40),
-       st.integers(1, 12))
+@given(alliance_spans, st.integers(1, 12))
 def test_completed_experience_counts_ends_before_the_start(rows, window):
     """R15's regressors, against a brute-force count: completions strictly before the start, split at start - window."""
     from sim.replication.depreciation import completed_experience

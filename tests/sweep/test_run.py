@@ -16,9 +16,9 @@ from sim.cli import main
 from sim.sweep import load_runs, load_sweep_spec, run_sweep
 from sim.sweep.executors import ProcessExecutor
 from sim.sweep.store import open_store
-from sweep_helpers import write_sweep
+from tests.sweep.helpers import write_sweep
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEYS = ["learning.partner_specific_effect", "selection.search_breadth"]
 
 
