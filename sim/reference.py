@@ -6,6 +6,7 @@
   tables of a small run.
 * docs/model.md, between the ``generated:parameters`` markers: one table per
   config section, from the schema's defaults and descriptions.
+* docs/metrics.md, its table from :data:`sim.metrics.METRICS` (the rest of the page is prose).
 * configs/baseline.yaml: ``alliancesim config`` with no arguments.
 
 ``python -m sim.reference`` rewrites them; ``python -m sim.reference --check``
@@ -21,13 +22,13 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel
 
-from . import columns
+from . import columns, metrics
 from .alliances import TABLE as ALLIANCE_TABLE
 from .config import Config, load_config, to_yaml
 from .recording import FIRM_PANEL, MODEL_SERIES, Reporter
 from .steps.innovation import ProjectLog
 
-__all__ = ["columns_md", "parameters_md", "model_md", "baseline_yaml", "GENERATED", "stale", "main"]
+__all__ = ["columns_md", "parameters_md", "model_md", "metrics_md", "baseline_yaml", "GENERATED", "stale", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- generated:parameters (python -m sim.reference) -->", "<!-- end generated:parameters -->"
@@ -106,6 +107,11 @@ def model_md(current: str) -> str:
     return head + parameters_md() + rest.split(END, 1)[1]
 
 
+def metrics_md(current: str) -> str:
+    """docs/metrics.md with its table (the page's end) regenerated."""
+    return current[: current.index("| metric | definition |")] + metrics.reference()
+
+
 def baseline_yaml() -> str:
     """configs/baseline.yaml: the schema's defaults as commented YAML (what ``alliancesim config`` prints)."""
     return to_yaml(Config())
@@ -115,6 +121,7 @@ def baseline_yaml() -> str:
 GENERATED = {
     "docs/columns.md": lambda current: columns_md(),
     "docs/model.md": model_md,
+    "docs/metrics.md": metrics_md,
     "configs/baseline.yaml": lambda current: baseline_yaml(),
 }
 
