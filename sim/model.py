@@ -9,6 +9,11 @@ the firms' own R&D, then records:
 4. exit                   (:mod:`sim.steps.exit`)
 5. portfolio management   (:mod:`sim.steps.portfolio`)
    internal R&D           (:mod:`sim.steps.innovation`)
+   recording              (:mod:`sim.recording`: model series, firm panel)
+
+The tables' columns are declared in :mod:`sim.alliances`,
+:mod:`sim.steps.innovation` and :mod:`sim.recording`.  The model pickles
+(checkpoint it, or return it from a worker) and carries on identically.
 """
 
 from __future__ import annotations
