@@ -3,6 +3,7 @@
 import json
 
 import pandas as pd
+import pytest
 
 from sim.cli import main
 from sim.replication.report import CSV_COLUMNS
@@ -44,6 +45,7 @@ def test_non_empty_out_is_refused(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
+@pytest.mark.slow
 def test_mechanism_switch_experiment_tabulates_each_switch(monkeypatch, tmp_path):
     """experiments/replication_switches.py: one row per switch, one column per finding, shares in [0, 1]."""
     import importlib.util

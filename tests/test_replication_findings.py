@@ -12,6 +12,8 @@ from sim.replication.study import replicate_seed, study_configs
 from sim.replication.targets import TARGETS
 from sim.runner import simulate
 
+pytestmark = pytest.mark.slow  # each check simulates a study population and fits its model
+
 SEEDS = (7, 8)
 
 

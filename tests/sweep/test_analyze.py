@@ -61,6 +61,7 @@ def test_sensitivity_designs_get_salib_indices_and_bars(tmp_path, method, sample
     assert (out / "analysis" / "plots" / f"sensitivity_{method}.png").is_file()
 
 
+@pytest.mark.slow
 def test_an_experiment_script_runs_its_sweep_and_writes_its_figure(tmp_path):
     """The experiments share one harness (experiments/_common.py); run the cheapest end to end."""
     import os

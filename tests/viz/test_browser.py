@@ -124,6 +124,7 @@ def test_missing_browser_skips_locally_but_fails_on_ci(monkeypatch):
     _require(True, "Chromium")  # present: no-op
 
 
+@pytest.mark.slow
 def test_dashboard_renders_offline_and_updates(server, browser_path):
     from playwright.sync_api import expect, sync_playwright
 
