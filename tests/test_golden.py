@@ -14,15 +14,12 @@ golden = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(golden)
 
 RECORDED = json.loads(golden.GOLDEN.read_text())
-FAST = {"small"}  # the others take longer than the everyday loop allows
 
 
 def test_every_case_is_recorded():
     assert set(RECORDED) == set(golden.CASES)
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=() if n in FAST else pytest.mark.slow) for n in golden.CASES]
-)
+@pytest.mark.parametrize("name", list(golden.CASES))
 def test_tables_are_bit_identical_to_the_recorded_hashes(name):
     assert golden.case_hashes(*golden.CASES[name]) == RECORDED[name]
