@@ -3,18 +3,18 @@
 Every alliance ever formed is one row of column arrays (struct of arrays), so
 the execution and exit steps work on all active alliances at once.  Rows are
 only appended; a row's end fields are written once, when the alliance ends.
+:data:`TABLE` declares every column once (storage, output name, description);
 :meth:`AllianceLog.frame` turns the log into the tidy ``alliances`` table.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from .columns import ColumnLog
+from .columns import Column, ColumnLog, Rows
 from .state import TYPE_NAMES, PairMemory
 
-__all__ = ["ColumnLog", "AllianceLog", "EXIT_REASONS", "COLUMNS"]
+__all__ = ["ColumnLog", "AllianceLog", "EXIT_REASONS", "TABLE"]
 
 # Exit reasons, by code.  0 = still running.
 EXIT_REASONS = np.array(
@@ -22,93 +22,82 @@ EXIT_REASONS = np.array(
 )
 GOAL, MISSED, OVERRUN, CONFLICT, EXPIRED = 1, 2, 3, 4, 5
 
-# name -> dtype.  Experience columns are snapshots at formation.
-COLUMNS: dict[str, type] = {
-    "firm_a": np.int64, "firm_b": np.int64, "type": np.int8,
-    "large_a": bool, "large_b": bool,
-    "start_tick": np.int64, "end_tick": np.int64,
-    "milestones": np.int64, "met": np.int64, "missed": np.int64, "caught": np.int64,
-    "next_due": np.int64, "retry_used": bool,
-    "value_at_stake": float, "share_a": float, "lopsidedness": float,
-    "protective": bool, "exit_triggers": bool, "handoff_loss": float,
-    "costs": float, "attention": float,
-    "general_experience_a": float, "general_experience_b": float,
-    "exploration_experience_a": float, "exploitation_experience_a": float,
-    "exploration_experience_b": float, "exploitation_experience_b": float,
-    "partner_specific_experience": np.int64, "partner_specific_logit": float,
-    "capability_a": float, "capability_b": float, "complementarity": float,
-    "function_a": bool, "function_b": bool,
-    "portfolio_a": np.int64, "portfolio_b": np.int64,
-    "expected_a": float, "expected_b": float,
-    "active": bool, "success": np.int8, "exit_code": np.int8, "planned_exit": bool,
-    "value_created": float, "captured_a": float, "captured_b": float,
-}
+
+def _size(large: np.ndarray, rows: Rows) -> np.ndarray:
+    return np.where(large, "large", "small")
+
+
+# The alliance table, declared once (see :mod:`sim.columns`): storage, output
+# name and order, description.  Experience columns are snapshots at formation;
+# ``_a`` is the larger partner where sizes differ.
+TABLE: tuple[Column, ...] = (
+    Column("alliance_id", None, "Row number of the alliance, in order of formation.",
+           convert=lambda v, r: np.arange(r.n, dtype=np.int64)),
+    Column("firm_a", np.int64, "Firm id of partner a (the larger partner where sizes differ)."),
+    Column("firm_b", np.int64, "Firm id of partner b."),
+    Column("large_a", bool, "Size class of partner a: large incumbent or small venture.", export="size_a", convert=_size),
+    Column("large_b", bool, "Size class of partner b.", export="size_b", convert=_size),
+    Column("type", np.int8, "Alliance type: exploration or exploitation.", convert=lambda v, r: r.labels(TYPE_NAMES, v)),
+    Column("start_tick", np.int64, "Tick the alliance was formed."),
+    Column("end_tick", np.int64, "Tick the alliance ended (missing while it runs).", missing=-1,
+           convert=lambda v, r: r.masked_int(v)),
+    Column("general_experience_a", float, "Partner a's alliances formed before this one (both types)."),
+    Column("general_experience_b", float, "Partner b's alliances formed before this one (both types)."),
+    Column("exploration_experience_a", float, "Partner a's exploration alliances formed before this one."),
+    Column("exploitation_experience_a", float, "Partner a's exploitation alliances formed before this one."),
+    Column("exploration_experience_b", float, "Partner b's exploration alliances formed before this one."),
+    Column("exploitation_experience_b", float, "Partner b's exploitation alliances formed before this one."),
+    Column("partner_specific_experience", np.int64, "Alliances the two partners formed together before this one."),
+    Column("capability_a", float, "Partner a's internal capability in the alliance's type, in [0, 1]."),
+    Column("capability_b", float, "Partner b's internal capability in the alliance's type, in [0, 1]."),
+    Column("complementarity", float, "Complementarity of the partners' capability profiles, in [0, 1]."),
+    Column("function_a", bool, "Partner a has a dedicated alliance function."),
+    Column("function_b", bool, "Partner b has a dedicated alliance function."),
+    Column("portfolio_a", np.int64, "Partner a's active alliances when this one was formed."),
+    Column("portfolio_b", np.int64, "Partner b's active alliances when this one was formed."),
+    Column("value_at_stake", float, "Value the alliance creates if it reaches its goal."),
+    Column("share_a", float, "Partner a's negotiated share of the value."),
+    Column("share_b", None, "Partner b's negotiated share of the value (1 - share_a).",
+           convert=lambda v, r: 1.0 - r["share_a"]),
+    Column("protective", bool, "Governance agreed: protective (contract-heavy) or adaptive.", export="governance",
+           convert=lambda v, r: np.where(v, "protective", "adaptive")),
+    Column("exit_triggers", bool, "The partners agreed exit triggers (a planned way out)."),
+    Column("milestones", np.int64, "Milestones the alliance must meet to reach its goal."),
+    Column("met", np.int64, "Milestones met so far.", export="milestones_met"),
+    Column("missed", np.int64, "Milestones missed so far.", export="milestones_missed"),
+    Column("caught", np.int64, "Misses caught early by a health assessment (given a retry).", export="problems_caught"),
+    Column("outcome", None, "Outcome score: milestones met / milestones.",
+           convert=lambda v, r: r["met"] / np.maximum(r["milestones"], 1)),
+    Column("success", np.int8, "Reached its goal (missing while it runs).", missing=-1,
+           convert=lambda v, r: r.masked_bool(v == 1)),
+    Column("exit_code", np.int8, "How it ended: goal_reached, missed_milestones, cost_overrun, conflict or expired "
+           "(missing while it runs).", export="exit_reason",
+           convert=lambda v, r: np.where(r.ended, EXIT_REASONS[v.astype(int)], None)),
+    Column("planned_exit", bool, "Ended by reaching its goal, an agreed trigger or expiry (missing while it runs).",
+           convert=lambda v, r: r.masked_bool(v)),
+    Column("value_created", float, "Value created, net of costs (0 while it runs)."),
+    Column("captured_a", float, "Value captured by partner a (its share of the value created).", export="value_captured_a"),
+    Column("captured_b", float, "Value captured by partner b.", export="value_captured_b"),
+    Column("expected_a", float, "Value partner a expected to capture, at formation.", export="expected_value_a"),
+    Column("expected_b", float, "Value partner b expected to capture, at formation.", export="expected_value_b"),
+    Column("costs", float, "Running costs accrued so far."),
+    # internal: used by the steps, not in the output table
+    Column("lopsidedness", float, "Distance of share_a from 0.5: how lopsided the terms are.", export=None),
+    Column("handoff_loss", float, "Share of know-how lost when negotiators hand over to the team.", export=None),
+    Column("partner_specific_logit", float, "Net partner-specific term of the milestone logit.", export=None),
+    Column("attention", float, "Attention units the alliance takes from each partner.", export=None),
+    Column("next_due", np.int64, "Tick of the next milestone review.", export=None),
+    Column("retry_used", bool, "The last review's miss was caught and retried.", export=None),
+    Column("active", bool, "Still running.", export=None),
+)
 
 
 class AllianceLog(ColumnLog):
-    """Every alliance ever formed, one row each."""
+    """Every alliance ever formed, one row each; ``frame()`` is the ``alliances`` table."""
 
-    columns = COLUMNS
-    missing = {"end_tick": -1, "success": -1}
+    table = TABLE
 
     def active_pair_codes(self) -> np.ndarray:
         """:meth:`PairMemory.codes` of the pairs allied right now."""
         live = self.active_ids()
         return PairMemory.codes(self["firm_a"][live], self["firm_b"][live])
-
-    def frame(self) -> pd.DataFrame:
-        """The tidy ``alliances`` table: one row per alliance.
-
-        Ongoing alliances have no end yet: empty end_tick, success, planned_exit
-        and exit_reason, built as missing values directly (setting them
-        afterwards made pandas copy whole blocks of this large table).
-        """
-        c = {name: arr[: self.n] for name, arr in self.cols.items()}
-        ended = ~c["active"]
-        ongoing = ~ended
-        size = np.where(c["large_a"], "large", "small"), np.where(c["large_b"], "large", "small")
-        return pd.DataFrame(
-            {
-                "alliance_id": np.arange(self.n, dtype=np.int64),
-                "firm_a": c["firm_a"],
-                "firm_b": c["firm_b"],
-                "size_a": size[0],
-                "size_b": size[1],
-                "type": TYPE_NAMES[c["type"].astype(int)] if self.n else np.array([], dtype=object),
-                "start_tick": c["start_tick"],
-                "end_tick": pd.arrays.IntegerArray(np.where(ended, c["end_tick"], 0), ongoing),
-                "general_experience_a": c["general_experience_a"],
-                "general_experience_b": c["general_experience_b"],
-                "exploration_experience_a": c["exploration_experience_a"],
-                "exploitation_experience_a": c["exploitation_experience_a"],
-                "exploration_experience_b": c["exploration_experience_b"],
-                "exploitation_experience_b": c["exploitation_experience_b"],
-                "partner_specific_experience": c["partner_specific_experience"],
-                "capability_a": c["capability_a"],
-                "capability_b": c["capability_b"],
-                "complementarity": c["complementarity"],
-                "function_a": c["function_a"],
-                "function_b": c["function_b"],
-                "portfolio_a": c["portfolio_a"],
-                "portfolio_b": c["portfolio_b"],
-                "value_at_stake": c["value_at_stake"],
-                "share_a": c["share_a"],
-                "share_b": 1.0 - c["share_a"],
-                "governance": np.where(c["protective"], "protective", "adaptive"),
-                "exit_triggers": c["exit_triggers"],
-                "milestones": c["milestones"],
-                "milestones_met": c["met"],
-                "milestones_missed": c["missed"],
-                "problems_caught": c["caught"],
-                "outcome": c["met"] / np.maximum(c["milestones"], 1),
-                "success": pd.arrays.BooleanArray(ended & (c["success"] == 1), ongoing),
-                "exit_reason": np.where(ended, EXIT_REASONS[c["exit_code"].astype(int)], None),
-                "planned_exit": pd.arrays.BooleanArray(ended & c["planned_exit"], ongoing),
-                "value_created": c["value_created"],
-                "value_captured_a": c["captured_a"],
-                "value_captured_b": c["captured_b"],
-                "expected_value_a": c["expected_a"],
-                "expected_value_b": c["expected_b"],
-                "costs": c["costs"],
-            }
-        )

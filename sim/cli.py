@@ -83,7 +83,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with target as tmp:
         write_frames(tmp, result.frames, csv=cfg.output.csv)
         if cfg.output.plots:
-            from .plots import write_summary_plots
+            from .figures import write_summary_plots
 
             write_summary_plots(tmp / "plots", result.frames)
         write_json(tmp / "summary.json", result.metrics)

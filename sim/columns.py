@@ -1,4 +1,13 @@
-"""Append-only tables stored as column arrays (struct of arrays).
+"""Tables declared once: column declarations and the append-only column logs they drive.
+
+A table is a tuple of :class:`Column`: each says how the column is stored
+(``dtype``; ``None`` for a column derived only when the table is built), its
+name in the output table (``export``; ``None`` keeps it internal), a one-line
+description, and, where the stored value is not the exported one, how to
+convert it.  The declaration order is the output table's column order.  The
+same declaration sets up the log's storage (:class:`ColumnLog`), builds the
+output frame (:meth:`ColumnLog.frame`) and writes the column reference in
+docs/columns.md (:func:`reference`, checked by a test).
 
 The alliance log, the internal R&D project log and the pair memory all grow
 by appending rows and are then read and updated a whole column at a time.
@@ -6,13 +15,72 @@ by appending rows and are then read and updated a whole column at a time.
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
+from typing import Any, Callable
 
-__all__ = ["ColumnLog"]
+import numpy as np
+import pandas as pd
+
+__all__ = ["Column", "Rows", "ColumnLog", "SAME", "storage", "export_names", "reference"]
+
+SAME = "="  # ``export`` default: the output column has the storage name
+
+
+class Rows(dict):
+    """The live rows of a log while its frame is built: ``rows[name]`` is a column, plus ``n`` and ``ended``."""
+
+    n: int
+    ended: np.ndarray
+
+    def masked_int(self, values: np.ndarray) -> pd.arrays.IntegerArray:
+        """Nullable integers, missing while the row is still running."""
+        return pd.arrays.IntegerArray(np.where(self.ended, values, 0), ~self.ended)
+
+    def masked_bool(self, values: np.ndarray) -> pd.arrays.BooleanArray:
+        """Nullable booleans, missing while the row is still running."""
+        return pd.arrays.BooleanArray(self.ended & values, ~self.ended)
+
+    def labels(self, names: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Names of integer codes (an empty object array for an empty table)."""
+        return names[codes.astype(int)] if self.n else np.array([], dtype=object)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    ``name``: storage name (or, for a derived column, the output name);
+    ``dtype``: storage dtype, ``None`` when nothing is stored; ``doc``: one
+    line for the column reference; ``export``: output name (``SAME``: as
+    stored; ``None``: internal, not in the output); ``convert(values, rows)``:
+    the output column from the stored one (``values`` is ``None`` for derived
+    columns); ``missing``: fill value of rows not yet set.
+    """
+
+    name: str
+    dtype: Any
+    doc: str
+    export: str | None = SAME
+    convert: Callable[[np.ndarray | None, Rows], Any] | None = None
+    missing: int | None = None
+
+    @property
+    def out(self) -> str | None:
+        return self.name if self.export == SAME else self.export
+
+
+def storage(table: tuple[Column, ...]) -> dict[str, Any]:
+    """Stored columns of a table: ``{name: dtype}``."""
+    return {c.name: c.dtype for c in table if c.dtype is not None}
+
+
+def export_names(table: tuple[Column, ...]) -> list[str]:
+    """The output table's columns, in order."""
+    return [c.out for c in table if c.out is not None]
 
 
 class ColumnLog:
-    """Append-only column arrays grown geometrically; ``missing`` fills unset rows.
+    """Append-only column arrays grown geometrically, laid out by a ``table`` declaration.
 
     Growth is by a quarter, not doubling: at 10,000 firms x 200 ticks the
     alliance log holds ~360k rows and doubling left up to half of it unused;
@@ -21,12 +89,12 @@ class ColumnLog:
 
     growth = 1.25
 
-    columns: dict[str, type] = {}
-    missing: dict[str, int] = {}
+    table: tuple[Column, ...] = ()
 
     def __init__(self, capacity: int = 1024):
         self.n = 0
-        self.cols = {name: np.zeros(capacity, dtype=dt) for name, dt in self.columns.items()}
+        self.missing = {c.name: c.missing for c in self.table if c.missing is not None}
+        self.cols = {name: np.zeros(capacity, dtype=dt) for name, dt in storage(self.table).items()}
         for name, value in self.missing.items():
             self.cols[name][:] = value
 
@@ -63,3 +131,28 @@ class ColumnLog:
 
     def active_ids(self) -> np.ndarray:
         return np.flatnonzero(self["active"])
+
+    def frame(self) -> pd.DataFrame:
+        """The output table: one row per logged row, columns as declared.
+
+        Missing values (a running row's end fields) are built as masked
+        arrays directly: setting them afterwards made pandas copy whole blocks
+        of a large table.
+        """
+        rows = Rows((name, arr[: self.n]) for name, arr in self.cols.items())
+        rows.n = self.n
+        rows.ended = ~rows["active"] if "active" in rows else np.ones(self.n, dtype=bool)
+        out = {}
+        for c in self.table:
+            if c.out is None:
+                continue
+            values = rows.get(c.name) if c.dtype is not None else None
+            out[c.out] = c.convert(values, rows) if c.convert else values
+        return pd.DataFrame(out)
+
+
+def reference(title: str, table: tuple[Column, ...], frame: pd.DataFrame) -> str:
+    """Markdown reference of a table's output columns: name, dtype (read from ``frame``) and description."""
+    lines = [f"## {title}", "", "| column | dtype | description |", "| --- | --- | --- |"]
+    lines += [f"| `{c.out}` | {frame[c.out].dtype} | {c.doc} |" for c in table if c.out is not None]
+    return "\n".join(lines) + "\n"

@@ -1,8 +1,8 @@
 """The configuration schema: one section per concept, validated on load.
 
 Every mechanism parameter of the model lives here, with its default (the
-baseline calibration) and a one-line reason.  ``configs/baseline.yaml`` spells
-the same defaults out with their sources.  Keys are addressed with dots
+baseline calibration) and a one-line reason.  ``configs/baseline.yaml`` is
+generated from them (``python -m sim.reference``).  Keys are addressed with dots
 (``firms.n``, ``learning.partner_specific_effect``, ``firms.small.capture_rate``)
 both in ``--set`` overrides and in sweep designs.
 
@@ -238,7 +238,7 @@ class Output(Section):
     firm_interval: PositiveInt = Field(4, description="Ticks between rows of the firm panel (4 = yearly).")
     csv: bool = Field(False, description="Also write CSV copies of the tables.")
     plots: bool = Field(True, description="Write the summary plot set.")
-    format: Literal["parquet"] = "parquet"
+    format: Literal["parquet"] = Field("parquet", description="File format of the tables (Parquet only).")
 
 
 class Config(Section):
@@ -262,13 +262,13 @@ class Config(Section):
 
 # ------------------------------------------------------------------- helpers
 YAML_HEADER = """\
-# alliancesim configuration (written by `alliancesim config`).
-# One tick is a quarter by default (run.ticks_per_year = 4): 80 ticks = the 20-year
-# window of Hoang & Rothaermel (2005); 40 ticks = the 10-year break-up window of
-# H&R (2016).  Each key's comment is its description in sim/config.py; the
-# mechanisms are in docs/model.md, and where each calibrated value comes from
-# (which finding of docs/targets.md pins it, and what breaks it) is the
-# calibration table of docs/replication.md.
+# alliancesim configuration, written by `alliancesim config` from the schema in sim/config.py.
+# configs/baseline.yaml is generated: the defaults live in sim/config.py (a run without a
+# config file uses them, not this file); after changing them, regenerate it with
+# `python -m sim.reference` (or `alliancesim config > configs/baseline.yaml`); a test
+# checks they agree.  One tick is a quarter by default (run.ticks_per_year = 4):
+# 80 ticks = 20 years, the 10-year break-up window is 40 ticks.  Each key's comment is
+# its description in sim/config.py; the mechanisms are in docs/model.md.
 """
 
 

@@ -9,6 +9,11 @@ the firms' own R&D, then records:
 4. exit                   (:mod:`sim.steps.exit`)
 5. portfolio management   (:mod:`sim.steps.portfolio`)
    internal R&D           (:mod:`sim.steps.innovation`)
+   recording              (:mod:`sim.recording`: model series, firm panel)
+
+The tables' columns are declared in :mod:`sim.alliances`,
+:mod:`sim.steps.innovation` and :mod:`sim.recording`.  The model pickles
+(checkpoint it, or return it from a worker) and carries on identically.
 """
 
 from __future__ import annotations
@@ -21,19 +26,15 @@ import numpy as np
 import pandas as pd
 from mesa import DataCollector
 
-from .alliances import EXIT_REASONS, AllianceLog
+from .alliances import AllianceLog
 from .config import Config, flatten, load_config
 from .firm import Firm
-from .metrics import year_of
-from .panel import FirmPanel
+from .recording import Recorder
 from .state import PairMemory, init_firms
 from .steps import execution, innovation, negotiation, portfolio, selection
 from .steps.exit import close
 
 __all__ = ["AllianceModel", "as_config"]
-
-_EXITS = [r for r in EXIT_REASONS if r]
-
 
 def as_config(config: Config | dict | str | Path | None, overrides: dict[str, Any]) -> Config:
     """A Config from a Config, nested dict, path or ``None`` (baseline), with dotted (or ``__``) overrides."""
@@ -68,14 +69,8 @@ class AllianceModel(mesa.Model):
         self.log = AllianceLog()
         self.projects = innovation.ProjectLog()
         self.pairs = PairMemory(cfg.learning.forgetting_rate)
-        self._panel = FirmPanel()
-        self._active_sum = np.zeros(cfg.firms.n)
-        self._products_mark = self.state.products.copy()
-        self._products_total = 0
-        self.stats: dict[str, float] = {}
-        self.datacollector = DataCollector(
-            model_reporters={key: (lambda m, key=key: m.stats[key]) for key in self._stat_names()}
-        )
+        self.stats: dict[str, float] = {}  # this tick's model series (the dashboard reads them)
+        self.recorder = Recorder(self)
         self.running = True
 
     # ----------------------------------------------------------------- step
@@ -99,7 +94,7 @@ class AllianceModel(mesa.Model):
         ended = close(s, self.log, tick, cfg.exit, cfg.learning, rng)
         portfolio.manage(s, cfg.portfolio, cfg.learning)
         innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
-        self._record(tick, formed, ended)
+        self.recorder.record(tick, formed, ended)
         if tick >= cfg.run.ticks:
             self.running = False
 
@@ -120,84 +115,10 @@ class AllianceModel(mesa.Model):
             bar.close()
         return self
 
-    # ------------------------------------------------------------ recording
-    @staticmethod
-    def _stat_names() -> list[str]:
-        return [
-            "tick", "year", "active_alliances", "active_exploration", "active_exploitation", "formations", "exits",
-            *[f"exits_{r}" for r in _EXITS],
-            "ended_alliances", "success_rate", "underperforming_share",
-            "mean_general_experience", "mean_knowhow", "new_products", "rnd_projects_active",
-        ]
-
-    def _record(self, tick: int, formed: int, ended: np.ndarray) -> None:
-        s = self.state
-        codes = self.log["exit_code"][ended]
-        # Both partners count every ended alliance, so the firm tallies are twice the log's.
-        n_ended = int(s.ended_alliances.sum()) // 2
-        n_success = int(s.successes.sum()) // 2
-        has_ended = s.ended_alliances > 0
-        products_total = int(s.products.sum())
-        new_products, self._products_total = products_total - self._products_total, products_total
-        self.stats = {
-            "tick": tick,
-            "year": year_of(tick, self.config.run.ticks_per_year),
-            "active_alliances": int(s.active.sum() // 2),
-            "active_exploration": int(s.active[:, 0].sum() // 2),
-            "active_exploitation": int(s.active[:, 1].sum() // 2),
-            "formations": formed,
-            "exits": len(ended),
-            **{f"exits_{r}": int((codes == i).sum()) for i, r in enumerate(EXIT_REASONS) if r},
-            "ended_alliances": n_ended,
-            "success_rate": n_success / n_ended if n_ended else float("nan"),
-            "underperforming_share": float(s.underperforming[has_ended].mean()) if has_ended.any() else float("nan"),
-            "mean_general_experience": float(s.general_experience.mean()),
-            "mean_knowhow": float(s.general_knowhow.mean()),
-            "new_products": new_products,
-            "rnd_projects_active": int(s.projects.sum()),
-        }
-        self.datacollector.collect(self)
-        self._active_sum += s.active_total
-        interval = self.config.output.firm_interval
-        if tick % interval == 0:
-            self._panel.add(self._firm_snapshot(tick, interval))
-            self._active_sum[:] = 0
-            self._products_mark = s.products.copy()
-
-    def _firm_snapshot(self, tick: int, interval: int) -> dict[str, object]:
-        """Columns of the firm panel at ``tick`` (scalars are the same for every firm)."""
-        s = self.state
-        return {
-            "firm_id": np.arange(s.n, dtype=np.int64),
-            "tick": tick,
-            "year": year_of(tick, self.config.run.ticks_per_year),
-            "size": np.where(s.large, "large", "small"),
-            "alliance_function": s.alliance_function,
-            "exploration_capability": s.capability[:, 0],
-            "exploitation_capability": s.capability[:, 1],
-            "capture_rate": s.capture_rate,
-            "capacity": s.capacity,
-            "max_alliances": s.max_alliances,
-            "active_alliances": s.active_total,
-            "active_exploration": s.active[:, 0],
-            "active_exploitation": s.active[:, 1],
-            "mean_active_alliances": self._active_sum / interval,
-            "general_experience": s.general_experience,
-            "exploration_experience": s.experience[:, 0],
-            "exploitation_experience": s.experience[:, 1],
-            "knowhow": s.general_knowhow,
-            "internal_exploration_experience": s.internal_experience[:, 0],
-            "internal_exploitation_experience": s.internal_experience[:, 1],
-            "reputation": s.reputation,
-            "resources": s.resources,
-            "new_products": s.products - self._products_mark,
-            "products": s.products,
-            "ended_alliances": s.ended_alliances,
-            "successful_alliances": s.successes,
-            "expected_value": s.expected_value,
-            "captured_value": s.captured_value,
-            "underperforming": s.underperforming,
-        }
+    @property
+    def datacollector(self) -> DataCollector:
+        """Mesa's collector of the model series (what ``mesa.batch_run`` reads)."""
+        return self.recorder.collector
 
     # --------------------------------------------------------------- tables
     def alliances_frame(self) -> pd.DataFrame:
@@ -210,15 +131,11 @@ class AllianceModel(mesa.Model):
 
     def firms_frame(self) -> pd.DataFrame:
         """Firm x tick panel, every ``output.firm_interval`` ticks."""
-        table = self._panel.frame()
-        if table is None:
-            return pd.DataFrame(self._firm_snapshot(self.steps, self.config.output.firm_interval)).iloc[0:0]
-        return table
+        return self.recorder.firms_frame()
 
     def model_frame(self) -> pd.DataFrame:
         """One row per tick of model-level series."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        return df.astype({"tick": "int64", "year": "int64"}) if len(df) else df
+        return self.recorder.model_frame()
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """All output tables by name."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .columns import ColumnLog
+from .columns import Column, ColumnLog
 
 __all__ = ["PairMemory", "SortedKeys"]
 
@@ -76,7 +76,13 @@ class SortedKeys:
 class _PairRows(ColumnLog):
     """One row per pair that has ever allied, in order of its first alliance."""
 
-    columns = {"lo": np.int64, "hi": np.int64, "count": np.int64, "stock": float, "since": np.int64}
+    table = (
+        Column("lo", np.int64, "lower firm id of the pair"),
+        Column("hi", np.int64, "higher firm id of the pair"),
+        Column("count", np.int64, "alliances formed by the pair so far"),
+        Column("stock", float, "depreciating partner-specific memory, as of tick ``since``"),
+        Column("since", np.int64, "tick the stock was last updated"),
+    )
 
 
 class PairMemory:

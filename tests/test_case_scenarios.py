@@ -38,6 +38,7 @@ def test_case_tesla_writes_its_contrast(tmp_path):
     assert len(summary) == 2
 
 
+@pytest.mark.slow
 def test_tesla_contrast_comes_from_learning_capture():
     """Same venture, same partners: only the capture rate differs, and it carries the later alliances."""
     tesla = importlib.import_module("case_tesla")

@@ -18,6 +18,7 @@ def cli(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd or ROOT)
 
 
+@pytest.mark.slow
 def test_run_writes_tables_manifest_and_plots(tmp_path):
     out = tmp_path / "run"
     proc = cli("run", str(ROOT / "configs" / "baseline.yaml"), "--seed", "9", "--out", str(out), "--csv", *FAST)
@@ -36,6 +37,7 @@ def test_run_writes_tables_manifest_and_plots(tmp_path):
     assert "alliances formed" in proc.stdout
 
 
+@pytest.mark.slow
 def test_run_is_reproducible_across_processes(tmp_path):
     for name in ("a", "b"):
         assert cli("run", "--seed", "4", "--out", str(tmp_path / name), *FAST).returncode == 0
@@ -77,6 +79,7 @@ def test_out_folder_that_is_not_empty_is_refused(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
+@pytest.mark.slow
 def test_validate_and_config_commands():
     proc = cli("validate", str(ROOT / "configs" / "baseline.yaml"))
     assert proc.returncode == 0 and "valid" in proc.stdout
@@ -90,7 +93,7 @@ def test_failure_mid_run_leaves_no_output(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("sim.plots.write_summary_plots", boom)
+    monkeypatch.setattr("sim.figures.write_summary_plots", boom)
     out = tmp_path / "x"
     with pytest.raises(RuntimeError):
         main(["run", "--out", str(out), *FAST])

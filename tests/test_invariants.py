@@ -3,24 +3,9 @@
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from sim import AllianceModel, load_config
-
-params = st.fixed_dictionaries(
-    {
-        "firms.n": st.integers(min_value=2, max_value=60),
-        "firms.share_large": st.floats(0.0, 1.0),
-        "selection.search_probability": st.floats(0.0, 1.0),
-        "selection.search_breadth": st.integers(1, 12),
-        "learning.partner_specific_effect": st.floats(-3.0, 3.0),
-        "learning.forgetting_rate": st.floats(0.0, 0.5),
-        "portfolio.overconfidence": st.floats(1.0, 3.0),
-        "firms.small.base_capacity": st.floats(0.0, 4.0),
-        "exit.conflict_hazard": st.floats(0.0, 0.3),
-    }
-)
-
+from tests.strategies import model_overrides, seeds
 
 class CheckedModel(AllianceModel):
     """Checks the per-tick invariants after every step."""
@@ -40,7 +25,7 @@ class CheckedModel(AllianceModel):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(params, st.integers(0, 2**32 - 1))
+@given(model_overrides, seeds)
 def test_run_invariants(overrides, seed):
     cfg = load_config(overrides={**overrides, "run.ticks": 24})
     model = CheckedModel(config=cfg, rng=seed).run()

@@ -5,11 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.learning import absorption, capture, forget, general_benefit, partner_specific_benefit, saturating
-
-experience = st.floats(min_value=0.0, max_value=200.0, allow_nan=False)
-positive = st.floats(min_value=0.05, max_value=20.0, allow_nan=False)
-effect = st.floats(min_value=-5.0, max_value=5.0, allow_nan=False)
-rate = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+from tests.strategies import effect, experience, positive, rate
 
 
 @given(experience, experience, positive, positive)

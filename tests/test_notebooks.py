@@ -19,6 +19,7 @@ def test_there_are_notebooks():
     assert {p.name for p in NOTEBOOKS} >= {"learning_curves.ipynb", "five_steps.ipynb", "portfolio_capacity.ipynb"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path):
     nbformat = pytest.importorskip("nbformat")

@@ -15,6 +15,7 @@ from sim.replication.registry import DESIGN_OF, FINDING_BY_ID, POPULATIONS, popu
 from sim.replication.rules import All
 from sim.replication.summary import status
 from sim.runner import simulate
+from tests.strategies import alliance_spans
 
 SMALL = {"firms.n": 150, "run.ticks": 60}
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,9 +109,7 @@ def test_docs_targets_holds_the_registry_reference():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 30), st.one_of(st.none(), st.integers(0, 12))),
-                min_size=1, max_size=40),
-       st.integers(1, 12))
+@given(alliance_spans, st.integers(1, 12))
 def test_completed_experience_counts_ends_before_the_start(rows, window):
     """R15's regressors, against a brute-force count: completions strictly before the start, split at start - window."""
     from sim.replication.depreciation import completed_experience

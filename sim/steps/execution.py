@@ -19,7 +19,7 @@ from ..config import Execution, Learning
 from ..learning import general_benefit, sigmoid
 from ..state import EXPLOITATION, EXPLORATION, FirmState
 
-__all__ = ["launch", "milestone_logit", "execute"]
+__all__ = ["launch", "book", "milestone_logit", "execute"]
 
 
 def attention_need(types: np.ndarray, protective: np.ndarray, cfg: Execution) -> np.ndarray:
@@ -33,14 +33,24 @@ def launch(state: FirmState, records: dict[str, np.ndarray], cfg: Execution) -> 
     t = records["type"]
     records["milestones"] = np.where(t == EXPLORATION, cfg.milestones_exploration, cfg.milestones_exploitation)
     records["next_due"] = records["start_tick"] + cfg.ticks_per_milestone
-    need = records["attention"] = attention_need(t, records["protective"], cfg)
-    for own, other in (("firm_a", "firm_b"), ("firm_b", "firm_a")):
-        firms = records[own]
-        np.add.at(state.active, (firms, t.astype(np.int64)), 1)
-        np.add.at(state.attention, firms, need)
-        np.add.at(state.partner_profile, firms, state.capability[records[other]])
+    records["attention"] = attention_need(t, records["protective"], cfg)
+    book(state, records["firm_a"], records["firm_b"], t, records["attention"], +1)
+    for firms in (records["firm_a"], records["firm_b"]):
         np.add.at(state.experience, (firms, t.astype(np.int64)), 1.0)
     return records
+
+
+def book(state: FirmState, a: np.ndarray, b: np.ndarray, types: np.ndarray, attention: np.ndarray, sign: int) -> None:
+    """Book (``sign=+1``, at launch) or unbook (``-1``, at exit) alliances' load with both partners.
+
+    The load is the active count by type, the attention taken and the
+    partners' capabilities (for redundancy in partner selection).
+    """
+    t = types.astype(np.int64)
+    for own, other in ((a, b), (b, a)):
+        np.add.at(state.active, (own, t), sign)
+        np.add.at(state.attention, own, sign * attention)
+        np.add.at(state.partner_profile, own, sign * state.capability[other])
 
 
 def milestone_logit(

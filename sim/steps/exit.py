@@ -16,6 +16,7 @@ from ..alliances import CONFLICT, EXPIRED, GOAL, MISSED, OVERRUN, AllianceLog
 from ..config import Exit, Learning
 from ..learning import capture
 from ..state import FirmState
+from .execution import book
 
 __all__ = ["exit_reasons", "close"]
 
@@ -72,18 +73,16 @@ def close(
     c["captured_a"][ids] = captured_a
     c["captured_b"][ids] = captured_b
 
+    book(state, c["firm_a"][ids], c["firm_b"][ids], c["type"][ids], c["attention"][ids], -1)
     t = c["type"][ids].astype(np.int64)
     rep_change = np.where(success, cfg.reputation_gain, 0.0) - np.where(~planned, cfg.reputation_loss, 0.0)
     share_a = c["share_a"][ids]
     sides = (
-        ("firm_a", "firm_b", captured_a, share_a, "expected_a"),
-        ("firm_b", "firm_a", captured_b, 1.0 - share_a, "expected_b"),
+        ("firm_a", captured_a, share_a, "expected_a"),
+        ("firm_b", captured_b, 1.0 - share_a, "expected_b"),
     )
-    for side, other, captured, share, expected in sides:
+    for side, captured, share, expected in sides:
         firms = c[side][ids]
-        np.add.at(state.active, (firms, t), -1)
-        np.add.at(state.attention, firms, -c["attention"][ids])
-        np.add.at(state.partner_profile, firms, -state.capability[c[other][ids]])
         lesson = capture(learning.lesson_per_alliance, state.capture_rate[firms])
         np.add.at(state.knowhow, (firms, t), lesson)
         np.add.at(state.technical, (firms, t), learning.lesson_per_alliance)

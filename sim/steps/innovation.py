@@ -15,9 +15,8 @@ exploration-alliance know-how (rigidity).  Every ended project teaches.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from ..alliances import ColumnLog
+from ..columns import Column, ColumnLog
 from ..config import Innovation, Learning
 from ..learning import absorption, capture, general_benefit, saturating, sigmoid
 from ..state import EXPLOITATION, EXPLORATION, TYPE_NAMES, FirmState
@@ -31,38 +30,30 @@ OUTCOMES = np.array(["", "approved", "terminated"], dtype=object)
 class ProjectLog(ColumnLog):
     """Every internal R&D project, one row each; experience is counted at start."""
 
-    columns = {
-        "firm": np.int64, "large": bool, "type": np.int8, "start_tick": np.int64, "end_tick": np.int64,
-        "active": bool, "outcome": np.int8,
-        "internal_exploration_experience": float, "internal_exploitation_experience": float,
-        "alliance_exploration_experience": float, "alliance_exploitation_experience": float,
-        "capability": float, "alliance_function": bool, "active_alliances": np.int64,
-    }
-    missing = {"end_tick": -1}
-
-    def frame(self) -> pd.DataFrame:
-        c = {k: v[: self.n] for k, v in self.cols.items()}
-        ended = ~c["active"]
-        df = pd.DataFrame(
-            {
-                "project_id": np.arange(self.n, dtype=np.int64),
-                "firm_id": c["firm"],
-                "size": np.where(c["large"], "large", "small"),
-                "type": TYPE_NAMES[c["type"].astype(int)] if self.n else np.array([], dtype=object),
-                "start_tick": c["start_tick"],
-                "end_tick": pd.array(np.where(ended, c["end_tick"], 0), dtype="Int64"),
-                "outcome": OUTCOMES[c["outcome"].astype(int)] if self.n else np.array([], dtype=object),
-                **{k: c[k] for k in (
-                    "internal_exploration_experience", "internal_exploitation_experience",
-                    "alliance_exploration_experience", "alliance_exploitation_experience",
-                    "capability", "alliance_function", "active_alliances",
-                )},
-            }
-        )
-        df.loc[~ended, "end_tick"] = pd.NA
-        df.loc[~ended, "outcome"] = None
-        df["duration"] = df["end_tick"] - df["start_tick"]
-        return df
+    table = (
+        Column("project_id", None, "Row number of the project, in order of start.",
+               convert=lambda v, r: np.arange(r.n, dtype=np.int64)),
+        Column("firm", np.int64, "Firm running the project.", export="firm_id"),
+        Column("large", bool, "Size class of the firm.", export="size",
+               convert=lambda v, r: np.where(v, "large", "small")),
+        Column("type", np.int8, "Project type: exploration (research) or exploitation (development).",
+               convert=lambda v, r: r.labels(TYPE_NAMES, v)),
+        Column("start_tick", np.int64, "Tick the project started."),
+        Column("end_tick", np.int64, "Tick it ended (missing while it runs).", missing=-1,
+               convert=lambda v, r: r.masked_int(v)),
+        Column("outcome", np.int8, "approved (a new product) or terminated (missing while it runs).",
+               convert=lambda v, r: np.where(r.ended, OUTCOMES[v.astype(int)], None)),
+        Column("internal_exploration_experience", float, "The firm's internal exploration projects finished before this one."),
+        Column("internal_exploitation_experience", float, "The firm's internal exploitation projects finished before this one."),
+        Column("alliance_exploration_experience", float, "The firm's exploration alliances formed before this one."),
+        Column("alliance_exploitation_experience", float, "The firm's exploitation alliances formed before this one."),
+        Column("capability", float, "The firm's internal capability in the project's type."),
+        Column("alliance_function", bool, "The firm has a dedicated alliance function."),
+        Column("active_alliances", np.int64, "The firm's active alliances when the project started."),
+        Column("duration", None, "Ticks from start to end (missing while it runs).",
+               convert=lambda v, r: r.masked_int(r["end_tick"]) - r["start_tick"]),
+        Column("active", bool, "Still running.", export=None),
+    )
 
 
 def approval_logit(state: FirmState, firms: np.ndarray, types: np.ndarray, capability: np.ndarray, cfg: Innovation, learning: Learning) -> np.ndarray:

@@ -165,7 +165,7 @@ def analyze_sweep(sweep_dir: str | Path, metrics: list[str] | None = None, folde
         summary.to_csv(tmp / "points.csv", index=False)
         if len(indices):
             indices.to_csv(tmp / f"{manifest['method']}_indices.csv", index=False)
-        from .plots import write_sweep_plots
+        from ..figures import write_sweep_plots
 
         plots = write_sweep_plots(tmp / "plots", runs, summary, indices, manifest, keys, metrics)
         write_json(tmp / "analysis.json", {"runs": len(runs), "failed": failed, "points": int(manifest["points"]), "metrics": metrics, "notes": notes})

@@ -1,6 +1,6 @@
-"""The classroom dashboard: live panels (figures.py), the SolaraViz app (app.py), the command (command.py).
+"""The classroom dashboard: the SolaraViz app (app.py) and the command (command.py).
 
-Only ``figures`` works without the ``viz`` extra; ``app`` needs solara.
+The panels are :mod:`sim.figures`' (they work without the ``viz`` extra); ``app`` needs solara.
 """
 
 # How ``alliancesim dashboard`` hands its config to the solara server process.

@@ -24,8 +24,10 @@ import solara
 from mesa.visualization import Slider, SolaraViz, make_plot_component
 
 from ..config import Config, load_config
+from ..metrics import year_of
 from ..model import AllianceModel
-from . import CONFIG_ENV, SET_ENV, figures
+from .. import figures
+from . import CONFIG_ENV, SET_ENV
 
 __all__ = ["DashboardModel", "base_config", "model_params", "components", "Page", "page"]
 
@@ -105,7 +107,7 @@ def KeyFigures(model: AllianceModel):
     """
     s, stats, c = model.state, model.stats, model.config
     tpy = c.run.ticks_per_year
-    year = (model.steps - 1) // tpy + 1 if model.steps else 0
+    year = year_of(model.steps, tpy) if model.steps else 0
     fmt = lambda x: "-" if x != x else f"{x:.0%}"  # noqa: E731  (NaN before anything ended)
     rows = [
         ("firms", f"{s.n} ({int(s.large.sum())} large, {int((~s.large).sum())} small; {int(s.alliance_function.sum())} with an alliance function)"),

@@ -16,9 +16,9 @@ from sim.cli import main
 from sim.sweep import load_runs, load_sweep_spec, run_sweep
 from sim.sweep.executors import ProcessExecutor
 from sim.sweep.store import open_store
-from sweep_helpers import write_sweep
+from tests.sweep.helpers import write_sweep
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEYS = ["learning.partner_specific_effect", "selection.search_breadth"]
 
 
@@ -50,6 +50,7 @@ def test_runs_table_has_the_contract_columns(serial):
     assert manifest["root_seed"] == 11 and manifest["runs"] == 8 and "commit" in manifest["git"] and "mesa" in manifest["versions"]
 
 
+@pytest.mark.slow
 def test_same_results_with_1_worker_2_workers_and_dask(serial, tmp_path):
     cfg, out = serial
     reference = comparable(load_runs(out))
@@ -72,6 +73,7 @@ def test_rerun_skips_done_runs_and_other_config_is_refused(serial, capsys):
     assert sorted(p.name for p in (out / "runs").iterdir()) == before
 
 
+@pytest.mark.slow
 def test_sigkill_mid_sweep_then_resume_gives_exactly_the_uninterrupted_rows(tmp_path):
     # bigger runs than the other tests so the kill lands mid-sweep; one part per run
     cfg = write_sweep(tmp_path, name="killme", replications=3, fixed={"firms.n": 200, "run.ticks": 48})

@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--no-sandbox",  # runs as root on CI
     "--disable-gpu",
@@ -142,6 +142,7 @@ def test_missing_browser_skips_locally_but_fails_on_ci(monkeypatch):
     _require(True, "Chromium")  # present: no-op
 
 
+@pytest.mark.slow
 def test_dashboard_renders_offline_and_updates(server, browser_path):
     from playwright.sync_api import expect, sync_playwright
 

@@ -10,7 +10,7 @@ from sim import ConfigError
 from sim.cli import main
 from sim.sweep import load_sweep_spec, run_sweep
 from sim.sweep.analyze import aggregate, main_effects
-from sweep_helpers import write_sweep
+from tests.sweep.helpers import write_sweep
 
 
 def test_aggregate_gives_t_intervals_over_replications():
@@ -61,6 +61,7 @@ def test_sensitivity_designs_get_salib_indices_and_bars(tmp_path, method, sample
     assert (out / "analysis" / "plots" / f"sensitivity_{method}.png").is_file()
 
 
+@pytest.mark.slow
 def test_an_experiment_script_runs_its_sweep_and_writes_its_figure(tmp_path):
     """The experiments share one harness (experiments/_common.py); run the cheapest end to end."""
     import os
@@ -68,7 +69,7 @@ def test_an_experiment_script_runs_its_sweep_and_writes_its_figure(tmp_path):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     out = tmp_path / "ps"
     cmd = [sys.executable, str(root / "experiments" / "partner_specific.py"), "--reps", "2", "--workers", "1", "--quiet",
            "--set", "firms.n=20", "--set", "run.ticks=12", "--out", str(out)]

@@ -11,7 +11,7 @@ from sim import ConfigError
 from sim.cli import main
 from sim.sweep import design_points, load_sweep_spec, run_seeds, seed_for, spec_from_dict
 from sim.sweep.design import check_points
-from sweep_helpers import write_sweep
+from tests.sweep.helpers import write_sweep
 
 
 def spec(design, **kw):
@@ -19,7 +19,7 @@ def spec(design, **kw):
 
 
 def test_smoke_config_meets_the_contract():
-    s = load_sweep_spec(Path(__file__).resolve().parent.parent / "configs" / "sweeps" / "smoke.yaml")
+    s = load_sweep_spec(Path(__file__).resolve().parents[2] / "configs" / "sweeps" / "smoke.yaml")
     points = design_points(s)
     assert s.method == "grid" and len(s.keys) >= 2 and s.replications >= 2
     assert len(points) * s.replications <= 40

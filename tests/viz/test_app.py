@@ -1,17 +1,14 @@
-"""The dashboard's parts without a browser: model wiring, sliders, panels, the command."""
+"""The dashboard's parts without a browser: model wiring, sliders, the command (its panels: tests/test_figures.py)."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
 
 from sim import load_config
 from sim.cli import main
-from sim.viz import CONFIG_ENV, SET_ENV, figures
+from sim.viz import CONFIG_ENV, SET_ENV
 from sim.viz.command import solara_command, solara_env
 
 
@@ -85,50 +82,3 @@ def test_dashboard_bad_config_exits_2_before_serving(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "error" in err
-
-
-def _run(**overrides):
-    from sim import AllianceModel
-
-    return AllianceModel(config=load_config(overrides={"firms.n": 120, **overrides}), rng=11).run(24)
-
-
-def test_network_panel_draws_one_edge_per_active_alliance():
-    model = _run()
-    fig = figures.network_figure(model)
-    ax = fig.axes[0]
-    edges = sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
-    assert edges == model.stats["active_alliances"] > 0
-    sizes = ax.collections[-1].get_sizes()
-    # node size grows with general experience
-    order = np.argsort(model.state.general_experience)
-    assert sizes[order[-1]] > sizes[order[0]]
-
-
-def test_exit_panel_counts_every_ended_alliance():
-    model = _run()
-    ax = figures.exits_figure(model).axes[0]
-    total = sum(p.get_width() for p in ax.patches)
-    assert total == model.stats["ended_alliances"] > 0
-
-
-def test_panels_follow_the_mechanism():
-    """Switching the partner-specific effect's sign changes what the learning panel shows."""
-    hurt = _run(**{"learning.partner_specific_effect": -2.0, "selection.repeat_partner_probability": 0.9}).alliances_frame()
-    helps = _run(**{"learning.partner_specific_effect": 2.0, "selection.repeat_partner_probability": 0.9}).alliances_frame()
-
-    def repeat_bar(alliances):
-        ax = Figure().subplots()
-        figures.draw_partner_specific(ax, alliances)
-        return {round(p.get_x() + p.get_width() / 2): p.get_height() for p in ax.patches}
-
-    a, b = repeat_bar(hurt), repeat_bar(helps)
-    assert a[1] - a[0] < b[1] - b[0]
-
-
-def test_empty_model_panels_render():
-    from sim import AllianceModel
-
-    model = AllianceModel(config=load_config(overrides={"firms.n": 10}), rng=1)
-    for make in (figures.network_figure, figures.learning_figure, figures.portfolio_figure, figures.exits_figure):
-        assert make(model).axes

@@ -1,0 +1,403 @@
+"""Every picture the project draws, in one style, with matplotlib's object API.
+
+No pyplot and no backend switch: each function builds a fresh
+:class:`matplotlib.figure.Figure` (safe in the dashboard server's threads and
+in worker processes) through :func:`subplots`, which applies :data:`STYLE`;
+:func:`save` writes it.  Sections:
+
+* panels (``draw_*`` onto a given axes; ``*_figure(model)`` of a running
+  model): the live dashboard, the instructor notebooks and the run plots;
+* run plots (:func:`write_summary_plots`): ``alliancesim run``'s plots folder;
+* sweep plots (:func:`write_sweep_plots`): ``alliancesim sweep``'s analysis.
+
+The replication report draws its figures with :func:`subplots` and
+:func:`close` as well.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .alliances import EXIT_REASONS
+from .runner import success_by
+from .state import EXPLORATION
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from .model import AllianceModel
+
+__all__ = [
+    "STYLE", "DPI", "SIZE_COLOURS", "TYPE_COLOURS", "EXIT_COLOURS", "subplots", "save", "close",
+    "ring_layout", "active_alliances", "draw_network", "draw_general_curve", "draw_partner_specific",
+    "draw_portfolio", "draw_exits", "network_figure", "learning_figure", "portfolio_figure", "exits_figure",
+    "learning_curves", "activity", "portfolio", "write_summary_plots",
+    "effect_figure", "distribution_figure", "heatmap_figure", "sensitivity_figure", "write_sweep_plots",
+]
+
+# ------------------------------------------------------------------- style
+STYLE = {
+    "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
+    "legend.frameon": False, "legend.fontsize": 8, "figure.titlesize": 11,
+}
+DPI = 110
+SIZE_COLOURS = {"large": "#1f77b4", "small": "#2ca02c"}
+TYPE_COLOURS = {"exploration": "#ff7f0e", "exploitation": "#9467bd"}
+EXIT_COLOURS = {
+    "goal_reached": "#2ca02c",
+    "missed_milestones": "#d62728",
+    "cost_overrun": "#8c564b",
+    "conflict": "#e377c2",
+    "expired": "#7f7f7f",
+}
+
+
+def subplots(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6.4, 4.4), **kwargs: Any):
+    """A new styled figure and its axes: ``(fig, ax)`` or ``(fig, array of axes)``, as pyplot's ``subplots``."""
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=figsize, layout="constrained")
+        return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def save(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG at the project's resolution; returns ``path``."""
+    with mpl.rc_context(STYLE):
+        fig.savefig(path, dpi=DPI)
+    return path
+
+
+def close(fig: Figure) -> None:
+    """Free a figure's artists (figures here are not registered anywhere, so this is all closing needs)."""
+    fig.clear()
+
+
+def _legend(ax: "Axes", **kwargs: Any) -> None:
+    ax.legend(frameon=False, fontsize=8, **kwargs)
+
+
+def _title(ax: "Axes", text: str) -> None:
+    ax.set_title(text, fontsize=10)
+
+
+def _empty(ax: "Axes", message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
+
+
+# ------------------------------------------------------------------ network
+def ring_layout(large: np.ndarray) -> np.ndarray:
+    """Fixed node positions: large incumbents on an inner ring, small ventures outside.
+
+    Fixed (not force-directed) so a firm stays put from tick to tick and the
+    eye follows alliances forming and ending, not nodes jumping about.
+    """
+    pos = np.zeros((len(large), 2))
+    for members, radius in ((np.flatnonzero(large), 0.45), (np.flatnonzero(~large), 1.0)):
+        angle = 2 * np.pi * np.arange(len(members)) / max(len(members), 1)
+        pos[members] = radius * np.column_stack([np.cos(angle), np.sin(angle)])
+    return pos
+
+
+def active_alliances(model: "AllianceModel") -> pd.DataFrame:
+    """Edges of the alliance network now: one row per active alliance (a, b, type)."""
+    log = model.log
+    ids = log.active_ids()
+    return pd.DataFrame({
+        "a": log["firm_a"][ids],
+        "b": log["firm_b"][ids],
+        "type": np.where(log["type"][ids] == EXPLORATION, "exploration", "exploitation"),
+    })
+
+
+def draw_network(ax: "Axes", model: "AllianceModel") -> None:
+    """Firms as nodes (size ~ general experience, colour = size class), active alliances as edges (colour = type)."""
+    s = model.state
+    pos = ring_layout(s.large)
+    edges = active_alliances(model)
+    for kind, colour in TYPE_COLOURS.items():
+        sub = edges[edges["type"] == kind]
+        segments = np.stack([pos[sub["a"].to_numpy()], pos[sub["b"].to_numpy()]], axis=1) if len(sub) else np.zeros((0, 2, 2))
+        ax.add_collection(LineCollection(segments, colors=colour, linewidths=0.8, alpha=0.6, zorder=1))
+    experience = s.general_experience
+    sizes = 6 + 90 * np.sqrt(experience / max(experience.max(), 1.0))
+    colours = np.where(s.large, SIZE_COLOURS["large"], SIZE_COLOURS["small"])
+    ax.scatter(pos[:, 0], pos[:, 1], s=sizes, c=colours, edgecolors="white", linewidths=0.3, zorder=2)
+    ax.set_xlim(-1.12, 1.12)
+    ax.set_ylim(-1.12, 1.12)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    handles = [
+        Line2D([], [], marker="o", ls="", color=SIZE_COLOURS["large"], label="large incumbent"),
+        Line2D([], [], marker="o", ls="", color=SIZE_COLOURS["small"], label="small venture"),
+        *[Line2D([], [], color=c, label=f"{k} alliance") for k, c in TYPE_COLOURS.items()],
+    ]
+    _legend(ax, handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _title(ax, f"Alliance network at tick {model.steps}: {len(edges)} active alliances")
+
+
+# ---------------------------------------------------------- learning curves
+def _ended(alliances: pd.DataFrame) -> pd.DataFrame:
+    return alliances[alliances["end_tick"].notna()]
+
+
+def draw_general_curve(ax: "Axes", alliances: pd.DataFrame, min_count: int = 10) -> None:
+    """Success rate by each partner's general experience at formation (large x small alliances).
+
+    The small partner's curve rising and flattening is diminishing returns
+    (R1); the large partner's curve staying flat is R2.
+    """
+    mixed = _ended(alliances)
+    mixed = mixed[(mixed["size_a"] == "large") & (mixed["size_b"] == "small")]
+    drawn = False
+    for side, label, colour in (("b", "small partner", SIZE_COLOURS["small"]), ("a", "large partner", SIZE_COLOURS["large"])):
+        col = f"general_experience_{side}"
+        if len(mixed) < 2 * min_count or mixed[col].nunique() < 2:
+            continue
+        edges = np.unique(np.quantile(mixed[col], np.linspace(0, 1, 7)))
+        curve = success_by(mixed, col, bins=edges)
+        curve = curve[curve["n"] >= min_count]
+        ax.plot(curve[col], curve["success_rate"], "o-", color=colour, label=label)
+        drawn = True
+    if drawn:
+        _legend(ax)
+    else:
+        _empty(ax, "waiting for ended\nlarge x small alliances")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("general alliance experience at formation")
+    ax.set_ylabel("share reaching their goal")
+    _title(ax, "vs general experience")
+
+
+def draw_partner_specific(ax: "Axes", alliances: pd.DataFrame, top: int = 3) -> None:
+    """Success rate by prior alliances between the same two firms (0, 1, ..., top+)."""
+    ended = _ended(alliances)
+    if ended.empty:
+        _empty(ax, "waiting for ended alliances")
+    else:
+        prior = ended["partner_specific_experience"].clip(upper=top)
+        g = ended["success"].astype(float).groupby(prior)
+        rates, counts = g.mean(), g.size()
+        ax.bar(rates.index, rates.to_numpy(), color="#17becf")
+        for x, r, c in zip(rates.index, rates.to_numpy(), counts.to_numpy()):
+            ax.text(x, r + 0.02, f"n={c}", ha="center", fontsize=7)
+        ax.set_xticks(range(top + 1), [str(i) if i < top else f"{top}+" for i in range(top + 1)])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("prior alliances with the same partner")
+    _title(ax, "vs partner-specific experience")
+
+
+# ---------------------------------------------------------------- portfolio
+def draw_portfolio(ax: "Axes", firms: pd.DataFrame, min_count: int = 5) -> None:
+    """New products per firm-year by the number of simultaneous alliances (R4's picture)."""
+    if firms.empty:
+        _empty(ax, "waiting for the first year\n(firm panel is yearly)")
+    else:
+        size = firms["mean_active_alliances"].round().astype(int)
+        for cls, colour in SIZE_COLOURS.items():
+            sub = firms[firms["size"] == cls]
+            g = sub["new_products"].groupby(size[sub.index])
+            curve = pd.DataFrame({"mean": g.mean(), "n": g.size()})
+            curve = curve[curve["n"] >= min_count]
+            ax.plot(curve.index, curve["mean"], "o-", color=colour, label=f"{cls} firms")
+        _legend(ax)
+    ax.set_xlabel("simultaneous alliances (mean over the year)")
+    ax.set_ylabel("new products per firm-year")
+    _title(ax, "Portfolio size vs performance")
+
+
+# -------------------------------------------------------------------- exits
+def draw_exits(ax: "Axes", alliances: pd.DataFrame) -> None:
+    """How alliances ended so far, by exit reason, with planned/unplanned split."""
+    ended = _ended(alliances)
+    reasons = [r for r in EXIT_REASONS if r]
+    if ended.empty:
+        _empty(ax, "no alliance has ended yet")
+    planned = ended["planned_exit"].astype(bool)
+    counts = pd.DataFrame({
+        "planned": ended[planned]["exit_reason"].value_counts().reindex(reasons, fill_value=0),
+        "unplanned": ended[~planned]["exit_reason"].value_counts().reindex(reasons, fill_value=0),
+    })
+    y = np.arange(len(reasons))
+    colours = [EXIT_COLOURS[r] for r in reasons]
+    ax.barh(y, counts["planned"], color=colours)
+    ax.barh(y, counts["unplanned"], left=counts["planned"], color=colours, alpha=0.45, hatch="//")
+    total = max(len(ended), 1)
+    for yi, (p, u) in enumerate(counts.to_numpy()):
+        if p + u:
+            ax.text(p + u, yi, f" {(p + u) / total:.0%}", va="center", fontsize=8)
+    ax.set_yticks(y, [r.replace("_", " ") for r in reasons])
+    ax.invert_yaxis()
+    ax.set_xlabel("alliances ended (solid: planned exit, hatched: unplanned)")
+    _title(ax, f"Exits by reason ({len(ended)} ended)")
+
+
+# ------------------------------------------------------------ whole figures
+def network_figure(model: "AllianceModel") -> Figure:
+    fig, ax = subplots(figsize=(6.8, 4.2))
+    draw_network(ax, model)
+    return fig
+
+
+def learning_figure(model: "AllianceModel") -> Figure:
+    return learning_curves(model.alliances_frame(), "Learning curves: success of ended alliances", (7.0, 3.6))
+
+
+def portfolio_figure(model: "AllianceModel") -> Figure:
+    return portfolio(model.firms_frame(), (6.0, 3.8))
+
+
+def exits_figure(model: "AllianceModel") -> Figure:
+    fig, ax = subplots(figsize=(6.0, 3.6))
+    draw_exits(ax, model.alliances_frame())
+    return fig
+
+
+# --------------------------------------------------------------- run plots
+def learning_curves(alliances: pd.DataFrame, title: str = "Learning curves: share of ended alliances reaching their goal",
+                    figsize: tuple[float, float] = (11, 4.2)) -> Figure:
+    """Success vs general experience of each partner, and vs partner-specific experience."""
+    fig, (left, right) = subplots(1, 2, figsize=figsize, sharey=True)
+    draw_general_curve(left, alliances)
+    draw_partner_specific(right, alliances)
+    fig.suptitle(title)
+    return fig
+
+
+def activity(model: pd.DataFrame, alliances: pd.DataFrame) -> Figure:
+    """Active alliances by type over time, and how alliances ended."""
+    fig, (ax, right) = subplots(1, 2, figsize=(11, 4.2))
+    ax.plot(model["tick"], model["active_exploration"], label="exploration")
+    ax.plot(model["tick"], model["active_exploitation"], label="exploitation")
+    ax.plot(model["tick"], model["active_alliances"], color="k", label="all")
+    ax.set_xlabel("tick")
+    ax.set_ylabel("active alliances")
+    _legend(ax)
+    _title(ax, "Alliances over time")
+    draw_exits(right, alliances)
+    return fig
+
+
+def portfolio(firms: pd.DataFrame, figsize: tuple[float, float] = (6, 4.2)) -> Figure:
+    """New products per firm-year by the number of simultaneous alliances."""
+    fig, ax = subplots(figsize=figsize)
+    draw_portfolio(ax, firms)
+    return fig
+
+
+def write_summary_plots(folder: Path, frames: dict[str, pd.DataFrame]) -> list[Path]:
+    """Save the summary plots as PNG files in ``folder``; return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "learning_curves.png": learning_curves(frames["alliances"]),
+        "alliances_over_time.png": activity(frames["model"], frames["alliances"]),
+        "portfolio.png": portfolio(frames["firms"]),
+    }
+    return [save(fig, folder / name) for name, fig in figures.items()]
+
+
+# ------------------------------------------------------------- sweep plots
+def _grid(n: int, width: float = 3.6, height: float = 2.8):
+    """A figure with ``n`` panels, up to four a row."""
+    cols = min(n, 4)
+    rows = math.ceil(n / cols)
+    fig, axes = subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat[:n])
+
+
+def effect_figure(runs: pd.DataFrame, key: str, metrics: list[str], title: str = ""):
+    """One panel per metric: mean over runs at each value of ``key`` with a 95% CI band."""
+    from .sweep.analyze import main_effects
+
+    fig, axes = _grid(len(metrics))
+    for ax, m in zip(axes, metrics):
+        eff = main_effects(runs, key, m)
+        ax.plot(eff["x"], eff["mean"], marker="o", color="C0")
+        ax.fill_between(eff["x"], eff["ci_low"], eff["ci_high"], color="C0", alpha=0.25, label="95% CI")
+        ax.set_xlabel(key)
+        ax.set_ylabel(m)
+    fig.suptitle(title or f"outcomes vs {key} (mean over runs, 95% CI)")
+    return fig
+
+
+def distribution_figure(runs: pd.DataFrame, metrics: list[str]):
+    """Histogram of each outcome over runs, with the mean and its 95% CI."""
+    from .sweep.analyze import _ci
+
+    fig, axes = _grid(len(metrics))
+    for ax, m in zip(axes, metrics):
+        n, mean, _, lo, hi = _ci(runs[m])
+        ax.hist(runs[m].dropna(), bins=30, color="C0", alpha=0.7)
+        ax.axvline(mean, color="k", lw=1)
+        ax.axvspan(lo, hi, color="k", alpha=0.15) if n > 1 else None
+        ax.set_xlabel(m)
+        ax.set_ylabel("runs")
+    fig.suptitle(f"outcomes over {len(runs)} runs (line: mean, band: 95% CI of the mean)")
+    return fig
+
+
+def heatmap_figure(summary: pd.DataFrame, keys: list[str], metrics: list[str], title: str = ""):
+    """Replication means on a two-key grid, one panel per metric."""
+    fig, axes = _grid(len(metrics), width=4.0, height=3.4)
+    x, y = keys
+    for ax, m in zip(axes, metrics):
+        table = summary[summary["metric"] == m].pivot_table(index=y, columns=x, values="mean")
+        ax.grid(False)
+        im = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(len(table.columns)), [f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in table.columns], rotation=45)
+        ax.set_yticks(range(len(table.index)), [f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in table.index])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        _title(ax, m)
+        fig.colorbar(im, ax=ax, shrink=0.85)
+    fig.suptitle(title or f"replication means over {x} x {y}")
+    return fig
+
+
+def sensitivity_figure(indices: pd.DataFrame, method: str, metrics: list[str]):
+    """Sobol S1/ST or Morris mu*/sigma per parameter, one panel per metric."""
+    shown = [m for m in metrics if m in set(indices["metric"])]
+    fig, axes = _grid(len(shown), width=4.2, height=3.0)
+    bars = [("S1", "S1_conf"), ("ST", "ST_conf")] if method == "sobol" else [("mu_star", "mu_star_conf"), ("sigma", None)]
+    for ax, m in zip(axes, shown):
+        part = indices[indices["metric"] == m]
+        pos = np.arange(len(part))
+        width = 0.38
+        for i, (col, conf) in enumerate(bars):
+            err = part[conf].to_numpy() if conf else None
+            ax.barh(pos + (i - 0.5) * width, part[col].to_numpy(), height=width, xerr=err, label=col, color=f"C{i}", capsize=2)
+        ax.set_yticks(pos, [p.rsplit(".", 1)[-1] if len(p) > 28 else p for p in part["parameter"]], fontsize=7)
+        _title(ax, m)
+        ax.axvline(0, color="k", lw=0.6)
+        _legend(ax)
+    fig.suptitle(f"{method} sensitivity indices (SALib; bars: 95% conf.)")
+    return fig
+
+
+def write_sweep_plots(folder: Path, runs: pd.DataFrame, summary: pd.DataFrame, indices: pd.DataFrame,
+                      manifest: dict[str, Any], keys: list[str], metrics: list[str]) -> list[Path]:
+    """Write the standard figure set of a sweep; returns the files."""
+    ok = runs[runs["status"] == "ok"]
+    metrics = [m for m in metrics if ok[m].notna().any()]  # an outcome undefined everywhere has nothing to show
+    written: list[Path] = []
+    if not metrics:
+        return written
+    if not keys:  # replications of one config: show how outcomes vary run to run
+        written.append(save(distribution_figure(ok, metrics), folder / "distributions.png"))
+    for key in keys:
+        written.append(save(effect_figure(runs, key, metrics), folder / f"effect_{key}.png"))
+    if manifest["method"] == "grid" and len(keys) == 2 and len(summary):
+        written.append(save(heatmap_figure(summary, keys, metrics), folder / f"heatmap_{keys[0]}__{keys[1]}.png"))
+    if len(indices):
+        written.append(save(sensitivity_figure(indices, manifest["method"], metrics), folder / f"sensitivity_{manifest['method']}.png"))
+    return written
