@@ -28,6 +28,8 @@ __all__ = [
     "apply_overrides",
     "DEFAULT_CONFIG_PATH",
     "to_yaml",
+    "CONFIGS_DIR",
+    "resolve_config_path",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -36,7 +38,9 @@ PositiveInt = Annotated[int, Field(ge=1)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
-DEFAULT_CONFIG_PATH = PACKAGE_ROOT.parent / "configs" / "baseline.yaml"
+# configs/ ships in the package (sim/configs links to it in a clone), so a wheel install has them too
+CONFIGS_DIR = PACKAGE_ROOT / "configs"
+DEFAULT_CONFIG_PATH = CONFIGS_DIR / "baseline.yaml"
 
 
 class ConfigError(ValueError):
@@ -319,9 +323,25 @@ def validate(tree: dict[str, Any]) -> Config:
         raise ConfigError(_first_error_line(err, tree)) from None
 
 
+def resolve_config_path(path: str | Path) -> Path:
+    """``path`` if it exists, else the installed copy of a bundled config it names.
+
+    ``configs/sweeps/smoke.yaml`` (or ``sweeps/smoke.yaml``) finds the copy in
+    :data:`CONFIGS_DIR` when the working directory has no such file, so the
+    commands in the docs work from a wheel install as from a clone.  A path
+    found nowhere is returned as given (the reader then says it is missing).
+    """
+    p = Path(path)
+    if p.exists() or p.is_absolute():
+        return p
+    parts = p.parts[1:] if p.parts[:1] == ("configs",) else p.parts
+    bundled = CONFIGS_DIR.joinpath(*parts) if parts else CONFIGS_DIR
+    return bundled if bundled.is_file() else p
+
+
 def read_yaml_mapping(path: str | Path, what: str = "config file", holds: str = "a mapping of sections") -> dict[str, Any]:
     """Read a YAML file that must hold a mapping (empty file -> {}); one-line ConfigError otherwise."""
-    p = Path(path)
+    p = resolve_config_path(path)
     if not p.is_file():
         raise ConfigError(f"{what} {str(path)!r} not found")
     try:

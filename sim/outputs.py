@@ -29,6 +29,7 @@ from .config import Config, ConfigError
 __all__ = ["atomic_dir", "write_frames", "manifest", "write_json", "default_out_dir", "package_versions", "git_commit", "check_out_dir"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CLONE = (PROJECT_ROOT / "pyproject.toml").is_file()  # False in a wheel install (PROJECT_ROOT is site-packages)
 _PACKAGES = ("alliancesim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "statsmodels", "SALib", "networkx")
 
 
@@ -43,6 +44,8 @@ def package_versions() -> dict[str, str]:
 def git_commit() -> dict[str, Any]:
     """Commit of the source tree (and whether it had uncommitted changes), if it is a git checkout."""
     def git(*args: str) -> str | None:
+        if not CLONE:
+            return None
         try:
             out = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
         except (OSError, subprocess.TimeoutExpired):
@@ -76,7 +79,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 def default_out_dir(kind: str, seed: int | None) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     suffix = f"-seed{seed}" if seed is not None else ""
-    return PROJECT_ROOT / "results" / f"{kind}-{stamp}{suffix}"
+    return (PROJECT_ROOT if CLONE else Path.cwd()) / "results" / f"{kind}-{stamp}{suffix}"
 
 
 def check_out_dir(out: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..config import Config, ConfigError, load_config
+from ..config import CONFIGS_DIR, Config, ConfigError, load_config
 from ..runner import simulate
 from . import competing_risks, depreciation, firm_panel, projects, shares
 from .targets import COLUMNS, TARGET_BY_ID, TARGETS, Row, unavailable
@@ -22,7 +22,7 @@ from .targets import COLUMNS, TARGET_BY_ID, TARGETS, Row, unavailable
 __all__ = ["STUDY_DIR", "DESIGNS", "study_configs", "findings_from_frames", "replicate_seed", "order_rows",
            "Replication", "replicate", "robustness", "REQUIRED_SHARE"]
 
-STUDY_DIR = Path(__file__).resolve().parent.parent.parent / "configs" / "studies"
+STUDY_DIR = CONFIGS_DIR / "studies"
 DESIGNS = ("projects", "firm_panel", "competing_risks", "shares", "depreciation")
 
 

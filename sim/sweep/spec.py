@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, ConfigError, flatten, load_config, read_config_file, read_yaml_mapping
+from ..config import Config, ConfigError, flatten, load_config, read_config_file, read_yaml_mapping, resolve_config_path
 
 __all__ = ["SweepSpec", "load_sweep_spec", "METHODS", "spec_from_dict"]
 
@@ -107,7 +107,7 @@ class SweepSpec:
 
 def load_sweep_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
     """Read a sweep config file; ``overrides`` (``--set``) apply to its base model config."""
-    p = Path(path)
+    p = resolve_config_path(path)
     data = read_yaml_mapping(p, "sweep config", "a mapping (name, base, set, design, replications, seed)")
     return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
 
