@@ -6,7 +6,9 @@
    ``run.seed`` as the replication) and through ``alliancesim sweep`` (2
    workers), all from this one process: runs per second of each and the
    ratios.  The sweep also writes every row to Parquet and a manifest; the
-   others keep results in memory.  Each timing includes starting the workers.
+   others keep results in memory.  Each timing includes starting the workers,
+   none includes importing the packages; the sweep is timed in a fresh process
+   (as the `alliancesim sweep` command runs it), the other two in this one.
 2. Peak memory (max RSS) of the sweep's parent process for growing run counts,
    each in a fresh subprocess: flat means no results are held until the end.
 3. ``--baseline-1000``: the 1,000-run baseline sweep (configs/sweeps/baseline_1000.yaml)
@@ -55,7 +57,7 @@ def bench_ema(fixed: dict, reps: int, processes: int) -> tuple[int, float]:
 
     from sim import ema
 
-    grid = {**GRID, "run.seed": list(range(reps))}
+    grid = {**GRID, "run.seed": list(range(reps))} if reps > 1 else GRID
     model = ema.model({k: list(v) for k, v in grid.items()}, ["success_rate"], base=fixed)
     scenarios = [Sample(**{ema.ema_name(k): v for k, v in zip(grid, values)}) for values in itertools.product(*grid.values())]
     start = time.perf_counter()
@@ -65,22 +67,28 @@ def bench_ema(fixed: dict, reps: int, processes: int) -> tuple[int, float]:
     return len(scenarios), time.perf_counter() - start
 
 
-def _stop_forkserver() -> None:
-    import multiprocessing.forkserver as forkserver
-
-    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
-    if stop is not None:
-        stop()
+_SWEEP_CHILD = """
+import json, sys, time
+from sim.sweep import run_sweep, spec_from_dict
+spec = spec_from_dict(json.loads(sys.argv[1]))
+start = time.perf_counter()
+report = run_sweep(spec, sys.argv[2], workers=int(sys.argv[3]), progress=False)
+print(report.ran, time.perf_counter() - start)
+"""
 
 
 def bench_sweep(fixed: dict, reps: int, workers: int, out: Path) -> tuple[int, float]:
-    from sim.sweep import run_sweep, spec_from_dict
+    """``run_sweep`` timed in a fresh process that has imported alliancesim, as `alliancesim sweep` has when it
+    starts the sweep (this process holds threads batch_run and EMA left, and a warm forkserver)."""
+    spec = {"name": "bench", "set": fixed, "design": {"method": "grid", "parameters": GRID}, "replications": reps, "seed": 0}
+    from sim.sweep import spec_from_dict
 
-    spec = spec_from_dict({"name": "bench", "set": fixed, "design": {"method": "grid", "parameters": GRID}, "replications": reps, "seed": 0})
-    _stop_forkserver()  # every timing pays the workers' cold start, as each `alliancesim sweep` command does
-    start = time.perf_counter()
-    report = run_sweep(spec, out, workers=workers, progress=False)
-    return report.ran, time.perf_counter() - start
+    spec_from_dict(spec)  # bad input fails here, not in the child
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", _SWEEP_CHILD, json.dumps(spec), str(out), str(workers)], env=env,
+                         capture_output=True, text=True, check=True)
+    ran, seconds = out.stdout.split()
+    return int(ran), float(seconds)
 
 
 _MEMORY_CHILD = """

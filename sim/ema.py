@@ -147,8 +147,9 @@ def _parameters(uncertainties: Mapping[str, Any], base: Config) -> list:
             raise ConfigError(f"uncertainty {key!r}: unknown config key (value {spec!r})")
         current = flat[key]
         if isinstance(spec, list):
-            if not spec or len(set(map(repr, spec))) != len(spec):
-                raise ConfigError(f"uncertainty {key!r}: categories must be a non-empty list without repeats, got {spec!r}")
+            if len(spec) < 2 or len(set(map(repr, spec))) != len(spec):
+                raise ConfigError(f"uncertainty {key!r}: categories must be at least 2 distinct values "
+                                  f"(a fixed value belongs in base), got {spec!r}")
             values = spec
         elif isinstance(spec, tuple) and len(spec) == 2:
             low, high = spec

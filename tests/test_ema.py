@@ -79,6 +79,7 @@ def test_replicator_model_returns_replications_as_the_second_dimension():
     ({"firms.nope": (0, 1)}, ["firms.nope"]),
     ({"selection.search_breadth": (2.5, 8)}, ["selection.search_breadth", "2.5"]),
     ({"learning.forgetting_rate": (0.1, 0.0)}, ["learning.forgetting_rate", "0.1"]),
+    ({"firms.n": [30]}, ["firms.n", "[30]"]),
 ])
 def test_a_range_outside_the_schema_fails_when_the_model_is_built(uncertainties, fragments):
     with pytest.raises(ValueError) as info:
