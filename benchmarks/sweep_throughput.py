@@ -1,15 +1,21 @@
-"""Sweep throughput vs ``mesa.batch_run``, and sweep memory vs run count.
+"""Sweep throughput vs ``mesa.batch_run`` and EMA's ``MultiprocessingEvaluator``, and sweep memory vs run count.
 
 1. The same grid x replications of the model through ``mesa.batch_run``
-   (``number_processes=2``) and through ``alliancesim sweep`` (2 workers), in
-   this one process: runs per second of each and their ratio (sweep / batch_run).
-   The sweep also writes every row to Parquet; batch_run keeps them in memory.
+   (``number_processes=2``), through the EMA Workbench (``sim.ema.model``,
+   ``MultiprocessingEvaluator(n_processes=2)``, one experiment per run with
+   ``run.seed`` as the replication) and through ``alliancesim sweep`` (2
+   workers), all from this one process: runs per second of each and the
+   ratios.  The sweep also writes every row to Parquet and a manifest; the
+   others keep results in memory.  Each timing includes starting the workers,
+   none includes importing the packages; the sweep is timed in a fresh process
+   (as the `alliancesim sweep` command runs it), the other two in this one.
 2. Peak memory (max RSS) of the sweep's parent process for growing run counts,
    each in a fresh subprocess: flat means no results are held until the end.
 3. ``--baseline-1000``: the 1,000-run baseline sweep (configs/sweeps/baseline_1000.yaml)
    on 2 workers, wall time in minutes.
 
     PYTHONPATH=. python benchmarks/sweep_throughput.py [--reps 5] [--memory 100 300 900] [--baseline-1000]
+    PYTHONPATH=. python benchmarks/sweep_throughput.py --firms 200 --ticks 40 --reps 15 --memory   # the EMA comparison of issue 16
 """
 
 from __future__ import annotations
@@ -43,13 +49,46 @@ def bench_batch_run(fixed: dict, reps: int, processes: int) -> tuple[int, float]
     return len(results), time.perf_counter() - start
 
 
-def bench_sweep(fixed: dict, reps: int, workers: int, out: Path) -> tuple[int, float]:
-    from sim.sweep import run_sweep, spec_from_dict
+def bench_ema(fixed: dict, reps: int, processes: int) -> tuple[int, float]:
+    """The same runs as EMA experiments: grid values x ``reps`` values of run.seed, as explicit scenarios."""
+    import itertools
 
-    spec = spec_from_dict({"name": "bench", "set": fixed, "design": {"method": "grid", "parameters": GRID}, "replications": reps, "seed": 0})
+    from ema_workbench import MultiprocessingEvaluator, Sample
+
+    from sim import ema
+
+    grid = {**GRID, "run.seed": list(range(reps))} if reps > 1 else GRID
+    model = ema.model({k: list(v) for k, v in grid.items()}, ["success_rate"], base=fixed)
+    scenarios = [Sample(**{ema.ema_name(k): v for k, v in zip(grid, values)}) for values in itertools.product(*grid.values())]
     start = time.perf_counter()
-    report = run_sweep(spec, out, workers=workers, progress=False)
-    return report.ran, time.perf_counter() - start
+    with MultiprocessingEvaluator(model, n_processes=processes) as evaluator:
+        _, outcomes = evaluator.perform_experiments(scenarios=scenarios)
+    assert not outcomes["failed"].any()
+    return len(scenarios), time.perf_counter() - start
+
+
+_SWEEP_CHILD = """
+import json, sys, time
+from sim.sweep import run_sweep, spec_from_dict
+spec = spec_from_dict(json.loads(sys.argv[1]))
+start = time.perf_counter()
+report = run_sweep(spec, sys.argv[2], workers=int(sys.argv[3]), progress=False)
+print(report.ran, time.perf_counter() - start)
+"""
+
+
+def bench_sweep(fixed: dict, reps: int, workers: int, out: Path) -> tuple[int, float]:
+    """``run_sweep`` timed in a fresh process that has imported alliancesim, as `alliancesim sweep` has when it
+    starts the sweep (this process holds threads batch_run and EMA left, and a warm forkserver)."""
+    spec = {"name": "bench", "set": fixed, "design": {"method": "grid", "parameters": GRID}, "replications": reps, "seed": 0}
+    from sim.sweep import spec_from_dict
+
+    spec_from_dict(spec)  # bad input fails here, not in the child
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", _SWEEP_CHILD, json.dumps(spec), str(out), str(workers)], env=env,
+                         capture_output=True, text=True, check=True)
+    ran, seconds = out.stdout.split()
+    return int(ran), float(seconds)
 
 
 _MEMORY_CHILD = """
@@ -87,7 +126,7 @@ def main() -> None:
     parser.add_argument("--firms", type=int, default=300)
     parser.add_argument("--ticks", type=int, default=80)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3, help="alternate batch_run and sweep this many times; report each one's best")
+    parser.add_argument("--repeat", type=int, default=3, help="alternate batch_run, EMA and sweep this many times; report each one's best")
     parser.add_argument("--memory", type=int, nargs="*", default=[100, 300, 900], help="run counts for the memory check (empty: skip)")
     parser.add_argument("--baseline-1000", action="store_true", help="also time the 1,000-run baseline sweep")
     parser.add_argument("--json", default=None, help="also write the figures to this JSON file")
@@ -96,20 +135,34 @@ def main() -> None:
     figures: dict = {"grid": GRID, "fixed": fixed, "reps": args.reps, "workers": args.workers, "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        # alternate the two, several times, and keep each one's best: the machine may be shared
-        times_b, times_s = [], []
+        # alternate them, several times, and keep each one's best: the machine may be shared
+        try:
+            import ema_workbench  # noqa: F401
+        except ImportError:
+            print("(ema-workbench not installed: pip install 'alliancesim[ema]' to time EMA too)")
+            benches = {"mesa.batch_run": bench_batch_run}
+        else:
+            benches = {"mesa.batch_run": bench_batch_run, "EMA Multiprocessing": bench_ema}
+        benches["alliancesim sweep"] = lambda f, r, w, i: bench_sweep(f, r, w, tmp / f"sweep{i}")
+        times: dict[str, list[float]] = {name: [] for name in benches}
+        counts: dict[str, int] = {}
         for i in range(args.repeat):
-            n_b, t = bench_batch_run(fixed, args.reps, args.workers)
-            times_b.append(t)
-            n_s, t = bench_sweep(fixed, args.reps, args.workers, tmp / f"sweep{i}")
-            times_s.append(t)
-        t_b, t_s = min(times_b), min(times_s)
-        rb, rs = n_b / t_b, n_s / t_s
-        figures.update(batch_run_runs=n_b, batch_run_seconds=times_b, batch_run_runs_per_s=rb, sweep_runs=n_s, sweep_seconds=times_s, sweep_runs_per_s=rs, ratio=rs / rb)
+            for name, bench in benches.items():
+                counts[name], t = bench(fixed, args.reps, args.workers, *([i] if name == "alliancesim sweep" else []))
+                times[name].append(t)
+        rates = {name: counts[name] / min(ts) for name, ts in times.items()}
+        key = {"mesa.batch_run": "batch_run", "EMA Multiprocessing": "ema", "alliancesim sweep": "sweep"}
+        for name in benches:
+            figures.update({f"{key[name]}_runs": counts[name], f"{key[name]}_seconds": times[name], f"{key[name]}_runs_per_s": rates[name]})
+        n_s = counts["alliancesim sweep"]
         print(f"grid 3x3 x {args.reps} reps = {n_s} runs of {args.firms} firms x {args.ticks} ticks, {args.workers} processes; best of {args.repeat}")
-        print(f"  mesa.batch_run    : {n_b} runs in {t_b:6.1f} s = {rb:6.2f} runs/s   (all: {', '.join(f'{t:.1f}' for t in times_b)} s)")
-        print(f"  alliancesim sweep : {n_s} runs in {t_s:6.1f} s = {rs:6.2f} runs/s   (all: {', '.join(f'{t:.1f}' for t in times_s)} s; rows streamed to Parquet)")
-        print(f"  ratio sweep / batch_run = {rs / rb:.2f}")
+        for name in benches:
+            ts = times[name]
+            print(f"  {name:20s}: {counts[name]} runs in {min(ts):6.1f} s = {rates[name]:6.2f} runs/s   (all: {', '.join(f'{t:.1f}' for t in ts)} s)")
+        for name in benches:
+            if name != "alliancesim sweep":
+                figures[f"ratio_sweep_{key[name]}"] = rates["alliancesim sweep"] / rates[name]
+                print(f"  ratio sweep / {name} = {rates['alliancesim sweep'] / rates[name]:.2f}")
         if args.memory:
             mem = bench_memory(args.memory, tmp)
             figures["memory"] = [{"runs": n, "peak_rss_mb": mb, "seconds": s} for n, mb, s in mem]

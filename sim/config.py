@@ -34,6 +34,8 @@ __all__ = [
     "parse_overrides",
     "check_value",
     "MAX_MAGNITUDE",
+    "CONFIGS_DIR",
+    "resolve_config_path",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -42,7 +44,9 @@ PositiveInt = Annotated[int, Field(ge=1)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
-DEFAULT_CONFIG_PATH = PACKAGE_ROOT.parent / "configs" / "baseline.yaml"
+# configs/ ships in the package (sim/configs links to it in a clone), so a wheel install has them too
+CONFIGS_DIR = PACKAGE_ROOT / "configs"
+DEFAULT_CONFIG_PATH = CONFIGS_DIR / "baseline.yaml"
 
 
 # No parameter of the model means anything beyond this magnitude (logit
@@ -454,9 +458,25 @@ def check_value(key: str, value: Any) -> Any:
     return getattr(holder, name)
 
 
+def resolve_config_path(path: str | Path) -> Path:
+    """``path`` if it exists, else the installed copy of a bundled config it names.
+
+    ``configs/sweeps/smoke.yaml`` (or ``sweeps/smoke.yaml``) finds the copy in
+    :data:`CONFIGS_DIR` when the working directory has no such file, so the
+    commands in the docs work from a wheel install as from a clone.  A path
+    found nowhere is returned as given (the reader then says it is missing).
+    """
+    p = Path(path)
+    if p.exists() or p.is_absolute():
+        return p
+    parts = p.parts[1:] if p.parts[:1] == ("configs",) else p.parts
+    bundled = CONFIGS_DIR.joinpath(*parts) if parts else CONFIGS_DIR
+    return bundled if bundled.is_file() else p
+
+
 def read_yaml_mapping(path: str | Path, what: str = "config file", holds: str = "a mapping of sections") -> dict[str, Any]:
     """Read a YAML file that must hold a mapping; one-line ConfigError otherwise (also when empty)."""
-    p = Path(path)
+    p = resolve_config_path(path)
     name = f"{what} {show_path(path)}"
     if p.is_dir():
         raise ConfigError(f"{name} is a folder, not a file")

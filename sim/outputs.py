@@ -36,6 +36,7 @@ __all__ = ["atomic_dir", "AtomicDir", "write_frames", "manifest", "write_json", 
            "git_commit", "check_out_dir", "check_writable"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CLONE = (PROJECT_ROOT / "pyproject.toml").is_file()  # False in a wheel install (PROJECT_ROOT is site-packages)
 _PACKAGES = ("alliancesim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "statsmodels", "SALib", "networkx")
 
 
@@ -50,6 +51,8 @@ def package_versions() -> dict[str, str]:
 def git_commit() -> dict[str, Any]:
     """Commit of the source tree (and whether it had uncommitted changes), if it is a git checkout."""
     def git(*args: str) -> str | None:
+        if not CLONE:
+            return None
         try:
             out = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
         except (OSError, subprocess.TimeoutExpired):

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ..config import Config
+from ..config import CONFIGS_DIR, Config
 from ..model import as_config
 from ..runner import simulate
 from .seeds import PLACEBO_CALIBRATION_SEEDS
@@ -40,7 +40,7 @@ from .seeds import PLACEBO_CALIBRATION_SEEDS
 __all__ = ["Hold", "Placebo", "Derived", "PLACEBOS", "HELD_RATES", "OFFSETS_PATH", "ALLIANCE_RATE", "RD_RATE",
            "load_offsets", "placebo_overrides", "config_hash", "calibrate", "held_rates"]
 
-OFFSETS_PATH = Path(__file__).resolve().parent.parent.parent / "configs" / "studies" / "placebo_offsets.yaml"
+OFFSETS_PATH = CONFIGS_DIR / "studies" / "placebo_offsets.yaml"
 
 
 def _approval_rate(frames: Mapping[str, Any], config: Config) -> float:

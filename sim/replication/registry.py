@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, load_config
+from ..config import CONFIGS_DIR, Config, load_config
 from ..metrics import BREAKUP_WINDOW_YEARS, window_ticks
 from . import competing_risks, depreciation, firm_panel, projects, shares
 from .design import CALIBRATION, Design, Finding, PublishedSample, assumed
@@ -29,7 +29,7 @@ from .rules import All, Between, Equivalent, Inside, Sign, Significant, small_te
 __all__ = ["DESIGNS", "FINDINGS", "FINDING_BY_ID", "DESIGN_BY_ID", "DESIGN_OF", "STUDY_DIR", "POPULATIONS",
            "population_config", "population_configs", "reference"]
 
-STUDY_DIR = Path(__file__).resolve().parent.parent.parent / "configs" / "studies"
+STUDY_DIR = CONFIGS_DIR / "studies"
 
 # Smallest effects of interest of the null rows: the standardised effect the published study had a one-in-three
 # chance to detect (small telescopes), so an effect below it could not have been the study's finding.

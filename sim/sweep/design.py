@@ -1,6 +1,7 @@
 """Designs (which parameter points) and seeds (which random stream per run).
 
-Grid points are the full factorial product of the listed values; Latin
+Grid points are the full factorial product of the listed values; an
+explicit-points design is its table of points as given; Latin
 hypercube, Sobol (Saltelli) and Morris points come from SALib's samplers, drawn
 with the sweep's root seed so a design is reproducible.  Integer config keys
 are rounded after sampling (the samplers work on the real line).
@@ -37,6 +38,8 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
     if spec.method == "grid":
         rows = list(itertools.product(*spec.parameters.values()))
         frame = pd.DataFrame(rows, columns=spec.keys) if spec.keys else pd.DataFrame(index=range(1))
+    elif spec.method == "points":
+        frame = pd.DataFrame({key: list(values) for key, values in spec.parameters.items()})
     else:
         frame = pd.DataFrame(_sample(spec), columns=spec.keys)
         base = spec.base.flat()

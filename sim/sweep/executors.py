@@ -12,6 +12,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
@@ -46,16 +50,42 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """A pool of worker processes on this machine (the default, on all cores)."""
+    """A pool of worker processes on this machine (the default, on all cores).
+
+    Start-up is what a short study pays for most, so workers start warm:
+
+    * On Linux, when this process runs no other Python thread, every worker is
+      forked from it at once, on entering: they inherit the imported model and
+      start in milliseconds.  That is before the sweep starts any thread of its
+      own (progress bar, Parquet writer), so no lock can be held mid-fork; the
+      workers reset the signal handlers they inherit.
+    * Otherwise (other threads, e.g. in a notebook kernel, or not Linux) workers
+      fork from a forkserver that first imports the model: seconds on a cold
+      start, during which submitting blocks.  The first submissions then happen
+      in a helper thread while this (already warm) process runs tasks itself;
+      once the workers are up it only hands out tasks and collects results.
+
+    Each task carries its own seed, so who runs it never changes its result.
+    """
 
     def __init__(self, workers: int):
         self.workers = workers
         self.description = f"{workers} worker processes"
         self._pool: ProcessPoolExecutor | None = None
+        self._warm = False
 
     def __enter__(self) -> "ProcessExecutor":
-        # forkserver: workers fork from a clean server with the model preloaded,
-        # which is fast like fork and safe with the threads tqdm and pyarrow start.
+        if sys.platform.startswith("linux") and threading.active_count() == 1:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
+                                             initializer=_default_signals)
+            with warnings.catch_warnings():
+                # Python warns on any fork of a process with native threads (numpy's BLAS pool, which
+                # re-arms itself in the child); there are no Python threads, checked above.
+                warnings.filterwarnings("ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning)
+                self._pool.submit(int).result()  # forks all workers now, before the sweep starts threads
+            self._warm = True
+            return self
+        # forkserver: workers fork from a clean server with the model preloaded, safe with threads
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.sweep.worker"])
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
@@ -78,17 +108,40 @@ class ProcessExecutor:
 
     def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
         assert self._pool is not None, "use inside `with`"
-        limit = 2 * self.workers
-        pending: set = set()
+        pool, limit = self._pool, 2 * self.workers
+        lock = threading.Lock()
         source = iter(tasks)
         exhausted = False
+        pending: set = set()
+        failure: list[BaseException] = []
+
+        def take() -> Any:
+            nonlocal exhausted
+            with lock:
+                task = None if exhausted else next(source, None)
+                exhausted = task is None
+                return task
+
+        def start_workers() -> None:  # blocks while the forkserver starts
+            try:
+                while len(pending) < limit and (task := take()) is not None:
+                    pending.add(pool.submit(fn, task))
+            except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
+                failure.append(err)
+
+        if not self._warm:
+            starter = threading.Thread(target=start_workers, name="alliancesim-start-workers", daemon=True)
+            starter.start()
+            try:
+                while starter.is_alive() and (task := take()) is not None:
+                    yield fn(task)  # the workers are still starting: run tasks here meanwhile
+            finally:
+                starter.join()
+            if failure:
+                raise failure[0]
         while True:
-            while not exhausted and len(pending) < limit:
-                task = next(source, None)
-                if task is None:
-                    exhausted = True
-                    break
-                pending.add(self._pool.submit(fn, task))
+            while len(pending) < limit and (task := take()) is not None:
+                pending.add(pool.submit(fn, task))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -156,6 +209,12 @@ class DaskExecutor:
             for task in _take(source, 1):
                 queue.add(submit(task))
             yield result
+
+
+def _default_signals() -> None:
+    """In a forked worker: the default SIGINT/SIGTERM handling, not the handlers of the sweep's process."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _take(source: Iterator, n: int) -> list:

@@ -7,7 +7,7 @@ over dotted config keys, a replication count and a root seed::
     base: null                     # model config file, relative to this file; null = baseline
     set: {firms.n: 60, run.ticks: 20}
     design:
-      method: grid                 # grid | lhs | sobol | morris
+      method: grid                 # grid | lhs | sobol | morris | points
       parameters:
         learning.partner_specific_effect: [-0.8, 0.0, 0.8]   # grid: values
         # lhs/sobol/morris: key: {low: -1.0, high: 1.0}
@@ -17,6 +17,16 @@ over dotted config keys, a replication count and a root seed::
     replications: 3
     seed: 2024
     outputs: {alliances: false}    # also keep each run's alliance table
+
+An explicit-points design runs a table of points made elsewhere (EMA, a
+paper's table, a notebook): one column per config key, one row per point, in
+run order::
+
+    design: {method: points, file: points.csv}     # CSV or Parquet, relative to this file
+    design: {method: points, rows: [{firms.n: 100, learning.forgetting_rate: 0.01}, ...]}
+
+Values are cast to the key's type (an integer key takes 3 or 3.0, not 3.5); the
+points themselves, not the file name, are part of the sweep's identity.
 
 Everything wrong is a :class:`~sim.config.ConfigError` naming the key and the
 value, raised before any output folder exists.  The resolved spec (base config
@@ -33,17 +43,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, ConfigError, check_value, flatten, load_config, read_config_file, read_yaml_mapping, show
+from ..config import Config, ConfigError, check_value, flatten, load_config, read_config_file, read_yaml_mapping, resolve_config_path, show
 
 __all__ = ["SweepSpec", "load_sweep_spec", "METHODS", "spec_from_dict"]
 
-METHODS = ("grid", "lhs", "sobol", "morris")
+METHODS = ("grid", "lhs", "sobol", "morris", "points")
 _TOP_KEYS = {"name", "description", "base", "set", "design", "replications", "seed", "outputs"}
 _DESIGN_KEYS = {
     "grid": {"method", "parameters"},
     "lhs": {"method", "parameters", "samples"},
     "sobol": {"method", "parameters", "samples", "second_order"},
     "morris": {"method", "parameters", "samples", "levels"},
+    "points": {"method", "file", "rows"},
 }
 
 
@@ -54,7 +65,7 @@ class SweepSpec:
     name: str
     base: Config
     method: str
-    parameters: dict[str, Any]  # grid: key -> list of values; others: key -> (low, high)
+    parameters: dict[str, Any]  # grid: key -> list of values; points: key -> value of each point; others: key -> (low, high)
     replications: int
     seed: int
     samples: int | None = None
@@ -71,7 +82,7 @@ class SweepSpec:
     def identity(self) -> dict[str, Any]:
         """What makes two sweeps the same sweep (and their runs interchangeable)."""
         design: dict[str, Any] = {"method": self.method, "parameters": {k: list(v) for k, v in self.parameters.items()}}
-        if self.method != "grid":
+        if self.method not in ("grid", "points"):
             design["samples"] = self.samples
         if self.method == "sobol":
             design["second_order"] = self.second_order
@@ -97,7 +108,7 @@ class SweepSpec:
 
 def load_sweep_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
     """Read a sweep config file; ``overrides`` (``--set``) apply to its base model config."""
-    p = Path(path)
+    p = resolve_config_path(path)
     data = read_yaml_mapping(p, "sweep config", "a mapping (name, base, set, design, replications, seed)")
     return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
 
@@ -124,6 +135,8 @@ def spec_from_dict(
         if key not in _DESIGN_KEYS[method]:
             raise ConfigError(f"unknown sweep config key 'design.{key}' for method {show(method)} (value {show(design[key])})")
     params = design.get("parameters")
+    if method == "points":
+        params = _read_points(design, relative_to)
     if params is None and method == "grid":
         params = {}  # no swept keys: replications of the base config itself
     if not isinstance(params, dict) or (not params and method != "grid"):
@@ -136,9 +149,12 @@ def spec_from_dict(
             raise ConfigError(f"unknown config key {show(key)} in design.parameters (value {show(value)})")
         if key in overrides:
             raise ConfigError(f"--set {key}={show(overrides[key])}: {show(key)} is swept by the design; it cannot also be fixed")
-        parsed[key] = _grid_values(key, value, flat[key]) if method == "grid" else _bounds(key, value, flat[key])
+        if method == "points":
+            parsed[key] = _point_values(key, value, flat[key])
+        else:
+            parsed[key] = _grid_values(key, value, flat[key]) if method == "grid" else _bounds(key, value, flat[key])
     samples = None
-    if method != "grid":
+    if method not in ("grid", "points"):
         samples = _positive_int("design.samples", design.get("samples"))
         if method == "sobol" and samples & (samples - 1):
             raise ConfigError(f"sweep config key 'design.samples': Sobol (Saltelli) needs a power of 2, got {show(samples)}")
@@ -226,3 +242,57 @@ def _bounds(key: str, value: Any, base_value: Any) -> tuple[float, float]:
     if not low < high:
         raise ConfigError(f"design.parameters.{key}: low must be below high, got low={show(low)}, high={show(high)}")
     return (float(low), float(high))
+
+
+def _read_points(design: dict[str, Any], relative_to: Path | None) -> dict[str, list]:
+    """The points of an explicit-points design as ``{key: [value of each point]}``, from ``file`` or ``rows``."""
+    import pandas as pd
+
+    if ("file" in design) == ("rows" in design):
+        raise ConfigError(f"sweep config key 'design': method 'points' needs exactly one of 'file' or 'rows', got {sorted(k for k in design if k != 'method')}")
+    if "rows" in design:
+        rows = design["rows"]
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and r for r in rows):
+            raise ConfigError(f"sweep config key 'design.rows': expected a non-empty list of mappings (config key: value), got {rows!r}")
+        keys = list(rows[0])
+        for i, r in enumerate(rows):
+            if set(r) != set(keys):
+                raise ConfigError(f"sweep config key 'design.rows': row {i} sets {sorted(r)}, row 0 sets {sorted(keys)}")
+        return {k: [r[k] for r in rows] for k in keys}
+    path = Path(str(design["file"]))
+    if not path.is_absolute() and relative_to is not None:
+        path = relative_to / path
+    if not path.is_file():
+        raise ConfigError(f"sweep config key 'design.file': points file {str(path)!r} not found")
+    try:
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is bad input
+        raise ConfigError(f"sweep config key 'design.file': cannot read {str(path)!r} ({type(err).__name__}: {err})") from None
+    if frame.empty or not len(frame.columns):
+        raise ConfigError(f"sweep config key 'design.file': {str(path)!r} holds no points")
+    return {str(k): frame[k].tolist() for k in frame.columns}
+
+
+def _point_values(key: str, values: list, base_value: Any) -> tuple:
+    """Each point's value of ``key`` cast to the key's type; one-line error on the first that does not fit."""
+    out = []
+    for i, v in enumerate(values):
+        if hasattr(v, "item"):  # numpy scalar from a file
+            v = v.item()
+        if isinstance(base_value, bool):
+            ok = isinstance(v, bool)
+        elif isinstance(base_value, int):
+            ok = not isinstance(v, bool) and isinstance(v, (int, float)) and float(v).is_integer()
+            v = int(v) if ok else v
+        elif isinstance(base_value, float):
+            ok = not isinstance(v, bool) and isinstance(v, (int, float)) and v == v
+            v = float(v) if ok else v
+        else:
+            ok = isinstance(v, type(base_value))
+        if not ok:
+            raise ConfigError(f"design point {i} {key}: must be {type(base_value).__name__}, got {show(v)}")
+        try:
+            out.append(check_value(key, v))  # the schema's bounds, finite numbers
+        except ConfigError as err:
+            raise ConfigError(f"{err} (design point {i})") from None
+    return tuple(out)

@@ -26,3 +26,17 @@ def write_sweep(folder: Path, name: str = "tiny", design: dict | None = None, re
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def fail_some_runs(monkeypatch) -> None:
+    """Make in-process sweep runs with search_breadth 3 and a positive partner-specific effect raise."""
+    import sim.sweep.worker as worker
+
+    real = worker.simulate
+
+    def flaky(cfg, seed, **kw):
+        if cfg.selection.search_breadth == 3 and cfg.learning.partner_specific_effect > 0:
+            raise RuntimeError("boom in a test")
+        return real(cfg, seed, **kw)
+
+    monkeypatch.setattr(worker, "simulate", flaky)

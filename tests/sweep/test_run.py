@@ -16,7 +16,7 @@ from sim.cli import main
 from sim.sweep import load_runs, load_sweep_spec, run_sweep
 from sim.sweep.executors import ProcessExecutor
 from sim.sweep.store import open_store
-from tests.sweep.helpers import write_sweep
+from tests.sweep.helpers import fail_some_runs, write_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ["learning.partner_specific_effect", "selection.search_breadth"]
@@ -122,16 +122,7 @@ def test_leftovers_of_a_killed_writer_are_cleaned(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch, capsys):
-    import sim.sweep.worker as worker
-
-    real = worker.simulate
-
-    def flaky(cfg, seed, **kw):
-        if cfg.selection.search_breadth == 3 and cfg.learning.partner_specific_effect > 0:
-            raise RuntimeError("boom in a test")
-        return real(cfg, seed, **kw)
-
-    monkeypatch.setattr(worker, "simulate", flaky)
+    fail_some_runs(monkeypatch)
     cfg = write_sweep(tmp_path)
     assert main(["sweep", str(cfg), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 1
     assert "2 run(s) FAILED" in capsys.readouterr().out
