@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,6 +15,8 @@ from sim.sweep import design_points, run_seeds, spec_from_dict
 from sim.sweep.executors import ProcessExecutor, SerialExecutor
 from sim.sweep.run import _tasks
 from sim.sweep.worker import run_task
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def rows(executor) -> pd.DataFrame:
@@ -27,11 +33,22 @@ def serial():
     return rows(SerialExecutor())
 
 
-def test_single_threaded_process_forks_warm_workers(serial):
-    assert threading.active_count() == 1
-    executor = ProcessExecutor(2)
-    pd.testing.assert_frame_equal(rows(executor), serial)
-    assert executor._warm
+def test_single_threaded_process_forks_warm_workers():
+    """In a process with no other thread (a fresh interpreter: the test runner's own may have some), workers fork warm."""
+    script = textwrap.dedent("""
+        import threading
+        import pandas as pd
+        from sim.sweep.executors import ProcessExecutor, SerialExecutor
+        from tests.sweep.test_executors import rows
+        serial = rows(SerialExecutor())
+        assert threading.active_count() == 1, threading.enumerate()
+        executor = ProcessExecutor(2)
+        pd.testing.assert_frame_equal(rows(executor), serial)
+        print("warm" if executor._warm else "cold")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "warm"
 
 
 @pytest.mark.slow
