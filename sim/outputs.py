@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -158,8 +157,9 @@ class AtomicDir:
     def __enter__(self) -> Path:
         self.check()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.path.parent / f".{self.path.name}.tmp-{os.getpid()}-{int(time.time() * 1000)}"
-        self._tmp.mkdir()
+        # mkdtemp: a unique name even for two folders begun in the same millisecond
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.tmp-", dir=self.path.parent))
+        self._tmp.chmod(0o755)  # mkdtemp makes it private; a results folder is not
         return self._tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
