@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -27,11 +30,24 @@ def serial():
     return rows(SerialExecutor())
 
 
-def test_single_threaded_process_forks_warm_workers(serial):
-    assert threading.active_count() == 1
-    executor = ProcessExecutor(2)
-    pd.testing.assert_frame_equal(rows(executor), serial)
-    assert executor._warm
+_CHILD = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from test_sweep_executors import rows
+from sim.sweep.executors import ProcessExecutor
+executor = ProcessExecutor(2)
+rows(executor).to_parquet(sys.argv[1])
+print(executor._warm)
+"""
+
+
+def test_single_threaded_process_forks_warm_workers(serial, tmp_path):
+    # a fresh interpreter: earlier tests may leave threads (progress bars, Dask) in this one
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "rows.parquet"), str(Path(__file__).parent)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == "True"  # forked on entry
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "rows.parquet"), serial)
 
 
 @pytest.mark.slow
