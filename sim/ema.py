@@ -273,7 +273,8 @@ def model(
 
 def _outcome(name: str, kind: type):
     """An EMA outcome; EMA keeps one class per outcome name per process (for save_results), and the
-    same metric is a ScalarOutcome in a Model but an ArrayOutcome in a ReplicatorModel: the newest wins."""
+    same metric is a ScalarOutcome in a Model but an ArrayOutcome in a ReplicatorModel (or in
+    from_sweep without aggregation): the newest wins."""
     from ema_workbench.em_framework.outcomes import register
 
     register.outcomes[name] = kind
@@ -327,6 +328,8 @@ def from_sweep(out: str | Path, aggregate: str | Callable | None = "mean", name:
     if notes:
         warnings.warn(f"from_sweep({str(out)!r}): " + "; ".join(notes), stacklevel=2)
     outcomes = {m: v for m, v in values.items() if m not in empty}
+    for m in outcomes:  # so that ema_workbench.save_results knows how to store each
+        _outcome(m, _ema.ScalarOutcome if aggregate is not None else _ema.ArrayOutcome)
     experiments = design.loc[points, keys].rename(columns=ema_name).reset_index(drop=True)
     experiments["scenario"] = points
     experiments["policy"] = "None"

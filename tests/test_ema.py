@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("ema_workbench")
 
-from ema_workbench import MultiprocessingEvaluator, SequentialEvaluator, perform_experiments  # noqa: E402
+from ema_workbench import MultiprocessingEvaluator, SequentialEvaluator, load_results, perform_experiments, save_results  # noqa: E402
 from ema_workbench.analysis import feature_scoring, prim  # noqa: E402
 
 from sim import ConfigError, ema  # noqa: E402
@@ -140,7 +140,7 @@ def smoke(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_from_sweep_on_the_smoke_sweep_feeds_prim_and_feature_scoring_in_design_order(smoke):
+def test_from_sweep_on_the_smoke_sweep_feeds_prim_and_feature_scoring_in_design_order(smoke, tmp_path):
     spec, out = smoke
     x, y = ema.from_sweep(out)
     points = design_points(spec)
@@ -154,9 +154,13 @@ def test_from_sweep_on_the_smoke_sweep_feeds_prim_and_feature_scoring_in_design_
     low = y["success_rate"] < np.quantile(y["success_rate"], 0.25)
     box = prim.Prim(x, low).find_box()
     assert box.coverage > 0
+    save_results((x, y), tmp_path / "means.tar.gz")
+    np.testing.assert_allclose(load_results(tmp_path / "means.tar.gz")[1]["success_rate"], expected)
     kept_x, kept_y = ema.from_sweep(out, aggregate=None)
     assert kept_y["success_rate"].shape == (len(points), spec.replications)
     np.testing.assert_allclose(np.nanmean(kept_y["success_rate"], axis=1), expected)
+    save_results((kept_x, kept_y), tmp_path / "kept.tar.gz")
+    assert load_results(tmp_path / "kept.tar.gz")[1]["success_rate"].shape == (len(points), spec.replications)
 
 
 def test_from_sweep_leaves_failed_runs_out_and_drops_all_missing_metrics(tmp_path, monkeypatch):

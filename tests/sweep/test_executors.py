@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 import threading
 from pathlib import Path
 
@@ -15,8 +14,6 @@ from sim.sweep import design_points, run_seeds, spec_from_dict
 from sim.sweep.executors import ProcessExecutor, SerialExecutor
 from sim.sweep.run import _tasks
 from sim.sweep.worker import run_task
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def rows(executor) -> pd.DataFrame:
@@ -33,22 +30,24 @@ def serial():
     return rows(SerialExecutor())
 
 
-def test_single_threaded_process_forks_warm_workers():
-    """In a process with no other thread (a fresh interpreter: the test runner's own may have some), workers fork warm."""
-    script = textwrap.dedent("""
-        import threading
-        import pandas as pd
-        from sim.sweep.executors import ProcessExecutor, SerialExecutor
-        from tests.sweep.test_executors import rows
-        serial = rows(SerialExecutor())
-        assert threading.active_count() == 1, threading.enumerate()
-        executor = ProcessExecutor(2)
-        pd.testing.assert_frame_equal(rows(executor), serial)
-        print("warm" if executor._warm else "cold")
-    """)
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split()[-1] == "warm"
+_CHILD = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from tests.sweep.test_executors import rows
+from sim.sweep.executors import ProcessExecutor
+executor = ProcessExecutor(2)
+rows(executor).to_parquet(sys.argv[1])
+print(executor._warm)
+"""
+
+
+def test_single_threaded_process_forks_warm_workers(serial, tmp_path):
+    # a fresh interpreter: earlier tests may leave threads (progress bars, Dask) in this one
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "rows.parquet"), str(Path(__file__).resolve().parents[2])],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == "True"  # forked on entry
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "rows.parquet"), serial)
 
 
 @pytest.mark.slow
