@@ -453,22 +453,24 @@ def _wait(condition, seconds: float, what: str):
 @pytest.mark.slow
 def test_sigterm_mid_sweep_stops_every_process_and_keeps_finished_runs(tmp_path):
     psutil = pytest.importorskip("psutil")
-    cfg = write_sweep(tmp_path, name="term", replications=6, fixed={"firms.n": 150, "run.ticks": 40})
+    # 800 runs: far longer than the first part's flush (5 s), so SIGTERM lands mid-sweep however fast the workers are
+    cfg = write_sweep(tmp_path, name="term", replications=200, fixed={"firms.n": 150, "run.ticks": 40})
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(cfg), "--out", str(out), "--workers", "2", "--quiet"],
                             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # workers busy and a first part flushed (every 5 s): there is finished work to keep
-        _wait(lambda: len(psutil.Process(proc.pid).children(recursive=True)) >= 3 and any((out / "runs").glob("part-*.parquet")),
+        # (workers fork straight from the sweep when it has no other thread, else from a forkserver: >= 2 children either way)
+        _wait(lambda: len(psutil.Process(proc.pid).children(recursive=True)) >= 2 and any((out / "runs").glob("part-*.parquet")),
               240, "sweep workers and a first part")
-        assert len(_group(proc.pid)) >= 4, _group(proc.pid)  # the sweep, forkserver, workers (and resource tracker)
+        assert len(_group(proc.pid)) >= 3, _group(proc.pid)  # the sweep and its two workers (and any forkserver, resource tracker)
         os.kill(proc.pid, signal.SIGTERM)  # only the main process, as a scheduler or `kill` would
         _, err = proc.communicate(timeout=120)
         assert_refused(proc.returncode, err, "interrupted", str(out), status=128 + signal.SIGTERM)
         assert _wait(lambda: not _group(proc.pid), 30, f"the sweep's processes to end: {_group(proc.pid)}")
         runs = load_runs(out)
-        assert 1 <= len(runs) < 24 and (runs["status"] == "ok").all()
+        assert 1 <= len(runs) < 800 and (runs["status"] == "ok").all()
     finally:
         if proc.poll() is None or _group(proc.pid):
             os.killpg(proc.pid, signal.SIGKILL)
