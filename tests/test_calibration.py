@@ -249,8 +249,8 @@ def test_held_out_check_lists_calibration_targets_and_never_counts_them(monkeypa
 
     calls = {}
 
-    def fake_replicate(overrides, seed, runs, progress=False):
-        calls.update(overrides=overrides, seed=seed, runs=runs)
+    def fake_replicate(overrides, seed, runs, workers=1, scheduler=None, progress=False):
+        calls.update(overrides=overrides, seed=seed, runs=runs, workers=workers)
         return types.SimpleNamespace(findings=fake_findings([
             ("R1", "emergent", "reproduced", 1.0, 0.0),
             ("R2", "emergent", "not reproduced", 0.5, 0.5),
@@ -261,8 +261,8 @@ def test_held_out_check_lists_calibration_targets_and_never_counts_them(monkeypa
 
     monkeypatch.setattr(sim.replication, "replicate", fake_replicate)
     spec = spec_from_dict(GOOD)  # targets: failure_share (R12) and underperforming_share (R14)
-    table = held_out(spec, {"execution.base_logit_exploration": 0.3})
-    assert calls == {"overrides": {"execution.base_logit_exploration": 0.3}, "seed": 42, "runs": 2}
+    table = held_out(spec, {"execution.base_logit_exploration": 0.3}, workers=2)
+    assert calls == {"overrides": {"execution.base_logit_exploration": 0.3}, "seed": 42, "runs": 2, "workers": 2}
     assert list(table.columns) == ["finding", "kind", "status", "reproduced_share", "placebo_share", "calibration_target"]
     t = table.set_index("finding")
     assert t.loc["R1", "status"] == "reproduced" and t.loc["R1", "calibration_target"] == ""

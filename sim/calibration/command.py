@@ -92,7 +92,8 @@ def write_outputs(spec, cal, command: str, workers=None, scheduler=None, validat
     start = time.perf_counter()
     posterior = report.read_posterior(spec, cal.out)
     predictive = report.predictive_check(spec, posterior, workers=workers, scheduler=scheduler)
-    validation = report.held_out(spec, posterior.median(spec), progress=progress) if validate else None
+    validation = report.held_out(spec, posterior.median(spec), workers=workers, scheduler=scheduler,
+                                                  progress=progress) if validate else None
     tmp = cal.out / f".outputs-tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()

@@ -258,12 +258,13 @@ def write_plots(folder: Path, spec: CalibrationSpec, posterior: Posterior, predi
 NOT_A_TEST = "calibration target (not a test)"
 
 
-def held_out(spec: CalibrationSpec, calibrated: dict[str, Any], progress: bool = False) -> pd.DataFrame:
+def held_out(spec: CalibrationSpec, calibrated: dict[str, Any], workers: int | None = 1, scheduler: Any = None,
+             progress: bool = False) -> pd.DataFrame:
     """Replicate the published findings at the calibrated values on evaluation seeds.
 
     Calls only the replication's entry point (``sim.replication.replicate``)
     with the config's ``evaluation`` root seed and runs (its seeds are spawned
-    away from every calibration seed).  One row per finding: kind, the
+    away from every calibration seed), on the calibration's executor.  One row per finding: kind, the
     replication's status and shares, and ``calibration_target``: the target
     metric the finding measures (the registry's ``Finding.metric``), if this
     calibration fitted it.  Those were fitted, not predicted: their status
@@ -273,7 +274,8 @@ def held_out(spec: CalibrationSpec, calibrated: dict[str, Any], progress: bool =
     from ..replication.registry import FINDING_BY_ID
 
     assert spec.evaluation is not None
-    rep = replicate(calibrated, seed=spec.evaluation.seed, runs=spec.evaluation.runs, progress=progress)
+    rep = replicate(calibrated, seed=spec.evaluation.seed, runs=spec.evaluation.runs, workers=workers, scheduler=scheduler,
+                    progress=progress)
     table = rep.findings[["finding", "kind", "status", "reproduced_share", "placebo_share"]].copy()
     metric = table["finding"].map(lambda f: FINDING_BY_ID[f].metric)
     table["calibration_target"] = metric.where(metric.isin(list(spec.targets)), "")
