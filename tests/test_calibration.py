@@ -14,7 +14,9 @@ from sim import metrics
 from sim.calibration import load_calibration_spec, spec_from_dict
 from sim.calibration.run import ParticleModel, TargetDistance, model_for
 from sim.cli import main
+from sim.calibration.spec import Evaluation
 from sim.config import ConfigError, load_config
+from sim.replication.seeds import CALIBRATION_SEED_RANGES, evaluation_seeds, in_ranges, skipped
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = {
@@ -28,7 +30,7 @@ GOOD = {
     "replications": 2,
     "seed": 5,
     "calibration_seeds": [1000, 2000],
-    "evaluation_seeds": [42, 44],
+    "evaluation": {"seed": 42, "runs": 2},
 }
 
 
@@ -43,12 +45,13 @@ def with_(**changes) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_installed_configs_are_valid_and_keep_seeds_apart():
+def test_installed_configs_are_valid_and_calibrate_inside_the_ranges_evaluation_skips():
     for path in sorted((ROOT / "configs" / "calibration").glob("*.yaml")):
         spec = load_calibration_spec(path)
-        assert spec.evaluation_seeds is not None, path
-        (c0, c1), (e0, e1) = spec.calibration_seeds, spec.evaluation_seeds
-        assert c1 <= e0 or e1 <= c0, path
+        assert spec.evaluation is not None, path
+        start, stop = spec.calibration_seeds
+        assert any(low <= start and stop <= high for low, high in CALIBRATION_SEED_RANGES) and skipped(start, stop), path
+        assert not any(in_ranges(s) for s in evaluation_seeds(spec.evaluation.seed, spec.evaluation.runs)), path
     smoke = load_calibration_spec(ROOT / "configs" / "calibration" / "smoke.yaml")
     assert len(smoke.parameters) == 2
 
@@ -62,6 +65,10 @@ def test_spec_reads_priors_targets_and_default_scales():
     # the stopping rules are not part of the identity: a calibration can be continued for more populations
     assert spec_from_dict(with_(populations=5)).fingerprint() == spec.fingerprint()
     assert spec_from_dict(with_(seed=6)).fingerprint() != spec.fingerprint()
+    assert spec.evaluation == Evaluation(seed=42, runs=2)
+    # the held-out check is not part of the calibration: changing it resumes the same history
+    assert spec_from_dict(with_(evaluation={"seed": 7, "runs": 3})).fingerprint() == spec.fingerprint()
+    assert spec_from_dict(with_(calibration_seeds=None)).calibration_seeds == CALIBRATION_SEED_RANGES[0]
 
 
 BAD = [
@@ -84,7 +91,11 @@ BAD = [
     (with_(particles=None), "particles"),
     (with_(calibration_seeds=[5, 5]), "calibration_seeds"),
     (with_(calibration_seeds=[0, 1]), "calibration_seeds"),  # fewer seeds than replications
-    (with_(evaluation_seeds=[1500, 1600]), "evaluation_seeds"),  # overlaps the calibration seeds
+    (with_(evaluation=[42, 44]), "evaluation"),  # the old seed range: seeds are spawned from a root now
+    (with_(evaluation={"seed": 42}), "evaluation"),
+    (with_(evaluation={"seed": -1, "runs": 2}), "evaluation.seed"),
+    (with_(evaluation={"seed": 4.5, "runs": 2}), "4.5"),
+    (with_(evaluation={"seed": 42, "runs": 0}), "evaluation.runs"),
     (with_(tolerance=0.1), "tolerance"),
     (with_(set={"firms.nn": 3}), "firms.nn"),
 ]
@@ -111,9 +122,9 @@ def test_bad_command_line_exits_2_before_any_run(tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and needle in err
         assert not out.exists()
-    no_eval = write(tmp_path, with_(evaluation_seeds=None), "noeval")
+    no_eval = write(tmp_path, with_(evaluation=None), "noeval")
     assert main(["calibrate", str(no_eval), "--out", str(out), "--validate"]) == 2
-    assert "evaluation_seeds" in capsys.readouterr().err and not out.exists()
+    assert "evaluation" in capsys.readouterr().err and not out.exists()
 
 
 def test_refuses_a_folder_that_holds_something_else(tmp_path, capsys):
@@ -214,26 +225,52 @@ def test_model_config_errors_are_config_errors():
         model.config({"execution.base_logit_exploration": 0.1, "exit.conflict_hazard": 2.0})
 
 
-def test_held_out_check_lists_calibration_targets_and_never_counts_them(monkeypatch):
+def test_every_calibration_finding_names_the_metric_it_measures():
+    from sim.replication import FINDINGS
+
+    for f in FINDINGS:
+        assert (f.metric is not None) == (f.kind.name == "calibration"), f.id
+        assert f.metric is None or f.metric in metrics.NAMES, f.id
+
+
+def fake_findings(rows: list[tuple[str, str, str, float, float]]) -> pd.DataFrame:
+    """A findings table with the replication's real columns (sim.replication.summary.FINDINGS_COLUMNS)."""
+    from sim.replication.summary import FINDINGS_COLUMNS
+
+    table = pd.DataFrame(rows, columns=["finding", "kind", "status", "reproduced_share", "placebo_share"])
+    return table.reindex(columns=FINDINGS_COLUMNS)
+
+
+def test_held_out_check_lists_calibration_targets_and_never_counts_them(monkeypatch, tmp_path):
     import types
 
     import sim.replication
-    from sim.calibration.report import held_out
+    from sim.calibration.report import NOT_A_TEST, held_out, held_out_figure
 
     calls = {}
 
-    def fake_replicate(overrides, seed, runs, progress=False):
-        calls.update(overrides=overrides, seed=seed, runs=runs)
-        rows = pd.DataFrame({"finding": ["R1", "R1", "R12", "R14"], "variable": ["x", "x^2", "failure_share", "underperforming_share"],
-                             "matches": [True, True, True, False], "seed": [42, 42, 42, 42]})
-        robust = pd.DataFrame({"finding": ["R1", "R12", "R14"], "share_reproduced": [1.0, 1.0, 0.0],
-                               "required": [0.9, 0.9, 0.9], "meets_requirement": [True, True, False]})
-        return types.SimpleNamespace(runs=rows, robustness=robust)
+    def fake_replicate(overrides, seed, runs, workers=1, scheduler=None, progress=False):
+        calls.update(overrides=overrides, seed=seed, runs=runs, workers=workers)
+        return types.SimpleNamespace(findings=fake_findings([
+            ("R1", "emergent", "reproduced", 1.0, 0.0),
+            ("R2", "emergent", "not reproduced", 0.5, 0.5),
+            ("R12", "calibration", "calibrated", 1.0, 1.0),
+            ("R13", "calibration", "calibrated", 1.0, 1.0),
+            ("R14", "calibration", "off target", 0.0, 0.0),
+        ]))
 
     monkeypatch.setattr(sim.replication, "replicate", fake_replicate)
-    spec = spec_from_dict(GOOD)
-    table = held_out(spec, {"execution.base_logit_exploration": 0.3}).set_index("finding")
-    assert calls == {"overrides": {"execution.base_logit_exploration": 0.3}, "seed": 42, "runs": 2}
-    assert table.loc["R1", "status"] == "holds" and not table.loc["R1", "calibrated_target"]
-    assert table.loc["R12", "status"] == "calibration target (not a test)" and table.loc["R12", "calibration_target"] == "failure_share"
-    assert table.loc["R14", "calibrated_target"] and table.loc["R14", "status"] != "does not hold"
+    spec = spec_from_dict(GOOD)  # targets: failure_share (R12) and underperforming_share (R14)
+    table = held_out(spec, {"execution.base_logit_exploration": 0.3}, workers=2)
+    assert calls == {"overrides": {"execution.base_logit_exploration": 0.3}, "seed": 42, "runs": 2, "workers": 2}
+    assert list(table.columns) == ["finding", "kind", "status", "reproduced_share", "placebo_share", "calibration_target"]
+    t = table.set_index("finding")
+    assert t.loc["R1", "status"] == "reproduced" and t.loc["R1", "calibration_target"] == ""
+    assert t.loc["R2", "status"] == "not reproduced"
+    # fitted, not predicted: listed as targets whatever the replication said, so never counted as reproduced
+    assert t.loc["R12", "status"] == NOT_A_TEST and t.loc["R12", "calibration_target"] == "failure_share"
+    assert t.loc["R14", "status"] == NOT_A_TEST and t.loc["R14", "calibration_target"] == "underperforming_share"
+    # a calibration-kind finding this calibration did not fit keeps the replication's own status
+    assert t.loc["R13", "status"] == "calibrated" and t.loc["R13", "calibration_target"] == ""
+    held_out_figure(table).savefig(tmp_path / "held_out.png")
+    assert (tmp_path / "held_out.png").stat().st_size > 0

@@ -34,7 +34,7 @@ def register(subparsers) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a key of the base model config, e.g. --set firms.n=100 (repeatable)")
     p.add_argument("--validate", action="store_true",
-                   help="replicate the published findings at the calibrated values on the config's evaluation_seeds")
+                   help="replicate the published findings at the calibrated values (the config's evaluation: seed, runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=_handle)
 
@@ -49,8 +49,8 @@ def _handle(args: argparse.Namespace) -> int:
     spec = load_calibration_spec(args.calibration_config, overrides=overrides)
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {args.workers!r}")
-    if args.validate and spec.evaluation_seeds is None:
-        raise ConfigError(f"--validate: calibration config {args.calibration_config!r} has no evaluation_seeds")
+    if args.validate and spec.evaluation is None:
+        raise ConfigError(f"--validate: calibration config {args.calibration_config!r} has no evaluation (seed, runs)")
     try:
         import pyabc  # noqa: F401
     except ImportError:
@@ -92,7 +92,8 @@ def write_outputs(spec, cal, command: str, workers=None, scheduler=None, validat
     start = time.perf_counter()
     posterior = report.read_posterior(spec, cal.out)
     predictive = report.predictive_check(spec, posterior, workers=workers, scheduler=scheduler)
-    validation = report.held_out(spec, posterior.median(spec), progress=progress) if validate else None
+    validation = report.held_out(spec, posterior.median(spec), workers=workers, scheduler=scheduler,
+                                                  progress=progress) if validate else None
     tmp = cal.out / f".outputs-tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -114,7 +115,7 @@ def write_outputs(spec, cal, command: str, workers=None, scheduler=None, validat
                                                         "populations": spec.populations, "epsilon": spec.epsilon,
                                                         "min_acceptance_rate": spec.min_acceptance_rate},
             calibration_seeds=list(spec.calibration_seeds),
-            evaluation_seeds=list(spec.evaluation_seeds) if spec.evaluation_seeds else None,
+            evaluation=vars(spec.evaluation) if spec.evaluation else None,
             populations_done=cal.populations, stopped=cal.stopped, executor=cal.executor, pyabc=_pyabc_version(),
         ))
         for name in OUTPUTS:

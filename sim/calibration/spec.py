@@ -17,8 +17,10 @@ metrics with their observed values, and the ABC-SMC budget::
     particles: 40                   # accepted particles per population
     replications: 2                 # simulations per particle, metrics averaged
     seed: 2026                      # root seed of the sampler and of the simulation seeds
-    calibration_seeds: [100000, 200000]   # simulation seeds are drawn from [start, stop)
-    evaluation_seeds: [42, 44]      # --validate replicates on seeds [start, stop); disjoint from the above
+    calibration_seeds: [100000, 200000]   # simulation seeds are drawn from [start, stop);
+                                    # default: the first of sim.replication.seeds.CALIBRATION_SEED_RANGES
+    evaluation: {seed: 42, runs: 2} # --validate: the replication's root seed and number of runs
+                                    # (its seeds are spawned from the root and skip the calibration seed ranges)
 
 Everything wrong is a :class:`~sim.config.ConfigError` naming the key and the
 value, raised before any output folder exists.
@@ -35,13 +37,14 @@ from typing import Any
 
 from .. import metrics
 from ..config import Config, ConfigError, apply_overrides, read_yaml_mapping, validate
+from ..replication.seeds import CALIBRATION_SEED_RANGES
 from ..sweep.spec import _base_config
 
-__all__ = ["Prior", "Target", "CalibrationSpec", "load_calibration_spec", "spec_from_dict", "SCALES"]
+__all__ = ["Prior", "Target", "Evaluation", "CalibrationSpec", "load_calibration_spec", "spec_from_dict", "SCALES"]
 
 SCALES = ("linear", "log")
 _TOP_KEYS = {"name", "description", "base", "set", "parameters", "targets", "populations", "epsilon",
-             "min_acceptance_rate", "particles", "replications", "seed", "calibration_seeds", "evaluation_seeds"}
+             "min_acceptance_rate", "particles", "replications", "seed", "calibration_seeds", "evaluation"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,14 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """The held-out check (``--validate``): the replication's root seed and number of runs."""
+
+    seed: int
+    runs: int
+
+
+@dataclass(frozen=True)
 class CalibrationSpec:
     """A validated calibration: model, priors, targets, ABC-SMC budget and seeds."""
 
@@ -74,7 +85,7 @@ class CalibrationSpec:
     replications: int
     seed: int
     calibration_seeds: tuple[int, int]
-    evaluation_seeds: tuple[int, int] | None
+    evaluation: Evaluation | None
     populations: int | None = None
     epsilon: float | None = None
     min_acceptance_rate: float = 0.0
@@ -144,19 +155,12 @@ def spec_from_dict(
     if not _is_number(min_rate) or not 0.0 <= min_rate < 1.0:
         raise ConfigError(f"calibration config key 'min_acceptance_rate': must be a number in [0, 1), got {min_rate!r}")
     replications = _positive_int("replications", data.get("replications", 1))
-    calibration_seeds = _seed_range("calibration_seeds", data.get("calibration_seeds"))
+    calibration_seeds = _seed_range("calibration_seeds", data.get("calibration_seeds", list(CALIBRATION_SEED_RANGES[0])))
     if calibration_seeds[1] - calibration_seeds[0] < replications:
         raise ConfigError(f"calibration config key 'calibration_seeds': the range {list(calibration_seeds)} holds fewer seeds "
                           f"than replications ({replications})")
-    evaluation_seeds = None
-    if data.get("evaluation_seeds") is not None:
-        evaluation_seeds = _seed_range("evaluation_seeds", data["evaluation_seeds"])
-        if evaluation_seeds[0] < calibration_seeds[1] and calibration_seeds[0] < evaluation_seeds[1]:
-            raise ConfigError(f"calibration config key 'evaluation_seeds': {list(evaluation_seeds)} overlaps "
-                              f"calibration_seeds {list(calibration_seeds)}; held-out evaluation needs other seeds")
-    seed = data.get("seed", base.run.seed)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ConfigError(f"calibration config key 'seed': must be a non-negative integer, got {seed!r}")
+    evaluation = _evaluation(data.get("evaluation"))
+    seed = _seed("seed", data.get("seed", base.run.seed))
     return CalibrationSpec(
         name=str(data.get("name", default_name)),
         base=base,
@@ -166,7 +170,7 @@ def spec_from_dict(
         replications=replications,
         seed=seed,
         calibration_seeds=calibration_seeds,
-        evaluation_seeds=evaluation_seeds,
+        evaluation=evaluation,
         populations=populations,
         epsilon=float(epsilon) if epsilon is not None else None,
         min_acceptance_rate=float(min_rate),
@@ -183,6 +187,22 @@ def _positive_int(key: str, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ConfigError(f"calibration config key {key!r}: must be a positive integer, got {value!r}")
     return value
+
+
+def _seed(key: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"calibration config key {key!r}: must be a non-negative integer, got {value!r}")
+    return value
+
+
+def _evaluation(value: Any) -> Evaluation | None:
+    """``evaluation: {seed: ROOT, runs: N}``: the replication's root seed (its seeds are spawned from it, never a
+    calibration seed: sim.replication.seeds) and number of runs."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"seed", "runs"}:
+        raise ConfigError(f"calibration config key 'evaluation': expected {{seed: ROOT, runs: N}}, got {value!r}")
+    return Evaluation(_seed("evaluation.seed", value["seed"]), _positive_int("evaluation.runs", value["runs"]))
 
 
 def _seed_range(key: str, value: Any) -> tuple[int, int]:

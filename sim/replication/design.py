@@ -104,6 +104,7 @@ class Finding:
     kind: Kind = EMERGENT
     across_runs: str | None = None  # estimate whose 95% interval over runs must lie above 0
     caveat: Callable[[Config], str | None] | None = None  # a note the config makes necessary
+    metric: str | None = None  # the run metric of sim.metrics that this finding's level is, if any (R12-R14)
 
 
 @dataclass(frozen=True)

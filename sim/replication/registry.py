@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CONFIGS_DIR, Config, load_config
-from ..metrics import BREAKUP_WINDOW_YEARS, window_ticks
+from ..metrics import BREAKUP_WINDOW_YEARS, NAMES, window_ticks
 from . import competing_risks, depreciation, firm_panel, projects, shares
 from .design import CALIBRATION, Design, Finding, PublishedSample, assumed
 from .placebos import PLACEBOS
@@ -180,13 +180,15 @@ BASE_RATES = Design(
     findings=(
         Finding("R12", "About half of alliances fail", "surveys in H&R 2016; Harrigan 1988; Kale & Singh 2009",
                 "failure share 0.30-0.70", "high", "failure_share", Between("failure_share", *shares.R12_RANGE),
-                "null_market", kind=CALIBRATION),
+                "null_market", kind=CALIBRATION, metric="failure_share"),
         Finding("R13", "A third to two thirds of alliances break up within ten years", "H&R 2016 (Gomes-Casseres 2015)",
                 "break-up share 0.33-0.66", "high", "breakup_share", Between("breakup_share", *shares.R13_RANGE),
-                "null_market", kind=CALIBRATION, caveat=_r13_caveat),
+                "null_market", kind=CALIBRATION, caveat=_r13_caveat,
+                metric="breakup_within_10y"),
         Finding("R14", "About half of alliance portfolios underperform", "H&R 2016 (2012 ASAP survey)",
                 "share about 0.5 (0.35-0.65)", "medium", "underperforming_share",
-                Between("underperforming_share", *shares.R14_RANGE), "null_market", kind=CALIBRATION),
+                Between("underperforming_share", *shares.R14_RANGE), "null_market", kind=CALIBRATION,
+                metric="underperforming_share"),
     ),
 )
 
@@ -228,6 +230,7 @@ DESIGN_OF = {f.id: d for d in DESIGNS for f in d.findings}
 POPULATIONS: tuple[str, ...] = tuple(dict.fromkeys(d.population for d in DESIGNS))
 
 assert all(f.placebo in PLACEBOS for f in FINDINGS), "every finding's placebo is declared in placebos.PLACEBOS"
+assert all(f.metric in (None, *NAMES) for f in FINDINGS), "a finding's metric is a run metric of sim.metrics"
 
 
 def population_config(population: str, overrides: dict[str, Any] | None = None, base: str | Path | None = None) -> Config:

@@ -30,7 +30,7 @@ from ..config import Config, ConfigError
 from ..model import as_config
 from .placebos import PLACEBOS, config_hash, held_rates, load_offsets, placebo_overrides
 from .registry import DESIGN_BY_ID, DESIGNS, POPULATIONS, population_configs
-from .seeds import CALIBRATION_SEEDS, SEEDING, evaluation_seeds
+from .seeds import CALIBRATION_SEED_RANGES, CALIBRATION_SEEDS, SEEDING, evaluation_seeds
 
 __all__ = ["BASELINE", "Plan", "plan", "tasks", "run_task", "execute", "RATES"]
 
@@ -69,6 +69,7 @@ class Plan:
             "root_seed": self.root,
             "seeds": self.seeds,
             "calibration_seeds": list(CALIBRATION_SEEDS),
+            "calibration_seed_ranges": [list(r) for r in CALIBRATION_SEED_RANGES],
             "placebo_calibration_seeds": self.offsets.get("calibration_seeds", []),
             "seeding": SEEDING,
             "runs": len(self.seeds),
