@@ -18,9 +18,9 @@ __all__ = ["ColumnLog", "AllianceLog", "EXIT_REASONS", "COLUMNS"]
 
 # Exit reasons, by code.  0 = still running.
 EXIT_REASONS = np.array(
-    ["", "goal_reached", "missed_milestones", "cost_overrun", "conflict", "expired"], dtype=object
+    ["", "goal_reached", "missed_milestones", "cost_overrun", "conflict", "expired", "partner_exit"], dtype=object
 )
-GOAL, MISSED, OVERRUN, CONFLICT, EXPIRED = 1, 2, 3, 4, 5
+GOAL, MISSED, OVERRUN, CONFLICT, EXPIRED, PARTNER_EXIT = 1, 2, 3, 4, 5, 6
 
 # name -> dtype.  Experience columns are snapshots at formation.
 COLUMNS: dict[str, type] = {
@@ -42,6 +42,11 @@ COLUMNS: dict[str, type] = {
     "expected_a": float, "expected_b": float,
     "active": bool, "success": np.int8, "exit_code": np.int8, "planned_exit": bool,
     "value_created": float, "captured_a": float, "captured_b": float,
+    # internal to the model (not in the table): firm slots in the state arrays
+    # (firm_a/firm_b are the firms' ids), the milestone plan and budget, and the
+    # partner-specific mechanisms' terms at formation
+    "slot_a": np.int64, "slot_b": np.int64, "spacing": np.int64, "plan_ticks": np.int64,
+    "cost_per_tick": float, "relief": float, "novelty": float,
 }
 
 
@@ -54,7 +59,7 @@ class AllianceLog(ColumnLog):
     def active_pair_codes(self) -> np.ndarray:
         """:meth:`PairMemory.codes` of the pairs allied right now."""
         live = self.active_ids()
-        return PairMemory.codes(self["firm_a"][live], self["firm_b"][live])
+        return PairMemory.codes(self["firm_a"][live], self["firm_b"][live])  # firm ids, as the pair memory
 
     def frame(self) -> pd.DataFrame:
         """The tidy ``alliances`` table: one row per alliance.
@@ -63,18 +68,19 @@ class AllianceLog(ColumnLog):
         and exit_reason, built as missing values directly (setting them
         afterwards made pandas copy whole blocks of this large table).
         """
-        c = {name: arr[: self.n] for name, arr in self.cols.items()}
+        c = {name: arr[self.first: self.n] for name, arr in self.cols.items()}
         ended = ~c["active"]
         ongoing = ~ended
+        n = self.n - self.first
         size = np.where(c["large_a"], "large", "small"), np.where(c["large_b"], "large", "small")
         return pd.DataFrame(
             {
-                "alliance_id": np.arange(self.n, dtype=np.int64),
+                "alliance_id": np.arange(self.first, self.n, dtype=np.int64),
                 "firm_a": c["firm_a"],
                 "firm_b": c["firm_b"],
                 "size_a": size[0],
                 "size_b": size[1],
-                "type": TYPE_NAMES[c["type"].astype(int)] if self.n else np.array([], dtype=object),
+                "type": TYPE_NAMES[c["type"].astype(int)] if n else np.array([], dtype=object),
                 "start_tick": c["start_tick"],
                 "end_tick": pd.arrays.IntegerArray(np.where(ended, c["end_tick"], 0), ongoing),
                 "general_experience_a": c["general_experience_a"],

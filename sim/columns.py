@@ -22,6 +22,7 @@ class ColumnLog:
     growth = 1.25
 
     columns: dict[str, type] = {}
+    first = 0  # rows before this one (the burn-in) are left out of the table
     missing: dict[str, int] = {}
 
     def __init__(self, capacity: int = 1024):

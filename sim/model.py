@@ -9,6 +9,12 @@ the firms' own R&D, then records:
 4. exit                   (:mod:`sim.steps.exit`)
 5. portfolio management   (:mod:`sim.steps.portfolio`)
    internal R&D           (:mod:`sim.steps.innovation`)
+   entry and exit         (:mod:`sim.steps.demography`)
+
+The first ``run.burn_in`` ticks are simulated when the model is built and
+left out of every output: they are numbered ``1 - burn_in .. 0``, outputs
+start at tick 1, and alliances and projects begun during the burn-in are not
+in the tables (their history still counts in the firms' experience).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from .firm import Firm
 from .metrics import year_of
 from .panel import FirmPanel
 from .state import PairMemory, init_firms
-from .steps import execution, innovation, negotiation, portfolio, selection
+from .steps import demography, execution, innovation, negotiation, portfolio, selection
 from .steps.exit import close
 
 __all__ = ["AllianceModel", "as_config"]
@@ -63,7 +69,8 @@ class AllianceModel(mesa.Model):
         super().__init__(rng=rng)
         self.config = cfg
         self.seed = rng if isinstance(rng, (int, np.integer)) else None
-        self.state = init_firms(cfg, self.rng)
+        burn_in = cfg.run.burn_in
+        self.state = init_firms(cfg, self.rng, tick=1 - burn_in)
         self.firms = list(Firm.create_agents(self, cfg.firms.n, index=list(range(cfg.firms.n))))
         self.log = AllianceLog()
         self.projects = innovation.ProjectLog()
@@ -71,12 +78,18 @@ class AllianceModel(mesa.Model):
         self._panel = FirmPanel()
         self._active_sum = np.zeros(cfg.firms.n)
         self._products_mark = self.state.products.copy()
-        self._products_total = 0
+        self._ended_total = 0
+        self._success_total = 0
         self.stats: dict[str, float] = {}
         self.datacollector = DataCollector(
             model_reporters={key: (lambda m, key=key: m.stats[key]) for key in self._stat_names()}
         )
         self.running = True
+        for t in range(1 - burn_in, 1):  # burn-in: simulated, never recorded
+            self._advance(t)
+        self.log.first = self.log.n
+        self.projects.first = self.projects.n
+        self._products_mark = self.state.products.copy()
 
     # ----------------------------------------------------------------- step
     @property
@@ -85,23 +98,38 @@ class AllianceModel(mesa.Model):
         return self.steps
 
     def step(self) -> None:
-        cfg, s, rng, tick = self.config, self.state, self.rng, self.steps
+        tick = self.steps
+        formed, ended, new_products, gone, born = self._advance(tick)
+        ended = ended[ended >= self.log.first]  # the series count the alliances the table holds
+        self._record(tick, formed, ended, new_products, gone, born)
+        if tick >= self.config.run.ticks:
+            self.running = False
+
+    def _advance(self, tick: int) -> tuple[int, np.ndarray, int, np.ndarray, np.ndarray]:
+        """Simulate one tick; returns what the records need (formations, ended ids, new products, exits, entries)."""
+        cfg, s, rng = self.config, self.state, self.rng
         matches = selection.select_partners(s, self.pairs, self.log.active_pair_codes(), cfg.selection, rng)
         formed = 0
         if len(matches):
             records = negotiation.negotiate(s, self.pairs, matches, tick, cfg.negotiation, cfg.learning, rng)
-            records = execution.launch(s, records, cfg.execution)
+            records = execution.launch(s, records, cfg.execution, rng)
             self.log.append(records)
-            a, b = records["firm_a"], records["firm_b"]
-            self.pairs.record_many(a, b, tick)
+            self.pairs.record_many(records["firm_a"], records["firm_b"], tick)
             formed = len(matches)
         execution.execute(s, self.log, tick, cfg.execution, cfg.learning, rng)
-        ended = close(s, self.log, tick, cfg.exit, cfg.learning, rng)
-        portfolio.manage(s, cfg.portfolio, cfg.learning)
-        innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
-        self._record(tick, formed, ended)
-        if tick >= cfg.run.ticks:
-            self.running = False
+        ended = close(s, self.log, tick, cfg, rng)
+        portfolio.manage(s, cfg, rng)
+        approved = innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
+        new_products = approved + 2 * int((self.log["exit_code"][ended] == 1).sum())
+        gone, dissolved = demography.exits(s, self.log, self.projects, tick, cfg)
+        ended = np.concatenate([ended, dissolved])
+        born = demography.entries(s, tick, cfg, rng)
+        for slot in born.tolist():  # the agents: a new face for every entrant
+            self.firms[slot].remove()
+            self.firms[slot] = Firm(self, slot)
+        self._products_mark[born] = 0
+        self._active_sum[born] = 0
+        return formed, ended, new_products, gone, born
 
     def run(self, ticks: int | None = None, progress: bool = False) -> "AllianceModel":
         """Advance ``ticks`` ticks (default: up to ``run.ticks``); returns self."""
@@ -128,17 +156,18 @@ class AllianceModel(mesa.Model):
             *[f"exits_{r}" for r in _EXITS],
             "ended_alliances", "success_rate", "underperforming_share",
             "mean_general_experience", "mean_knowhow", "new_products", "rnd_projects_active",
+            "firm_entries", "firm_exits", "firms", "function_share",
+            "preference_exploration", "preference_repeat", "preference_large",
         ]
 
-    def _record(self, tick: int, formed: int, ended: np.ndarray) -> None:
+    def _record(self, tick: int, formed: int, ended: np.ndarray, new_products: int, gone: np.ndarray, born: np.ndarray) -> None:
         s = self.state
         codes = self.log["exit_code"][ended]
-        # Both partners count every ended alliance, so the firm tallies are twice the log's.
-        n_ended = int(s.ended_alliances.sum()) // 2
-        n_success = int(s.successes.sum()) // 2
-        has_ended = s.ended_alliances > 0
-        products_total = int(s.products.sum())
-        new_products, self._products_total = products_total - self._products_total, products_total
+        self._ended_total += len(ended)
+        self._success_total += int((codes == 1).sum())
+        n_ended, n_success = self._ended_total, self._success_total
+        alive = s.alive
+        has_ended = alive & (s.ended_alliances > 0)
         self.stats = {
             "tick": tick,
             "year": year_of(tick, self.config.run.ticks_per_year),
@@ -151,10 +180,17 @@ class AllianceModel(mesa.Model):
             "ended_alliances": n_ended,
             "success_rate": n_success / n_ended if n_ended else float("nan"),
             "underperforming_share": float(s.underperforming[has_ended].mean()) if has_ended.any() else float("nan"),
-            "mean_general_experience": float(s.general_experience.mean()),
-            "mean_knowhow": float(s.general_knowhow.mean()),
+            "mean_general_experience": float(s.general_experience[alive].mean()),
+            "mean_knowhow": float(s.general_knowhow[alive].mean()),
             "new_products": new_products,
             "rnd_projects_active": int(s.projects.sum()),
+            "firm_entries": len(born),
+            "firm_exits": len(gone),
+            "firms": int(alive.sum()),
+            "function_share": float(s.alliance_function[alive].mean()),
+            "preference_exploration": float(s.preference[alive, 0].mean()),
+            "preference_repeat": float(s.preference[alive, 1].mean()),
+            "preference_large": float(s.preference[alive, 2].mean()),
         }
         self.datacollector.collect(self)
         self._active_sum += s.active_total
@@ -165,10 +201,10 @@ class AllianceModel(mesa.Model):
             self._products_mark = s.products.copy()
 
     def _firm_snapshot(self, tick: int, interval: int) -> dict[str, object]:
-        """Columns of the firm panel at ``tick`` (scalars are the same for every firm)."""
+        """Columns of the firm panel at ``tick`` for the firms alive then (scalars are the same for every firm)."""
         s = self.state
-        return {
-            "firm_id": np.arange(s.n, dtype=np.int64),
+        columns = {
+            "firm_id": s.firm_id,
             "tick": tick,
             "year": year_of(tick, self.config.run.ticks_per_year),
             "size": np.where(s.large, "large", "small"),
@@ -197,7 +233,13 @@ class AllianceModel(mesa.Model):
             "expected_value": s.expected_value,
             "captured_value": s.captured_value,
             "underperforming": s.underperforming,
+            "entry_tick": s.born,
+            "preference_exploration": s.preference[:, 0],
+            "preference_repeat": s.preference[:, 1],
+            "preference_large": s.preference[:, 2],
         }
+        alive = s.alive
+        return {k: (v[alive] if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
 
     # --------------------------------------------------------------- tables
     def alliances_frame(self) -> pd.DataFrame:

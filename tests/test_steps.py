@@ -128,7 +128,8 @@ def test_partner_specific_logit_follows_the_parameter():
 
 
 def test_health_checks_need_an_alliance_function():
-    off = small_model(ticks=30, **{"firms.large.alliance_function_prob": 0.0, "firms.small.alliance_function_prob": 0.0}).alliances_frame()
+    off = small_model(ticks=30, **{"firms.large.alliance_function_prob": 0.0, "firms.small.alliance_function_prob": 0.0,
+                                   "portfolio.function_review_probability": 0.0}).alliances_frame()
     on = small_model(ticks=30, **{"firms.large.alliance_function_prob": 1.0, "firms.small.alliance_function_prob": 1.0}).alliances_frame()
     assert off["problems_caught"].sum() == 0
     assert on["problems_caught"].sum() > 0
@@ -164,11 +165,11 @@ def test_capacity_grows_with_knowhow_and_never_shrinks():
     cfg, state = fresh_state(50, 0)
     before = state.capacity.copy()
     state.knowhow[:, 0] += 4.0
-    portfolio.manage(state, cfg.portfolio, cfg.learning)
+    portfolio.manage(state, cfg, np.random.default_rng(0))
     grown = state.capacity.copy()
     assert np.all(grown > before)
     state.knowhow[:] = 0.0
-    portfolio.manage(state, cfg.portfolio, cfg.learning)
+    portfolio.manage(state, cfg, np.random.default_rng(0))
     assert np.all(state.capacity == grown)
     assert np.all(state.max_alliances >= np.floor(state.capacity))
 
@@ -177,11 +178,11 @@ def test_forgetting_erodes_knowhow_and_reputation_reverts():
     cfg, state = fresh_state(50, 0)
     state.knowhow[:] = 2.0
     state.reputation[:] = 1.0
-    portfolio.manage(state, cfg.portfolio, cfg.learning)
+    portfolio.manage(state, cfg, np.random.default_rng(0))
     assert np.all(state.knowhow < 2.0) and np.all(state.reputation < 1.0)
-    cfg2 = cfg.model_copy(update={"learning": cfg.learning.model_copy(update={"forgetting_rate": 0.0})})
+    cfg2 = cfg.model_copy(update={"learning": cfg.learning.model_copy(update={"forgetting_rate": 0.0, "key_person_hazard": 0.0})})
     state.knowhow[:] = 2.0
-    portfolio.manage(state, cfg2.portfolio, cfg2.learning)
+    portfolio.manage(state, cfg2, np.random.default_rng(0))
     assert np.all(state.knowhow == 2.0)
 
 
@@ -203,14 +204,15 @@ def test_balance_pulls_towards_the_missing_type():
 
 
 # ------------------------------------------------------------ internal R&D
-def test_internal_rnd_uses_know_how_and_absorption():
+def test_internal_rnd_uses_know_how_and_absorbed_knowledge():
     cfg, state = fresh_state(4, 0)
     firms, types = np.array([0, 1, 2, 3]), np.array([EXPLORATION] * 4)
     cap = np.full(4, 0.5)
+    state.technical[:] = 0.0
     state.internal_knowhow[1, EXPLORATION] = 3.0
-    state.knowhow[2, EXPLOITATION] = 3.0
+    state.technical[2, EXPLOITATION] = 3.0
     logit = innovation.approval_logit(state, firms, types, cap, cfg.innovation, cfg.learning)
     assert logit[1] > logit[0]  # internal know-how helps
-    assert logit[2] > logit[0]  # exploitation-alliance know-how is absorbed
-    no_absorb = cfg.learning.model_copy(update={"absorb_exploitation": 0.0, "absorptive_capacity_gain": 0.0})
-    assert innovation.approval_logit(state, firms, types, cap, cfg.innovation, no_absorb)[2] == pytest.approx(logit[0])
+    assert logit[2] > logit[0]  # technical knowledge absorbed from alliances helps
+    unused = cfg.learning.model_copy(update={"technical_returns": 0.0})
+    assert innovation.approval_logit(state, firms, types, cap, cfg.innovation, unused)[2] == pytest.approx(logit[0])
