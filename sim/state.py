@@ -110,9 +110,9 @@ class FirmState:
         """Coordination load: attention used per unit of management capacity."""
         return self.attention / np.maximum(self.capacity, 1e-9)
 
-    def dependence(self) -> np.ndarray:
-        """How far the firm needs alliances to survive: the share of its spending its core income does not cover."""
-        return np.clip(1.0 - self.income / np.maximum(self.spending, 1e-9), 0.0, 1.0)
+    def dependence(self, who: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """How far firms ``who`` need alliances to survive: the share of their spending their core income does not cover."""
+        return np.clip(1.0 - self.income[who] / np.maximum(self.spending[who], 1e-9), 0.0, 1.0)
 
     def fill(self, slots: np.ndarray, fresh: dict[str, np.ndarray]) -> None:
         """Put new firms (``fresh``: one entry per field, rows in ``slots`` order) into ``slots``."""

@@ -94,7 +94,7 @@ def settle(state: FirmState, log: AllianceLog, ids: np.ndarray, code: np.ndarray
         (slot_b, slot_a, captured_b, 1.0 - share_a, "expected_b"),
     )
     for firms, others, captured, share, expected in sides:
-        effort = 1.0 - learning.incentive_weight + learning.incentive_weight * state.dependence()[firms]
+        effort = 1.0 - learning.incentive_weight + learning.incentive_weight * state.dependence(firms)
         np.add.at(state.knowhow, (firms, t), capture(lesson, state.capture_rate[firms] * effort))
         np.add.at(state.technical, (firms, t), lesson * absorbable(state, firms, t, config))
         np.add.at(state.reputation, firms, rep_change)
