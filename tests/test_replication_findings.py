@@ -12,6 +12,8 @@ from sim.replication.study import replicate_seed, study_configs
 from sim.replication.targets import TARGETS
 from sim.runner import simulate
 
+pytestmark = pytest.mark.slow  # every check simulates study populations of 550-1,200 firms
+
 SEEDS = (7, 8)
 
 
