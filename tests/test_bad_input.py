@@ -30,7 +30,7 @@ from sim.cli import main
 from sim.config import MAX_MAGNITUDE, MAX_MESSAGE, Config
 from sim.outputs import atomic_dir
 from sim.sweep import load_runs, load_sweep_spec, run_sweep
-from sweep_helpers import write_sweep
+from tests.sweep.helpers import write_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--set", "firms.n=20", "--set", "run.ticks=2", "--quiet"]
