@@ -28,17 +28,15 @@ value, raised before any output folder exists.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from ..config import Config, ConfigError, apply_overrides, read_yaml_mapping, validate
+from ..config import Config, ConfigError, apply_overrides, read_yaml_mapping, resolve_config_path, show, validate
 from ..replication.seeds import CALIBRATION_SEED_RANGES
-from ..sweep.spec import _base_config
+from ..sweep.spec import ConfigSpec, base_config
 
 __all__ = ["Prior", "Target", "Evaluation", "CalibrationSpec", "load_calibration_spec", "spec_from_dict", "SCALES"]
 
@@ -74,7 +72,7 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
-class CalibrationSpec:
+class CalibrationSpec(ConfigSpec):
     """A validated calibration: model, priors, targets, ABC-SMC budget and seeds."""
 
     name: str
@@ -112,19 +110,11 @@ class CalibrationSpec:
             "calibration_seeds": list(self.calibration_seeds),
         }
 
-    def fingerprint(self) -> str:
-        text = json.dumps(self.identity(), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-    def base_overrides(self) -> dict[str, Any]:
-        """The base config as dotted overrides on the schema defaults (small, picklable)."""
-        default = Config().flat()
-        return {k: v for k, v in self.base.flat().items() if default.get(k) != v}
 
 
 def load_calibration_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> CalibrationSpec:
     """Read a calibration config file; ``overrides`` (``--set``) apply to its base model config."""
-    p = Path(path)
+    p = resolve_config_path(path)
     data = read_yaml_mapping(p, "calibration config", "a mapping (base, set, parameters, targets, populations, particles, seed)")
     return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
 
@@ -139,8 +129,8 @@ def spec_from_dict(
     """Validate a calibration config given as a dict (the parsed YAML)."""
     for key in data:
         if key not in _TOP_KEYS:
-            raise ConfigError(f"unknown calibration config key {key!r} (value {data[key]!r}); expected one of {sorted(_TOP_KEYS)}")
-    base = _base_config(data, overrides, relative_to)
+            raise ConfigError(f"unknown calibration config key {show(key)} (value {show(data[key])}); expected one of {sorted(_TOP_KEYS)}")
+    base = base_config(data, overrides, relative_to)
     parameters = _parameters(data.get("parameters"), base, overrides or {})
     targets = _targets(data.get("targets"))
     populations = data.get("populations")

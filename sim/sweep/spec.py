@@ -45,7 +45,7 @@ from typing import Any
 
 from ..config import Config, ConfigError, check_value, flatten, load_config, read_config_file, read_yaml_mapping, resolve_config_path, show
 
-__all__ = ["SweepSpec", "load_sweep_spec", "METHODS", "spec_from_dict"]
+__all__ = ["ConfigSpec", "SweepSpec", "base_config", "load_sweep_spec", "METHODS", "spec_from_dict"]
 
 METHODS = ("grid", "lhs", "sobol", "morris", "points")
 _TOP_KEYS = {"name", "description", "base", "set", "design", "replications", "seed", "outputs"}
@@ -58,8 +58,27 @@ _DESIGN_KEYS = {
 }
 
 
+class ConfigSpec:
+    """What a sweep and a calibration spec share: a ``base`` config and an ``identity()`` that decides resume."""
+
+    base: Config
+
+    def identity(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def fingerprint(self) -> str:
+        """Short hash of :meth:`identity`: a folder resumes only the spec it was made by."""
+        text = json.dumps(self.identity(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def base_overrides(self) -> dict[str, Any]:
+        """The base config as dotted overrides on the schema defaults (small, picklable)."""
+        default = Config().flat()
+        return {k: v for k, v in self.base.flat().items() if default.get(k) != v}
+
+
 @dataclass(frozen=True)
-class SweepSpec:
+class SweepSpec(ConfigSpec):
     """A validated sweep: everything needed to plan it, nothing about how to execute it."""
 
     name: str
@@ -96,14 +115,6 @@ class SweepSpec:
             "outputs": {"alliances": self.alliances},
         }
 
-    def fingerprint(self) -> str:
-        text = json.dumps(self.identity(), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-    def base_overrides(self) -> dict[str, Any]:
-        """The base config as dotted overrides on the schema defaults (small, picklable)."""
-        default = Config().flat()
-        return {k: v for k, v in self.base.flat().items() if default.get(k) != v}
 
 
 def load_sweep_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
@@ -124,7 +135,7 @@ def spec_from_dict(
     for key in data:
         if key not in _TOP_KEYS:
             raise ConfigError(f"unknown sweep config key {show(key)} (value {show(data[key])}); expected one of {sorted(_TOP_KEYS)}")
-    base = _base_config(data, overrides, relative_to)
+    base = base_config(data, overrides, relative_to)
     design = data.get("design")
     if not isinstance(design, dict):
         raise ConfigError(f"sweep config key 'design' must be a mapping with method and parameters, got {show(design)}")
@@ -191,7 +202,7 @@ def spec_from_dict(
     )
 
 
-def _base_config(data: dict[str, Any], overrides: dict[str, Any] | None, relative_to: Path | None) -> Config:
+def base_config(data: dict[str, Any], overrides: dict[str, Any] | None, relative_to: Path | None) -> Config:
     base_path = data.get("base")
     if base_path is not None:
         candidate = Path(base_path)
