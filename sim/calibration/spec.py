@@ -111,7 +111,6 @@ class CalibrationSpec(ConfigSpec):
         }
 
 
-
 def load_calibration_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> CalibrationSpec:
     """Read a calibration config file; ``overrides`` (``--set``) apply to its base model config."""
     p = resolve_config_path(path)

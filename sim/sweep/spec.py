@@ -116,7 +116,6 @@ class SweepSpec(ConfigSpec):
         }
 
 
-
 def load_sweep_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
     """Read a sweep config file; ``overrides`` (``--set``) apply to its base model config."""
     p = resolve_config_path(path)
