@@ -23,7 +23,7 @@ from .spec import SweepSpec
 from .store import check_sweep_out, open_store
 from .worker import run_task
 
-__all__ = ["run_sweep", "SweepReport", "metric_names"]
+__all__ = ["run_sweep", "SweepReport"]
 
 
 @dataclass
@@ -39,11 +39,6 @@ class SweepReport:
     @property
     def ok(self) -> bool:
         return self.failed == 0
-
-
-def metric_names() -> list[str]:
-    """The outcome columns a run reports: :data:`sim.metrics.NAMES`."""
-    return list(metrics.NAMES)
 
 
 def run_sweep(
@@ -70,7 +65,7 @@ def run_sweep(
     executor = make_executor(workers, scheduler, processes=processes)
     command = command if command is not None else " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
     with executor:  # connect first: a bad scheduler address fails before the folder is touched
-        store = open_store(Path(out), spec, points, metric_names(), command=command)
+        store = open_store(Path(out), spec, points, list(metrics.NAMES), command=command)
         try:
             recorded = store.done()
             done = set(zip(recorded["point"].tolist(), recorded["replication"].tolist()))
