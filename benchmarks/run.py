@@ -2,7 +2,9 @@
 
 1. firm-steps per second at 1,000 firms x 100 ticks, against Mesa's bundled
    Boltzmann wealth model (1,000 agents, 10x10 grid, 100 steps) timed in the
-   same process; target ratio >= 1.0.
+   same process; target ratio >= 1.5.  Firm-steps count every simulated
+   tick, the ``run.burn_in`` ticks the model simulates before its outputs
+   start included.
 2. scaling: seconds per tick at several population sizes after a warm-up
    (so the alliance population is near its steady state); the log-log slope
    from 1,000 to 10,000 firms must be <= 1.15.
@@ -42,7 +44,7 @@ from sim import AllianceModel, load_config  # noqa: E402
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = CLOCKS["wall"]
 
-SPEED_TARGET = 1.0
+SPEED_TARGET = 1.5
 SCALING_TARGET = 1.15
 MEMORY_TARGET_MIB = 1024.0
 
@@ -65,7 +67,7 @@ def time_boltzmann(n: int = 1000, steps: int = 100) -> float:
 
 
 def time_alliances(n: int = 1000, ticks: int = 100, seed: int = 1) -> float:
-    """Seconds to build the alliance model and run it ``ticks`` ticks (recording included)."""
+    """Seconds to build the alliance model (its burn-in included) and run it ``ticks`` ticks (recording included)."""
     cfg = baseline(n, ticks)
     start = clock()
     AllianceModel(config=cfg, rng=seed).run()
@@ -77,7 +79,8 @@ def speed(repeats: int, n: int = 1000, ticks: int = 100) -> dict:
     for _ in range(repeats):  # interleaved, so both see the same machine load
         boltzmann.append(time_boltzmann(n, ticks))
         alliances.append(time_alliances(n, ticks))
-    ours, theirs = n * ticks / min(alliances), n * ticks / min(boltzmann)
+    simulated = ticks + baseline(n, ticks).run.burn_in
+    ours, theirs = n * simulated / min(alliances), n * ticks / min(boltzmann)
     return {"alliance_firm_steps_per_s": ours, "boltzmann_agent_steps_per_s": theirs, "ratio": ours / theirs}
 
 
@@ -144,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if "speed" in args.only:
         r = results["speed"] = speed(args.repeats)
-        print(f"  alliance model  {r['alliance_firm_steps_per_s']:>12,.0f} firm-steps/s  (1,000 firms x 100 ticks)")
+        print(f"  alliance model  {r['alliance_firm_steps_per_s']:>12,.0f} firm-steps/s  (1,000 firms x 100 ticks after the burn-in)")
         print(f"  Mesa Boltzmann  {r['boltzmann_agent_steps_per_s']:>12,.0f} agent-steps/s (1,000 agents x 100 steps)")
         report("1. speed ratio (alliance / Boltzmann)", f"{r['ratio']:.2f}", f">= {SPEED_TARGET}", r["ratio"] >= SPEED_TARGET)
     if "scaling" in args.only:

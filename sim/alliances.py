@@ -18,9 +18,9 @@ __all__ = ["ColumnLog", "AllianceLog", "EXIT_REASONS", "TABLE"]
 
 # Exit reasons, by code.  0 = still running.
 EXIT_REASONS = np.array(
-    ["", "goal_reached", "missed_milestones", "cost_overrun", "conflict", "expired"], dtype=object
+    ["", "goal_reached", "missed_milestones", "cost_overrun", "conflict", "expired", "partner_exit"], dtype=object
 )
-GOAL, MISSED, OVERRUN, CONFLICT, EXPIRED = 1, 2, 3, 4, 5
+GOAL, MISSED, OVERRUN, CONFLICT, EXPIRED, PARTNER_EXIT = 1, 2, 3, 4, 5, 6
 
 
 def _size(large: np.ndarray, rows: Rows) -> np.ndarray:
@@ -32,7 +32,7 @@ def _size(large: np.ndarray, rows: Rows) -> np.ndarray:
 # ``_a`` is the larger partner where sizes differ.
 TABLE: tuple[Column, ...] = (
     Column("alliance_id", None, "Row number of the alliance, in order of formation.",
-           convert=lambda v, r: np.arange(r.n, dtype=np.int64)),
+           convert=lambda v, r: np.arange(r.first, r.first + r.n, dtype=np.int64)),
     Column("firm_a", np.int64, "Firm id of partner a (the larger partner where sizes differ)."),
     Column("firm_b", np.int64, "Firm id of partner b."),
     Column("large_a", bool, "Size class of partner a: large incumbent or small venture.", export="size_a", convert=_size),
@@ -70,8 +70,8 @@ TABLE: tuple[Column, ...] = (
            convert=lambda v, r: r["met"] / np.maximum(r["milestones"], 1)),
     Column("success", np.int8, "Reached its goal (missing while it runs).", missing=-1,
            convert=lambda v, r: r.masked_bool(v == 1)),
-    Column("exit_code", np.int8, "How it ended: goal_reached, missed_milestones, cost_overrun, conflict or expired "
-           "(missing while it runs).", export="exit_reason",
+    Column("exit_code", np.int8, "How it ended: goal_reached, missed_milestones, cost_overrun, conflict, expired or "
+           "partner_exit (missing while it runs).", export="exit_reason",
            convert=lambda v, r: np.where(r.ended, EXIT_REASONS[v.astype(int)], None)),
     Column("planned_exit", bool, "Ended by reaching its goal, an agreed trigger or expiry (missing while it runs).",
            convert=lambda v, r: r.masked_bool(v)),
@@ -89,6 +89,13 @@ TABLE: tuple[Column, ...] = (
     Column("next_due", np.int64, "Tick of the next milestone review.", export=None),
     Column("retry_used", bool, "The last review's miss was caught and retried.", export=None),
     Column("active", bool, "Still running.", export=None),
+    Column("slot_a", np.int64, "Partner a's slot in the firm state arrays (firm_a is its id).", export=None),
+    Column("slot_b", np.int64, "Partner b's slot in the firm state arrays.", export=None),
+    Column("spacing", np.int64, "Ticks between milestone reviews in the plan.", export=None),
+    Column("plan_ticks", np.int64, "Planned duration: milestones x spacing.", export=None),
+    Column("cost_per_tick", float, "Budgeted running cost per tick.", export=None),
+    Column("relief", float, "Relational-routines relief of coordination load and conflict at formation.", export=None),
+    Column("novelty", float, "Share of the partners' knowledge that is not yet redundant, at formation.", export=None),
 )
 
 
@@ -100,4 +107,4 @@ class AllianceLog(ColumnLog):
     def active_pair_codes(self) -> np.ndarray:
         """:meth:`PairMemory.codes` of the pairs allied right now."""
         live = self.active_ids()
-        return PairMemory.codes(self["firm_a"][live], self["firm_b"][live])
+        return PairMemory.codes(self["firm_a"][live], self["firm_b"][live])  # firm ids, as the pair memory

@@ -27,9 +27,11 @@ SAME = "="  # ``export`` default: the output column has the storage name
 
 
 class Rows(dict):
-    """The live rows of a log while its frame is built: ``rows[name]`` is a column, plus ``n`` and ``ended``."""
+    """The output rows of a log while its frame is built: ``rows[name]`` is a column, plus ``n``,
+    ``first`` (the log row of the first output row) and ``ended``."""
 
     n: int
+    first: int
     ended: np.ndarray
 
     def masked_int(self, values: np.ndarray) -> pd.arrays.IntegerArray:
@@ -90,6 +92,7 @@ class ColumnLog:
     growth = 1.25
 
     table: tuple[Column, ...] = ()
+    first = 0  # rows before this one (the burn-in) are left out of the output table
 
     def __init__(self, capacity: int = 1024):
         self.n = 0
@@ -139,9 +142,10 @@ class ColumnLog:
         arrays directly: setting them afterwards made pandas copy whole blocks
         of a large table.
         """
-        rows = Rows((name, arr[: self.n]) for name, arr in self.cols.items())
-        rows.n = self.n
-        rows.ended = ~rows["active"] if "active" in rows else np.ones(self.n, dtype=bool)
+        rows = Rows((name, arr[self.first: self.n]) for name, arr in self.cols.items())
+        rows.first = self.first
+        rows.n = self.n - self.first
+        rows.ended = ~rows["active"] if "active" in rows else np.ones(rows.n, dtype=bool)
         out = {}
         for c in self.table:
             if c.out is None:

@@ -107,6 +107,8 @@ class SizeClass(Section):
     alliance_function_prob: Probability = Field(description="Probability that a firm has a dedicated alliance function.")
     base_capacity: NonNegative = Field(description="Alliance-management capacity (attention units) before experience.")
     initial_experience: NonNegative = Field(description="Mean count of alliances done before the simulation starts.")
+    units: PositiveInt = Field(1, description="Organisational units that run alliances: a lesson learned in one unit reaches the others diluted (internal complexity).")
+    key_people: PositiveInt = Field(3, description="People who hold the firm's alliance know-how; one leaving takes 1/key_people of it.")
 
 
 class Firms(Section):
@@ -115,30 +117,43 @@ class Firms(Section):
     capability_sd: NonNegative = Field(0.12, description="Spread of capabilities around the size-class mean.")
     large: SizeClass = SizeClass(
         resources=100.0, income=4.0, explore_capability=0.35, exploit_capability=0.75,
-        capture_rate=0.01, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
+        capture_rate=0.2, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
+        units=8, key_people=30,
     )
     small: SizeClass = SizeClass(
-        resources=10.0, income=0.6, explore_capability=0.7, exploit_capability=0.3,
-        capture_rate=0.55, alliance_function_prob=0.15, base_capacity=1.5, initial_experience=0.5,
+        resources=10.0, income=0.2, explore_capability=0.7, exploit_capability=0.3,
+        capture_rate=0.5, alliance_function_prob=0.15, base_capacity=1.5, initial_experience=0.5,
+        units=1, key_people=3,
     )
+    entry_rate: Probability = Field(0.01, description="New ventures entering per tick, as a share of firms.n (they fill the slots of firms that exited; the population never exceeds firms.n).")
+    exit_threshold: float = Field(0.0, description="A firm whose resources fall below this exits (its alliances are dissolved, its projects stopped).")
 
 
 # ------------------------------------------------------------------ learning
 class Learning(Section):
     general_returns: NonNegative = Field(5.5, description="Logit gain at saturation from general alliance know-how.")
     general_saturation: Annotated[float, Field(gt=0.0)] = Field(2.0, description="Know-how at which ~63% of the general gain is reached (diminishing returns).")
-    partner_specific_effect: float = Field(-1.0, description="Signed logit scale of the net partner-specific effect (0 = off, > 0 repeat partners help).")
-    partner_specific_saturation: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Prior joint alliances at which ~63% of the partner-specific effect is reached.")
+    partner_specific_effect: float = Field(0.0, description="Optional direct logit term of partner-specific experience (default 0: the net effect comes from the two mechanisms below; > 0 repeat partners help).")
+    partner_specific_saturation: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Joint history (depreciating count of prior joint alliances) at which ~63% of relational routines (and of the direct term) is reached.")
+    relational_routines: Probability = Field(0.4, description="Strength of relational routines: share of a repeat alliance's attention need and conflict hazard removed at saturated joint history (0 = off).")
+    knowledge_redundancy: Probability = Field(1.0, description="Strength of knowledge redundancy and complacency: share of the novelty a pair can still create and teach lost at full knowledge overlap (0 = off).")
+    overlap_per_alliance: Probability = Field(0.5, description="Share of the remaining knowledge distance between two partners closed by each joint alliance (overlap = 1 - (1 - this)^joint alliances).")
+    redundancy_exploitation_weight: Probability = Field(0.5, description="How much redundancy hurts exploitation relative to exploration (1 = as much; exploitation builds on shared knowledge).")
+    complexity_dilution: NonNegative = Field(0.5, description="Dilution of a captured lesson per extra organisational unit: firm-level gain = lesson / (1 + this x (units - 1)).")
+    incentive_weight: Probability = Field(0.5, description="Weight of the incentive to capture lessons: capture effort = 1 - this + this x dependence on alliances (share of its recent spending its core income does not cover).")
+    key_person_hazard: Probability = Field(0.02, description="Per-tick chance that one of a firm's key people leaves, taking 1/key_people of its alliance know-how (0 = off).")
     function_capture_bonus: NonNegative = Field(1.0, description="Relative rise of the capture rate with a dedicated alliance function (rate x (1 + bonus)): a function spreads the lessons the firm's structure lets it capture, it cannot undo a large firm's internal complexity.")
     lesson_per_alliance: NonNegative = Field(1.0, description="Raw know-how an ended alliance offers (before capture).")
     forgetting_rate: Probability = Field(0.025, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
-    internal_forgetting_rate: Probability = Field(0.0, description="Share of internal R&D know-how lost per tick (routines embedded in the firm's own R&D may fade slower).")
-    internal_capture_rate: Probability = Field(0.6, description="Capture of lessons from internal R&D projects.")
-    absorb_exploitation: NonNegative = Field(0.2, description="Logit gain of R&D approval from saturated exploitation-alliance technical knowledge, at zero internal exploration know-how.")
-    absorb_exploration: float = Field(0.0, description="Same for exploration-alliance know-how at zero internal exploitation experience.")
-    absorptive_capacity_gain: NonNegative = Field(6.0, description="How much internal exploration know-how raises absorption of exploitation-alliance know-how.")
-    exploitation_rigidity: NonNegative = Field(4.0, description="How much internal exploitation know-how lowers absorption of exploration-alliance know-how.")
-    technical_saturation: Annotated[float, Field(gt=0.0)] = Field(10.0, description="Technical knowledge from alliances (ended alliances of a type, depreciating) at which ~63% of its use in internal R&D is reached.")
+    internal_forgetting_rate: Probability = Field(0.02, description="Share of internal R&D know-how lost per tick.")
+    internal_capture_rate: Probability = Field(0.6, description="Mean capture of the lesson of an ended internal R&D project.")
+    internal_capture_noise: NonNegative = Field(0.8, description="Log-normal spread of what each internal project teaches (lessons are uneven; know-how is not a multiple of the project count).")
+    absorb_exploitation: Probability = Field(0.2, description="Usable share of the technical knowledge an exploitation partner brings home, with no overlapping internal research knowledge.")
+    absorb_exploration: Probability = Field(0.3, description="Usable share of the technical knowledge an exploration partner brings home, with no exploitation routines crowding it out.")
+    absorptive_capacity_gain: Probability = Field(0.7, description="Rise of the usable share of exploitation partners' knowledge at saturated internal research (exploration) know-how: overlapping knowledge lets the firm use what they bring.")
+    exploitation_rigidity: Probability = Field(0.9, description="Share of exploration partners' (distant) knowledge crowded out at saturated internal exploitation know-how (routines).")
+    technical_returns: NonNegative = Field(1.2, description="Logit gain of internal R&D approval at saturated absorbed technical knowledge.")
+    technical_saturation: Annotated[float, Field(gt=0.0)] = Field(2.0, description="Absorbed technical knowledge (depreciating) at which ~63% of its use in internal R&D is reached.")
     absorptive_saturation: Annotated[float, Field(gt=0.0)] = Field(3.0, description="Internal know-how at which ~63% of its shift in absorption (capacity or rigidity) is reached.")
 
 
@@ -155,6 +170,9 @@ class Selection(Section):
     repeat_partner_bonus: float = Field(0.6, description="Score bonus for a familiar partner (trust, lower search cost).")
     exploration_target: Probability = Field(0.5, description="Target share of exploration alliances in a firm's portfolio.")
     reservation_score: float = Field(-0.5, description="A proposal is accepted only if the target's noisy score of the proposer exceeds this.")
+    weight_partner_size: float = Field(0.5, description="Score weight of a firm's (adaptive) preference for large over small partners.")
+    adaptation_rate: Probability = Field(0.3, description="Reinforcement rate of partner-search preferences (type mix, repeat partners, partner size) on each ended alliance's realised return against the firm's aspiration (0 = fixed preferences).")
+    aspiration_rate: Probability = Field(0.2, description="Rate at which a firm's aspiration (the return it takes as normal) follows its realised returns.")
 
 
 # --------------------------------------------------------------- negotiation
@@ -180,9 +198,11 @@ class Negotiation(Section):
 class Execution(Section):
     milestones_exploration: PositiveInt = Field(5, description="Milestones an exploration alliance must meet.")
     milestones_exploitation: PositiveInt = Field(4, description="Milestones an exploitation alliance must meet.")
-    ticks_per_milestone: PositiveInt = Field(2, description="Ticks between milestone reviews.")
-    base_logit_exploration: float = Field(0.2, description="Milestone success logit of an exploration alliance, before the terms below.")
-    base_logit_exploitation: float = Field(0.6, description="Milestone success logit of an exploitation alliance, before the terms below.")
+    ticks_per_milestone: PositiveInt = Field(3, description="Median ticks between milestone reviews of an alliance's plan.")
+    plan_sd: NonNegative = Field(0.8, description="Log-normal spread of the review interval across alliances (some plans run over many years).")
+    stale_penalty: NonNegative = Field(1.0, description="Milestone logit lost per planned duration an alliance has overrun its plan (stale alliances drag).")
+    base_logit_exploration: float = Field(0.8, description="Milestone success logit of an exploration alliance, before the terms below.")
+    base_logit_exploitation: float = Field(1.2, description="Milestone success logit of an exploitation alliance, before the terms below.")
     capability_weight: float = Field(1.5, description="Logit per unit of the partners' mean relevant capability (centred at 0.5).")
     coordination_penalty: NonNegative = Field(0.5, description="Logit loss per unit of squared coordination load (attention used / capacity).")
     coordination_exponent: Annotated[float, Field(ge=1.0)] = Field(2.0, description="Convexity of the coordination penalty in load.")
@@ -192,7 +212,9 @@ class Execution(Section):
     lopsided_effort_penalty: NonNegative = Field(2.0, description="Milestone logit loss per unit of lopsidedness (|share - 0.5|) from the weaker side's defensiveness.")
     governance_fit: NonNegative = Field(0.3, description="Logit bonus when governance fits the type (adaptive-exploration, protective-exploitation), loss otherwise.")
     health_check_detection: Probability = Field(0.9, description="Chance an alliance function's health assessment catches a missed milestone early.")
-    cost_rate: NonNegative = Field(0.04, description="Running cost per tick as a share of the value at stake.")
+    cost_rate: NonNegative = Field(0.35, description="Budgeted running cost over the whole plan as a share of the value at stake (spread evenly over the planned ticks).")
+    cost_sd: NonNegative = Field(0.6, description="Log-normal error of the budget: actual running cost per tick = budget per tick x this error.")
+    novelty_weight: NonNegative = Field(3.0, description="Milestone logit of the novelty a pair can still create; redundancy removes up to learning.knowledge_redundancy of it.")
 
 
 # ---------------------------------------------------------------------- exit
@@ -200,10 +222,10 @@ class Exit(Section):
     trigger_misses: PositiveInt = Field(2, description="Missed milestones that fire an agreed exit trigger (planned exit).")
     tolerance_misses: PositiveInt = Field(3, description="Missed milestones after which an alliance without triggers is dissolved (unplanned).")
     overrun_limit: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Costs above this share of the value at stake end the alliance (cost overrun).")
-    conflict_hazard: Probability = Field(0.01, description="Per-tick chance of dissolution through conflict.")
-    lopsided_conflict: NonNegative = Field(0.1, description="Extra conflict hazard per unit of lopsidedness.")
+    conflict_hazard: Probability = Field(0.006, description="Per-tick chance of dissolution through conflict.")
+    lopsided_conflict: NonNegative = Field(0.07, description="Extra conflict hazard per unit of lopsidedness.")
     protective_conflict_reduction: Probability = Field(0.5, description="Share of the conflict hazard protective governance removes.")
-    max_duration: PositiveInt = Field(40, description="Ticks after which an unfinished alliance is closed (expired).")
+    max_duration: PositiveInt = Field(44, description="Ticks after which an unfinished alliance is closed (expired).")
     salvage_share: Probability = Field(0.3, description="Share of the value at stake realised per met milestone share when an alliance ends short of its goal.")
     planned_exit_cost: NonNegative = Field(0.05, description="Value lost (share of value at stake) in a planned exit.")
     unplanned_exit_cost: NonNegative = Field(0.3, description="Value lost (share of value at stake) in an unplanned exit.")
@@ -217,6 +239,11 @@ class Portfolio(Section):
     overconfidence: Annotated[float, Field(ge=1.0)] = Field(1.8, description="Firms take on up to this multiple of their capacity (coordination costs underestimated).")
     overconfidence_sd: NonNegative = Field(0.6, description="Log-normal spread of overconfidence across firms (some underestimate coordination costs far more than others); never below 1.")
     reputation_reversion: Probability = Field(0.02, description="Per-tick pull of reputation back towards 0.5.")
+    function_cost: NonNegative = Field(0.4, description="Running cost per tick of a dedicated alliance function (also paid while it is being set up).")
+    function_setup_ticks: NonNegativeInt = Field(4, description="Ticks from the decision to set up an alliance function until it works.")
+    function_review_probability: Probability = Field(0.1, description="Per-tick chance a firm reviews whether an alliance function pays (0 = functions stay as drawn).")
+    function_value_per_alliance: NonNegative = Field(0.12, description="Value per tick a firm expects a function to add per active alliance; it sets one up when this x its portfolio exceeds the cost, and drops it below half the cost.")
+    function_value_sd: NonNegative = Field(0.4, description="Log-normal noise on a firm's estimate of what a function would add.")
 
 
 # ---------------------------------------------------------------- innovation
@@ -229,6 +256,8 @@ class Innovation(Section):
     experience_returns: NonNegative = Field(0.8, description="Logit gain at saturation from internal know-how of the project's kind.")
     load_penalty: NonNegative = Field(0.4, description="Logit loss per unit of alliance coordination load (attention diverted from R&D).")
     max_duration: PositiveInt = Field(24, description="Ticks after which an unfinished project is terminated.")
+    project_cost: NonNegative = Field(0.5, description="Cost per tick of an active internal R&D project.")
+    product_value: NonNegative = Field(3.0, description="Resources a new product from internal R&D earns.")
 
 
 # ----------------------------------------------------------------------- run
@@ -236,6 +265,7 @@ class Run(Section):
     ticks: NonNegativeInt = Field(80, description="Ticks per run (80 quarters = 20 years).")
     ticks_per_year: PositiveInt = Field(4, description="Ticks in a year: one tick is a quarter by default.")
     seed: NonNegativeInt = Field(42, description="Root seed when none is given on the command line.")
+    burn_in: NonNegativeInt = Field(80, description="Ticks simulated before tick 1 and left out of every output (the population and the success rate settle to their steady state).")
 
 
 class Output(Section):

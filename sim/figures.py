@@ -59,6 +59,7 @@ EXIT_COLOURS = {
     "cost_overrun": "#8c564b",
     "conflict": "#e377c2",
     "expired": "#7f7f7f",
+    "partner_exit": "#bcbd22",
 }
 
 
@@ -112,8 +113,8 @@ def active_alliances(model: "AllianceModel") -> pd.DataFrame:
     log = model.log
     ids = log.active_ids()
     return pd.DataFrame({
-        "a": log["firm_a"][ids],
-        "b": log["firm_b"][ids],
+        "a": log["slot_a"][ids],  # slots: the positions of the firms' nodes
+        "b": log["slot_b"][ids],
         "type": np.where(log["type"][ids] == EXPLORATION, "exploration", "exploitation"),
     })
 

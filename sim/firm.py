@@ -18,7 +18,11 @@ __all__ = ["Firm"]
 
 
 class Firm(mesa.Agent):
-    """One firm: a large incumbent or a small venture."""
+    """One firm: a large incumbent or a small venture, in slot ``index`` of the state arrays.
+
+    When a firm exits and a new venture takes its slot, the model replaces the
+    agent; ``firm_id`` is the id the output tables use.
+    """
 
     model: "AllianceModel"
 
@@ -33,7 +37,7 @@ class Firm(mesa.Agent):
     @property
     def firm_id(self) -> int:
         """The firm's id in every output table."""
-        return self.index
+        return int(self._s.firm_id[self.index])
 
     @property
     def size(self) -> str:
@@ -95,13 +99,13 @@ class Firm(mesa.Agent):
 
     @property
     def partners(self) -> list["Firm"]:
-        """Every firm this one has allied with, in order of first alliance."""
-        agents = self.model.firms
-        return [agents[j] for j in self.model.pairs.past_partners(self.index)]
+        """Every firm still in the market this one has allied with, in order of first alliance."""
+        agents, slot_of = self.model.firms, self._s.slot_of_id
+        return [agents[slot_of[j]] for j in self.model.pairs.past_partners(self.firm_id) if slot_of[j] >= 0]
 
     def partner_specific_experience(self, other: "Firm") -> int:
         """Alliances formed so far between this firm and ``other``."""
-        return self.model.pairs.count(self.index, other.index)
+        return self.model.pairs.count(self.firm_id, other.firm_id)
 
     def __repr__(self) -> str:
         return f"Firm({self.index}, {self.size}, experience={self.general_experience:.0f}, active={self.active_alliances})"

@@ -9,10 +9,13 @@ come through these curves, not be pasted in.
 * :func:`general_benefit` - diminishing marginal returns to general know-how:
   ``returns * (1 - exp(-k / saturation))``; monotone, concave, bounded by
   ``returns``.
-* :func:`partner_specific_benefit` - the *net* effect of repeat alliances with
-  the same partner: relational routines (+) against knowledge redundancy and
-  complacency (-).  Its sign and size are ``effect``; its shape saturates in the
-  number of prior joint alliances.
+* :func:`relational_routine` and :func:`knowledge_overlap` - the two
+  opposing partner-specific mechanisms: routines grow with the pair's
+  depreciating joint history (they fade), overlap with every joint alliance
+  (partners' knowledge converges and stays converged).  What they act on is in
+  the negotiation, execution and exit steps; their net effect is not a term.
+* :func:`partner_specific_benefit` - an optional *direct* logit term of
+  partner-specific experience (``learning.partner_specific_effect``, default 0).
 * :func:`capture` - the share of a lesson a firm keeps (capture rate).
 * :func:`forget` - organisational forgetting: geometric depreciation per tick.
 * :func:`absorption` - how internal experience opens or closes a firm to
@@ -28,6 +31,8 @@ __all__ = [
     "saturating",
     "general_benefit",
     "partner_specific_benefit",
+    "relational_routine",
+    "knowledge_overlap",
     "capture",
     "forget",
     "absorption",
@@ -51,6 +56,16 @@ def partner_specific_benefit(prior_joint: ArrayLike, effect: float, saturation: 
     return effect * saturating(prior_joint, saturation)
 
 
+def relational_routine(joint_history: ArrayLike, saturation: float) -> NDArray[np.float64]:
+    """How established a pair's relational routines are (0..1): saturating in its depreciating joint history."""
+    return saturating(joint_history, saturation)
+
+
+def knowledge_overlap(prior_joint: ArrayLike, per_alliance: float) -> NDArray[np.float64]:
+    """Overlap of two partners' knowledge (0..1): each joint alliance closes ``per_alliance`` of the remaining distance."""
+    return -np.expm1(np.asarray(prior_joint, dtype=float) * np.log1p(-min(per_alliance, 1.0 - 1e-12)))
+
+
 def capture(lesson: ArrayLike, rate: ArrayLike) -> NDArray[np.float64]:
     """Know-how a firm keeps from a lesson, given its capture rate in [0, 1]."""
     return np.asarray(lesson, dtype=float) * np.clip(np.asarray(rate, dtype=float), 0.0, 1.0)
@@ -62,13 +77,14 @@ def forget(knowhow: ArrayLike, rate: float, ticks: ArrayLike = 1) -> NDArray[np.
 
 
 def absorption(base: float, slope: float, internal: ArrayLike, saturation: float = 1.0) -> NDArray[np.float64]:
-    """Absorptive capacity: ``base + slope * saturating(internal)``.
+    """Usable share of a partner's technical knowledge when it comes home: ``base + slope * saturating(internal)``, in [0, 1].
 
-    A positive slope is absorptive capacity (internal exploration helps use
-    external exploitation know-how); a negative one is rigidity (internal
-    exploitation routines crowd out external exploration know-how).
+    Used when knowledge is taken home, not in any outcome equation: a positive
+    slope is absorptive capacity (internal research knowledge overlaps with
+    what exploitation partners bring), a negative one is rigidity (internal
+    exploitation routines crowd out distant exploration knowledge).
     """
-    return base + slope * saturating(internal, saturation)
+    return np.clip(base + slope * saturating(internal, saturation), 0.0, 1.0)
 
 
 def sigmoid(x: ArrayLike) -> NDArray[np.float64]:

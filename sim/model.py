@@ -9,11 +9,17 @@ the firms' own R&D, then records:
 4. exit                   (:mod:`sim.steps.exit`)
 5. portfolio management   (:mod:`sim.steps.portfolio`)
    internal R&D           (:mod:`sim.steps.innovation`)
+   entry and exit         (:mod:`sim.steps.demography`)
    recording              (:mod:`sim.recording`: model series, firm panel)
 
 The tables' columns are declared in :mod:`sim.alliances`,
 :mod:`sim.steps.innovation` and :mod:`sim.recording`.  The model pickles
 (checkpoint it, or return it from a worker) and carries on identically.
+
+The first ``run.burn_in`` ticks are simulated when the model is built and
+left out of every output: they are numbered ``1 - burn_in .. 0``, outputs
+start at tick 1, and alliances and projects begun during the burn-in are not
+in the tables (their history still counts in the firms' experience).
 """
 
 from __future__ import annotations
@@ -26,12 +32,12 @@ import numpy as np
 import pandas as pd
 from mesa import DataCollector
 
-from .alliances import AllianceLog
+from .alliances import GOAL, AllianceLog
 from .config import Config, flatten, load_config
 from .firm import Firm
 from .recording import Recorder
 from .state import PairMemory, init_firms
-from .steps import execution, innovation, negotiation, portfolio, selection
+from .steps import demography, execution, innovation, negotiation, portfolio, selection
 from .steps.exit import close
 
 __all__ = ["AllianceModel", "as_config"]
@@ -64,7 +70,8 @@ class AllianceModel(mesa.Model):
         super().__init__(rng=rng)
         self.config = cfg
         self.seed = rng if isinstance(rng, (int, np.integer)) else None
-        self.state = init_firms(cfg, self.rng)
+        burn_in = cfg.run.burn_in
+        self.state = init_firms(cfg, self.rng, tick=1 - burn_in)
         self.firms = list(Firm.create_agents(self, cfg.firms.n, index=list(range(cfg.firms.n))))
         self.log = AllianceLog()
         self.projects = innovation.ProjectLog()
@@ -72,6 +79,11 @@ class AllianceModel(mesa.Model):
         self.stats: dict[str, float] = {}  # this tick's model series (the dashboard reads them)
         self.recorder = Recorder(self)
         self.running = True
+        for t in range(1 - burn_in, 1):  # burn-in: simulated, never recorded
+            self._advance(t)
+        self.log.first = self.log.n
+        self.projects.first = self.projects.n
+        self.recorder.start()
 
     # ----------------------------------------------------------------- step
     @property
@@ -80,23 +92,37 @@ class AllianceModel(mesa.Model):
         return self.steps
 
     def step(self) -> None:
-        cfg, s, rng, tick = self.config, self.state, self.rng, self.steps
+        tick = self.steps
+        formed, ended, new_products, gone, born = self._advance(tick)
+        ended = ended[ended >= self.log.first]  # the series count the alliances the table holds
+        self.recorder.record(tick, formed, ended, new_products, gone, born)
+        if tick >= self.config.run.ticks:
+            self.running = False
+
+    def _advance(self, tick: int) -> tuple[int, np.ndarray, int, np.ndarray, np.ndarray]:
+        """Simulate one tick; returns what the records need (formations, ended ids, new products, exits, entries)."""
+        cfg, s, rng = self.config, self.state, self.rng
         matches = selection.select_partners(s, self.pairs, self.log.active_pair_codes(), cfg.selection, rng)
         formed = 0
         if len(matches):
             records = negotiation.negotiate(s, self.pairs, matches, tick, cfg.negotiation, cfg.learning, rng)
-            records = execution.launch(s, records, cfg.execution)
+            records = execution.launch(s, records, cfg.execution, rng)
             self.log.append(records)
-            a, b = records["firm_a"], records["firm_b"]
-            self.pairs.record_many(a, b, tick)
+            self.pairs.record_many(records["firm_a"], records["firm_b"], tick)
             formed = len(matches)
         execution.execute(s, self.log, tick, cfg.execution, cfg.learning, rng)
-        ended = close(s, self.log, tick, cfg.exit, cfg.learning, rng)
-        portfolio.manage(s, cfg.portfolio, cfg.learning)
-        innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
-        self.recorder.record(tick, formed, ended)
-        if tick >= cfg.run.ticks:
-            self.running = False
+        ended = close(s, self.log, tick, cfg, rng)
+        portfolio.manage(s, cfg, rng)
+        approved = innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
+        new_products = approved + 2 * int((self.log["exit_code"][ended] == GOAL).sum())
+        gone, dissolved = demography.exits(s, self.log, self.projects, tick, cfg)
+        ended = np.concatenate([ended, dissolved])
+        born = demography.entries(s, tick, cfg, rng)
+        for slot in born.tolist():  # the agents: a new face for every entrant
+            self.firms[slot].remove()
+            self.firms[slot] = Firm(self, slot)
+        self.recorder.replace(born)
+        return formed, ended, new_products, gone, born
 
     def run(self, ticks: int | None = None, progress: bool = False) -> "AllianceModel":
         """Advance ``ticks`` ticks (default: up to ``run.ticks``); returns self."""

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from mesa import DataCollector
 
-from .alliances import EXIT_REASONS
+from .alliances import EXIT_REASONS, GOAL
 from .metrics import year_of
 from .panel import FirmPanel
 
@@ -46,7 +46,13 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else float("nan")
 
 
-# Both partners count every ended alliance, so the firms' tallies are twice the log's.
+# The firms' search preferences, by column of ``state.preference``: series and panel name, meaning.
+_PREFERENCES = (
+    ("exploration", "target share of exploration alliances"),
+    ("repeat", "probability of seeking a repeat partner"),
+    ("large", "preference for large partners"),
+)
+
 MODEL_SERIES: tuple[Reporter, ...] = (
     Reporter("tick", "Tick (ticks start at 1).", lambda r: r.tick),
     Reporter("year", "Year of the tick (ticks 1..ticks_per_year are year 1).", lambda r: r.year),
@@ -58,22 +64,31 @@ MODEL_SERIES: tuple[Reporter, ...] = (
     *(Reporter(f"exits_{reason}", f"Alliances ended this tick by {reason.replace('_', ' ')}.",
                lambda r, code=code: int((r.exit_codes == code).sum()))
       for code, reason in enumerate(EXIT_REASONS) if reason),
-    Reporter("ended_alliances", "Alliances ended so far.", lambda r: int(r.s.ended_alliances.sum()) // 2),
-    Reporter("success_rate", "Share of the alliances ended so far that reached their goal (NaN before any ended).",
-             lambda r: _share(int(r.s.successes.sum()) // 2, int(r.s.ended_alliances.sum()) // 2)),
-    Reporter("underperforming_share", "Share of firms with ended alliances whose captured value is below what they "
-             "expected (NaN before any ended).",
-             lambda r: float(r.s.underperforming[r.s.ended_alliances > 0].mean()) if (r.s.ended_alliances > 0).any()
-             else float("nan")),
-    Reporter("mean_general_experience", "Mean alliances formed per firm (both types).",
-             lambda r: float(r.s.general_experience.mean())),
-    Reporter("mean_knowhow", "Mean retained alliance know-how per firm.", lambda r: float(r.s.general_knowhow.mean())),
+    Reporter("ended_alliances", "Alliances of the table (formed after the burn-in) ended so far.",
+             lambda r: r.ended_total),
+    Reporter("success_rate", "Share of the table's alliances ended so far that reached their goal (NaN before any "
+             "ended).", lambda r: _share(r.success_total, r.ended_total)),
+    Reporter("underperforming_share", "Share of firms in the market with ended alliances whose captured value is "
+             "below what they expected (NaN before any ended).",
+             lambda r: float(r.s.underperforming[r.has_ended].mean()) if r.has_ended.any() else float("nan")),
+    Reporter("mean_general_experience", "Mean alliances formed per firm in the market (both types).",
+             lambda r: float(r.s.general_experience[r.s.alive].mean())),
+    Reporter("mean_knowhow", "Mean retained alliance know-how per firm in the market.",
+             lambda r: float(r.s.general_knowhow[r.s.alive].mean())),
     Reporter("new_products", "New products this tick (internal R&D and successful alliances).", lambda r: r.new_products),
     Reporter("rnd_projects_active", "Internal R&D projects running.", lambda r: int(r.s.projects.sum())),
+    Reporter("firm_entries", "New ventures that entered the market this tick.", lambda r: len(r.born)),
+    Reporter("firm_exits", "Firms that exited this tick (resources ran out).", lambda r: len(r.gone)),
+    Reporter("firms", "Firms in the market at the end of the tick.", lambda r: int(r.s.alive.sum())),
+    Reporter("function_share", "Share of firms in the market with a dedicated alliance function.",
+             lambda r: float(r.s.alliance_function[r.s.alive].mean())),
+    *(Reporter(f"preference_{name}", f"Mean search preference of firms in the market: {doc}.",
+               lambda r, k=k: float(r.s.preference[r.s.alive, k].mean()))
+      for k, (name, doc) in enumerate(_PREFERENCES)),
 )
 
 FIRM_PANEL: tuple[Reporter, ...] = (
-    Reporter("firm_id", "Firm id.", lambda r: np.arange(r.s.n, dtype=np.int64)),
+    Reporter("firm_id", "Firm id (never reused: an entrant gets a new one).", lambda r: r.s.firm_id),
     Reporter("tick", "Tick of the snapshot.", lambda r: r.tick),
     Reporter("year", "Year of the snapshot.", lambda r: r.year),
     Reporter("size", "large incumbent or small venture.", lambda r: np.where(r.s.large, "large", "small")),
@@ -105,6 +120,9 @@ FIRM_PANEL: tuple[Reporter, ...] = (
     Reporter("expected_value", "Value the firm expected to capture from its ended alliances.", lambda r: r.s.expected_value),
     Reporter("captured_value", "Value the firm captured from its ended alliances.", lambda r: r.s.captured_value),
     Reporter("underperforming", "Captured less than expected from its ended alliances.", lambda r: r.s.underperforming),
+    Reporter("entry_tick", "Tick the firm entered the market (<= 0: before the outputs start).", lambda r: r.s.born),
+    *(Reporter(f"preference_{name}", f"Search preference: {doc}.", lambda r, k=k: r.s.preference[:, k])
+      for k, (name, doc) in enumerate(_PREFERENCES)),
 )
 
 
@@ -117,9 +135,12 @@ class Recorder:
     """Records one model: the series every tick, the panel every ``output.firm_interval`` ticks.
 
     Reporters read the tick's context from here: ``s`` (the firms' state),
-    ``tick``, ``year``, ``formed``, ``ended`` (ids), ``exit_codes``,
-    ``new_products``, and, for the panel, ``interval``, ``active_sum`` and
-    ``products_mark``.
+    ``tick``, ``year``, ``formed``, ``ended`` (ids of the table's alliances
+    that ended this tick), ``exit_codes``, ``new_products``, ``gone`` and
+    ``born`` (slots of the firms that exited and entered), the running totals
+    ``ended_total`` and ``success_total``, and, for the panel, ``interval``,
+    ``active_sum`` and ``products_mark``.  The panel holds the firms in the
+    market at each snapshot.
     """
 
     def __init__(self, model: "AllianceModel"):
@@ -129,9 +150,19 @@ class Recorder:
         self.panel = FirmPanel()
         self.active_sum = np.zeros(model.state.n)
         self.products_mark = model.state.products.copy()
-        self.products_total = 0
+        self.ended_total = self.success_total = 0
         self.tick = model.steps
         self.formed, self.ended, self.new_products = 0, np.zeros(0, dtype=np.int64), 0
+        self.gone = self.born = np.zeros(0, dtype=np.int64)
+
+    def start(self) -> None:
+        """Start recording from the model's state now (after the burn-in)."""
+        self.products_mark = self.s.products.copy()
+
+    def replace(self, slots: np.ndarray) -> None:
+        """New firms took these slots: their panel marks start from zero."""
+        self.products_mark[slots] = 0
+        self.active_sum[slots] = 0
 
     @property
     def s(self):
@@ -145,11 +176,18 @@ class Recorder:
     def exit_codes(self) -> np.ndarray:
         return self.model.log["exit_code"][self.ended]
 
-    def record(self, tick: int, formed: int, ended: np.ndarray) -> dict[str, Any]:
+    @property
+    def has_ended(self) -> np.ndarray:
+        """Firms in the market with ended alliances."""
+        return self.s.alive & (self.s.ended_alliances > 0)
+
+    def record(self, tick: int, formed: int, ended: np.ndarray, new_products: int,
+               gone: np.ndarray, born: np.ndarray) -> dict[str, Any]:
         """Record tick ``tick``; returns the tick's series values."""
-        self.tick, self.formed, self.ended = tick, formed, ended
-        products_total = int(self.s.products.sum())
-        self.new_products, self.products_total = products_total - self.products_total, products_total
+        self.tick, self.formed, self.ended, self.new_products = tick, formed, ended, new_products
+        self.gone, self.born = gone, born
+        self.ended_total += len(ended)
+        self.success_total += int((self.exit_codes == GOAL).sum())
         stats = {r.name: r.func(self) for r in MODEL_SERIES}
         self.model.stats = stats
         self.collector.collect(self.model)
@@ -161,8 +199,10 @@ class Recorder:
         return stats
 
     def snapshot(self) -> dict[str, Any]:
-        """The firm panel's columns now (scalars are the same for every firm)."""
-        return {r.name: r.func(self) for r in FIRM_PANEL}
+        """The firm panel's columns now, for the firms in the market (scalars are the same for every firm)."""
+        alive = self.s.alive
+        columns = {r.name: r.func(self) for r in FIRM_PANEL}
+        return {k: (v[alive] if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
 
     def model_frame(self) -> pd.DataFrame:
         """One row per tick of model series."""

@@ -16,7 +16,7 @@ from .config import Config
 from .learning import capture
 from .pairs import PairMemory
 
-__all__ = ["FirmState", "PairMemory", "init_firms", "believed_cap", "EXPLORATION", "EXPLOITATION", "TYPE_NAMES"]
+__all__ = ["FirmState", "PairMemory", "init_firms", "draw_firms", "structural_capture", "believed_cap", "EXPLORATION", "EXPLOITATION", "TYPE_NAMES"]
 
 EXPLORATION = 0
 EXPLOITATION = 1
@@ -25,12 +25,20 @@ TYPE_NAMES = np.array(["exploration", "exploitation"])
 
 @dataclass
 class FirmState:
-    """Numeric state of all firms; index ``i`` is firm ``i``."""
+    """Numeric state of all firms; row ``i`` is the firm in slot ``i``.
+
+    The population lives: a firm whose resources run out exits and a new
+    venture takes its slot later (:mod:`sim.steps.demography`).  Slots are
+    recycled so every array keeps ``firms.n`` rows and every step stays a
+    fixed-size vector operation; ``firm_id`` gives each occupant its own id
+    (never reused), which is the id every output table shows.  ``alive`` is
+    False for an empty slot.
+    """
 
     large: np.ndarray  # bool: large incumbent (True) or small venture
     capability: np.ndarray  # (n, 2) internal capability: [:,0] exploration, [:,1] exploitation
-    alliance_function: np.ndarray  # bool: dedicated alliance function
-    capture_rate: np.ndarray  # share of alliance lessons kept
+    alliance_function: np.ndarray  # bool: dedicated alliance function (working)
+    capture_rate: np.ndarray  # structural share of alliance lessons kept: base rate, function, diluted by units
     base_capacity: np.ndarray  # attention units before experience
     capacity: np.ndarray  # alliance-management capacity (never falls: structures persist)
     max_alliances: np.ndarray  # hard cap on concurrent alliances: what the firm believes it can run
@@ -55,11 +63,24 @@ class FirmState:
     ended_alliances: np.ndarray
     successes: np.ndarray
     realised_return: np.ndarray  # sum over ended alliances of value captured / own stake
-    # technical knowledge taken home from ended alliances, by type (what internal
-    # R&D can absorb); unlike alliance-management know-how it does not depend on
-    # the capture rate, only on absorptive capacity when it is used
+    # technical knowledge absorbed from ended alliances, by the partner's type
+    # (what internal R&D uses); how much of a partner's knowledge is usable
+    # depends on the firm's own knowledge when it comes home (sim.learning.absorption)
     technical: np.ndarray | None = None
     overconfidence: np.ndarray | float = 1.0  # multiple of capacity the firm believes it can run
+    # the living population and the firms' choices
+    firm_id: np.ndarray | None = None  # id of the slot's occupant (never reused)
+    alive: np.ndarray | None = None  # bool: the slot holds a firm
+    born: np.ndarray | None = None  # tick the occupant entered (<= 0: before the outputs start)
+    base_capture: np.ndarray | None = None  # size-class capture rate (before function and units)
+    units: np.ndarray | None = None  # organisational units running alliances (internal complexity)
+    key_people: np.ndarray | None = None  # people holding the alliance know-how
+    spending: np.ndarray | None = None  # recent spending per tick (moving average): what the firm must cover
+    spent: np.ndarray | None = None  # spending so far this tick
+    function_setup: np.ndarray | None = None  # ticks left until a function being set up works (0 = none)
+    preference: np.ndarray | None = None  # (n, 3) search preferences: exploration share, repeat partners, large partners
+    aspiration: np.ndarray | None = None  # return per unit of stake the firm takes as normal
+    slot_of_id: np.ndarray | None = None  # slot of every firm id ever issued (-1 once it has exited)
 
     @property
     def n(self) -> int:
@@ -89,14 +110,26 @@ class FirmState:
         """Coordination load: attention used per unit of management capacity."""
         return self.attention / np.maximum(self.capacity, 1e-9)
 
+    def dependence(self, who: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """How far firms ``who`` need alliances to survive: the share of their spending their core income does not cover."""
+        return np.clip(1.0 - self.income[who] / np.maximum(self.spending[who], 1e-9), 0.0, 1.0)
 
-def init_firms(cfg: Config, rng: np.random.Generator) -> FirmState:
-    """Draw a heterogeneous population: large incumbents and small ventures."""
+    def fill(self, slots: np.ndarray, fresh: dict[str, np.ndarray]) -> None:
+        """Put new firms (``fresh``: one entry per field, rows in ``slots`` order) into ``slots``."""
+        for name, values in fresh.items():
+            getattr(self, name)[slots] = values
+
+
+def structural_capture(cfg: Config, base: np.ndarray, function: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Capture rate from structure: the size-class rate, raised by a function, diluted across units."""
+    rate = base * (1.0 + function * cfg.learning.function_capture_bonus)
+    return np.clip(rate / (1.0 + cfg.learning.complexity_dilution * (units - 1.0)), 0.0, 1.0)
+
+
+def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: int, first_id: int) -> dict[str, np.ndarray]:
+    """Every field of ``len(large)`` new firms of the given size classes (founders or entrants)."""
     f = cfg.firms
-    n = f.n
-    n_large = int(round(f.share_large * n))
-    large = np.zeros(n, dtype=bool)
-    large[rng.permutation(n)[:n_large]] = True
+    n = len(large)
 
     def by_size(attr: str) -> np.ndarray:
         return np.where(large, getattr(f.large, attr), getattr(f.small, attr)).astype(float)
@@ -104,7 +137,9 @@ def init_firms(cfg: Config, rng: np.random.Generator) -> FirmState:
     mean_cap = np.stack([by_size("explore_capability"), by_size("exploit_capability")], axis=1)
     capability = np.clip(mean_cap + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
     alliance_function = rng.random(n) < by_size("alliance_function_prob")
-    capture_rate = np.clip(by_size("capture_rate") * (1.0 + alliance_function * cfg.learning.function_capture_bonus), 0.0, 1.0)
+    base_capture = by_size("capture_rate")
+    units = by_size("units")
+    capture_rate = structural_capture(cfg, base_capture, alliance_function, units)
 
     prior = rng.poisson(by_size("initial_experience")[:, None] * 0.5, size=(n, 2)).astype(float)
     # Prior alliances were spread over past years: what is left of them is the
@@ -114,36 +149,58 @@ def init_firms(cfg: Config, rng: np.random.Generator) -> FirmState:
     overconfidence = np.maximum(cfg.portfolio.overconfidence * (rng.lognormal(0.0, spread, size=n) if spread > 0 else 1.0), 1.0)
     base_capacity = by_size("base_capacity")
     capacity = base_capacity + cfg.portfolio.capacity_per_knowhow * prior_knowhow.sum(axis=1)
-
     zeros = np.zeros(n)
-    return FirmState(
-        large=large,
-        capability=capability,
-        alliance_function=alliance_function,
-        capture_rate=capture_rate,
-        base_capacity=base_capacity,
-        capacity=capacity,
-        max_alliances=believed_cap(capacity, overconfidence),
-        resources=by_size("resources") * rng.lognormal(0.0, 0.3, size=n),
-        income=by_size("income"),
-        reputation=np.full(n, 0.5),
-        experience=prior,
-        knowhow=prior_knowhow,
-        internal_experience=np.zeros((n, 2)),
-        internal_knowhow=np.zeros((n, 2)),
-        active=np.zeros((n, 2), dtype=np.int64),
-        attention=zeros.copy(),
-        partner_profile=np.zeros((n, 2)),
-        projects=np.zeros(n, dtype=np.int64),
-        products=np.zeros(n, dtype=np.int64),
-        expected_value=zeros.copy(),
-        captured_value=zeros.copy(),
-        ended_alliances=np.zeros(n, dtype=np.int64),
-        successes=np.zeros(n, dtype=np.int64),
-        realised_return=zeros.copy(),
-        technical=prior * cfg.learning.lesson_per_alliance,
-        overconfidence=overconfidence,
-    )
+    preference = np.tile([cfg.selection.exploration_target, cfg.selection.repeat_partner_probability, 0.5], (n, 1))
+    return {
+        "large": large.copy(),
+        "capability": capability,
+        "alliance_function": alliance_function,
+        "capture_rate": capture_rate,
+        "base_capacity": base_capacity,
+        "capacity": capacity,
+        "max_alliances": believed_cap(capacity, overconfidence),
+        "resources": by_size("resources") * rng.lognormal(0.0, 0.3, size=n),
+        "income": by_size("income"),
+        "reputation": np.full(n, 0.5),
+        "experience": prior,
+        "knowhow": prior_knowhow,
+        "internal_experience": np.zeros((n, 2)),
+        "internal_knowhow": np.zeros((n, 2)),
+        "active": np.zeros((n, 2), dtype=np.int64),
+        "attention": zeros.copy(),
+        "partner_profile": np.zeros((n, 2)),
+        "projects": np.zeros(n, dtype=np.int64),
+        "products": np.zeros(n, dtype=np.int64),
+        "expected_value": zeros.copy(),
+        "captured_value": zeros.copy(),
+        "ended_alliances": np.zeros(n, dtype=np.int64),
+        "successes": np.zeros(n, dtype=np.int64),
+        "realised_return": zeros.copy(),
+        "technical": prior * cfg.learning.lesson_per_alliance * cfg.learning.absorb_exploitation,
+        "overconfidence": overconfidence,
+        "firm_id": np.arange(first_id, first_id + n, dtype=np.int64),
+        "alive": np.ones(n, dtype=bool),
+        "born": np.full(n, tick, dtype=np.int64),
+        "base_capture": base_capture,
+        "units": units,
+        "key_people": by_size("key_people"),
+        "spending": by_size("income"),
+        "spent": zeros.copy(),
+        "function_setup": np.zeros(n, dtype=np.int64),
+        "preference": preference,
+        "aspiration": np.full(n, cfg.negotiation.prior_return),
+    }
+
+
+def init_firms(cfg: Config, rng: np.random.Generator, tick: int = 0) -> FirmState:
+    """Draw a heterogeneous population: large incumbents and small ventures."""
+    n = cfg.firms.n
+    n_large = int(round(cfg.firms.share_large * n))
+    large = np.zeros(n, dtype=bool)
+    large[rng.permutation(n)[:n_large]] = True
+    state = FirmState(**draw_firms(cfg, rng, large, tick, first_id=0))
+    state.slot_of_id = np.arange(n, dtype=np.int64)
+    return state
 
 
 def believed_cap(capacity: np.ndarray, overconfidence: np.ndarray | float) -> np.ndarray:

@@ -26,6 +26,8 @@ model_overrides = st.fixed_dictionaries(
         "portfolio.overconfidence": st.floats(1.0, 3.0),
         "firms.small.base_capacity": st.floats(0.0, 4.0),
         "exit.conflict_hazard": st.floats(0.0, 0.3),
+        "run.burn_in": st.sampled_from([0, 6]),
+        "firms.entry_rate": st.floats(0.0, 0.2),
     }
 )
 """Dotted config overrides over the ranges where every run invariant must hold."""

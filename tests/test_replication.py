@@ -54,16 +54,17 @@ def test_registry_round_trip_fit_returns_every_name_the_rules_read():
 
 def test_kind_of_r3_follows_the_coded_term():
     r3 = FINDING_BY_ID["R3"]
-    assert r3.kind.of(population_config("projects")) == "assumed"
+    assert r3.kind.of(population_config("projects", {"learning.partner_specific_effect": -1.0})) == "assumed"
     assert r3.kind.of(population_config("projects", {"learning.partner_specific_effect": 0.0})) == "emergent"
-    assert {FINDING_BY_ID[f].kind.of(population_config("competing_risks")) for f in ("R7", "R8", "R9", "R10")} == {"assumed"}
+    assert {FINDING_BY_ID[f].kind.of(population_config("competing_risks")) for f in ("R7", "R8", "R9", "R10")} == {"emergent"}
     assert {FINDING_BY_ID[f].kind.name for f in ("R12", "R13", "R14")} == {"calibration"}
 
 
 def test_r13_is_flagged_indistinguishable_only_while_no_alliance_outlives_the_window():
     caveat = FINDING_BY_ID["R13"].caveat
-    assert "indistinguishable from R12" in caveat(population_config("shares"))  # max_duration 40 ticks = 10 years
+    assert "indistinguishable from R12" in caveat(population_config("shares", {"exit.max_duration": 40}))  # 10 years
     assert caveat(population_config("shares", {"exit.max_duration": 60})) is None
+    assert caveat(population_config("shares")) is None  # at the defaults alliances can outlive the window
 
 
 @pytest.mark.parametrize("name", sorted(PLACEBOS))

@@ -109,6 +109,8 @@ _MEAN_ATTENTION = Derived("mean of the two", lambda c: round((c.execution.attent
 
 
 _NO_LEARNING = {"learning.general_returns": 0.0, "portfolio.capacity_per_knowhow": 0.0}
+_NO_PARTNER_SPECIFIC = {"learning.relational_routines": 0.0, "learning.knowledge_redundancy": 0.0,
+                        "learning.partner_specific_effect": 0.0}
 _INERT_FUNCTION = {"learning.function_capture_bonus": 0.0, "execution.health_check_detection": 0.0,
                    "negotiation.handoff_function_reduction": 0.0}
 
@@ -117,8 +119,8 @@ PLACEBOS: dict[str, Placebo] = {p.name: p for p in (
             "alliance-management capacity", _NO_LEARNING),
     Placebo("large_firms_learn", "large incumbents capture few of their alliance lessons (their capture rate "
             "is set to the small firms')", {"firms.large.capture_rate": Derived("firms.small.capture_rate", lambda c: c.firms.small.capture_rate)}),
-    Placebo("no_partner_specific", "the coded partner-specific term of the milestone logit",
-            {"learning.partner_specific_effect": 0.0}),
+    Placebo("no_partner_specific", "partner-specific experience: relational routines, knowledge redundancy and the "
+            "optional direct term of the milestone logit", _NO_PARTNER_SPECIFIC),
     Placebo("no_coordination_costs", "coordination costs: the milestone logit and R&D approval fall with load",
             {"execution.coordination_penalty": 0.0, "innovation.load_penalty": 0.0}, (ALLIANCE_RATE, RD_RATE)),
     Placebo("equal_attention", "exploration alliances need more management attention than exploitation alliances "
@@ -137,8 +139,8 @@ PLACEBOS: dict[str, Placebo] = {p.name: p for p in (
             {"learning.exploitation_rigidity": 0.0}, (RD_RATE,)),
     Placebo("inert_function", "the alliance function: health checks, hand-off, capture of lessons", _INERT_FUNCTION),
     Placebo("null_market", "every alliance mechanism (a coin with the baseline's success rate): learning, "
-            "partner-specific term, coordination, capabilities, lopsided terms, governance fit, alliance function",
-            {**_NO_LEARNING, "learning.partner_specific_effect": 0.0, "execution.coordination_penalty": 0.0,
+            "partner-specific experience, coordination, capabilities, lopsided terms, governance fit, alliance function",
+            {**_NO_LEARNING, **_NO_PARTNER_SPECIFIC, "execution.coordination_penalty": 0.0,
              "execution.capability_weight": 0.0, "execution.lopsided_effort_penalty": 0.0, "execution.governance_fit": 0.0,
              **_INERT_FUNCTION}),
     Placebo("no_forgetting", "organisational forgetting of alliance know-how", {"learning.forgetting_rate": 0.0}),

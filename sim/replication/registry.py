@@ -5,12 +5,12 @@ The runner iterates :data:`DESIGNS`, the findings table and the report read
 and the tests use the same objects.  Changing what a finding means (its rule,
 its placebo, its kind) is a change here and nowhere else.
 
-Kinds: R3 is ``assumed`` while the milestone logit's partner-specific term is
-switched on (``learning.partner_specific_effect != 0``), because that term is
-then the only source of the effect; with the term off it would have to
-emerge.  R7-R10 are ``assumed``: the R&D approval logit adds exactly the
-study's main effect and interactions (absorption of each type's alliance
-knowledge, shifted by internal know-how of the other type).  R12-R14 are
+Kinds: R3 is ``assumed`` while the milestone logit's optional direct
+partner-specific term is switched on (``learning.partner_specific_effect !=
+0``); at the default 0 it has to emerge from relational routines against
+knowledge redundancy.  R7-R10 are ``emergent``: no product of internal and
+external experience is in the R&D approval logit; absorptive capacity acts
+on the knowledge a firm takes home from an alliance.  R12-R14 are
 ``calibration`` levels.  The rest are ``emergent``.
 """
 
@@ -35,10 +35,6 @@ STUDY_DIR = CONFIGS_DIR / "studies"
 # chance to detect (small telescopes), so an effect below it could not have been the study's finding.
 R2_SESOI = small_telescope(300)  # logit per SD of the large partner's experience; H&R 2005: ~300 projects
 R8_SESOI = small_telescope(412)  # log-hazard per SD of exploration-alliance experience; H&R 2010: 412 projects
-
-R7_R10_CODED = ("the R&D approval logit adds absorption x saturating alliance knowledge of each type, absorption "
-                "being a base plus (exploration) or minus (exploitation) a saturating term of internal know-how: the "
-                "study's main effects and both interactions are coded terms")
 
 
 def _r13_caveat(config: Config) -> str | None:
@@ -77,11 +73,11 @@ PROJECTS = Design(
                 All((Equivalent("large_slope_sd", R2_SESOI), Significant("slope_contrast", 1))), "large_firms_learn"),
         Finding("R3", "Partner-specific experience (earlier alliances of the same two firms) lowers project success",
                 "Hoang & Rothaermel 2005 (AMJ), marginally significant", "coefficient < 0", "medium", "partner_specific",
-                # when partner-specific effects come from mechanisms (relational routines, knowledge redundancy),
-                # name their placebo here; the kind below already turns emergent once the coded term is 0
+                # the placebo switches off relational routines and knowledge redundancy; the kind is assumed only
+                # when the optional direct term is set
                 Significant("partner_specific", -1, alpha=0.10, one_sided=True), "no_partner_specific",
-                kind=assumed("the milestone logit adds learning.partner_specific_effect x (1 - exp(-prior joint alliances)), "
-                             "the only source of a partner-specific effect",
+                kind=assumed("the milestone logit adds the direct term learning.partner_specific_effect x "
+                             "(1 - exp(-prior joint alliances))",
                              when=lambda c: c.learning.partner_specific_effect != 0)),
     ),
 )
@@ -133,18 +129,18 @@ COMPETING_RISKS = Design(
     findings=(
         Finding("R7", "Experience with exploitation alliances raises the success of a firm's R&D projects",
                 "Hoang & Rothaermel 2010 (SMJ)", "coefficient > 0", "medium", "external_exploitation",
-                Significant("external_exploitation", 1), "no_absorptive_capacity", kind=assumed(R7_R10_CODED)),
+                Significant("external_exploitation", 1), "no_absorptive_capacity"),
         Finding("R8", "Experience with exploration alliances does not help a firm's R&D projects",
                 "Hoang & Rothaermel 2010 (SMJ)", "coefficient <= 0 (no benefit)", "medium", "external_exploration_sd",
                 All((Equivalent("external_exploration_sd", R8_SESOI, upper_only=True),
                      Significant("exploitation_minus_exploration", 1))),
-                "exploration_absorbed", kind=assumed(R7_R10_CODED)),
+                "exploration_absorbed"),
         Finding("R9", "Internal exploration experience strengthens the use of exploitation-alliance experience",
                 "Hoang & Rothaermel 2010 (SMJ)", "interaction > 0", "medium", "internal_exploration_x_external_exploitation",
-                Significant("internal_exploration_x_external_exploitation", 1), "no_capacity_gain", kind=assumed(R7_R10_CODED)),
+                Significant("internal_exploration_x_external_exploitation", 1), "no_capacity_gain"),
         Finding("R10", "Internal exploitation experience weakens the use of exploration-alliance experience",
                 "Hoang & Rothaermel 2010 (SMJ)", "interaction < 0", "low", "internal_exploitation_x_external_exploration",
-                Significant("internal_exploitation_x_external_exploration", -1), "no_rigidity", kind=assumed(R7_R10_CODED)),
+                Significant("internal_exploitation_x_external_exploration", -1), "no_rigidity"),
     ),
 )
 

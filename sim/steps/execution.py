@@ -1,13 +1,21 @@
-"""Step 3, execution: milestones, coordination load, governance, health assessments.
+"""Step 3, execution: milestone plans, coordination load, governance, health assessments.
 
-An alliance is a project with a milestone review every ``ticks_per_milestone``
-ticks.  The chance of meeting a milestone is a logistic function of:
-the partners' relevant capabilities; their general alliance know-how, through
-the diminishing-returns curve and after hand-off loss; the partner-specific
-net effect; coordination load (attention used / capacity, convex); the weaker
-side's defensiveness under lopsided terms; and governance fit to the type.
-Where a partner has an alliance function, a health assessment may catch a miss
-early and give the team one retry.
+An alliance is a project with a milestone plan: its type sets how many
+milestones it has, and each alliance draws how far apart its reviews are (a
+log-normal spread around ``ticks_per_milestone``), so plans run from a few
+quarters to more than a decade.  Running costs are budgeted as a share of the
+value at stake spread over the plan, with an estimation error; each partner
+pays its share every tick.  The chance of meeting a milestone is a logistic
+function of: the partners' relevant capabilities; their general alliance
+know-how, through the diminishing-returns curve and after hand-off loss; the
+novelty the pair can still create (knowledge redundancy takes it away from
+repeat partners); coordination load (attention used / capacity, convex),
+weighed by how much attention this alliance needs (relational routines make
+a repeat alliance need less); staleness (an alliance past its plan drags);
+the weaker side's defensiveness under lopsided terms; governance fit; and the
+optional direct partner-specific term.  Where a partner has an alliance
+function, a health assessment may catch a miss early and give the team one
+retry.
 """
 
 from __future__ import annotations
@@ -19,24 +27,30 @@ from ..config import Execution, Learning
 from ..learning import general_benefit, sigmoid
 from ..state import EXPLOITATION, EXPLORATION, FirmState
 
-__all__ = ["launch", "book", "milestone_logit", "execute"]
+__all__ = ["launch", "book", "milestone_logit", "execute", "attention_need"]
 
 
 def attention_need(types: np.ndarray, protective: np.ndarray, cfg: Execution) -> np.ndarray:
-    """Attention units an alliance takes from each partner's management."""
+    """Attention units a new-partner alliance takes from each partner's management."""
     base = np.where(types == EXPLORATION, cfg.attention_exploration, cfg.attention_exploitation)
     return base + cfg.protective_attention * protective
 
 
-def launch(state: FirmState, records: dict[str, np.ndarray], cfg: Execution) -> dict[str, np.ndarray]:
-    """Set the milestone plan of new alliances and book their attention with both partners."""
+def launch(state: FirmState, records: dict[str, np.ndarray], cfg: Execution, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Draw the milestone plan and budget of new alliances and book their attention with both partners."""
     t = records["type"]
+    m = len(t)
     records["milestones"] = np.where(t == EXPLORATION, cfg.milestones_exploration, cfg.milestones_exploitation)
-    records["next_due"] = records["start_tick"] + cfg.ticks_per_milestone
-    records["attention"] = attention_need(t, records["protective"], cfg)
-    book(state, records["firm_a"], records["firm_b"], t, records["attention"], +1)
-    for firms in (records["firm_a"], records["firm_b"]):
-        np.add.at(state.experience, (firms, t.astype(np.int64)), 1.0)
+    spacing = np.maximum(np.rint(cfg.ticks_per_milestone * rng.lognormal(0.0, cfg.plan_sd, size=m)), 1).astype(np.int64)
+    records["spacing"] = spacing
+    records["plan_ticks"] = records["milestones"] * spacing
+    records["cost_per_tick"] = (cfg.cost_rate * records["value_at_stake"] / records["plan_ticks"]
+                                * rng.lognormal(0.0, cfg.cost_sd, size=m))
+    records["next_due"] = records["start_tick"] + spacing
+    records["attention"] = attention_need(t, records["protective"], cfg) * (1.0 - records["relief"])
+    book(state, records["slot_a"], records["slot_b"], t, records["attention"], 1)
+    for side in ("slot_a", "slot_b"):
+        np.add.at(state.experience, (records[side], t.astype(np.int64)), 1.0)
     return records
 
 
@@ -59,9 +73,10 @@ def milestone_logit(
     ids: np.ndarray,
     cfg: Execution,
     learning: Learning,
+    tick: int | None = None,
 ) -> np.ndarray:
-    """Logit of meeting the next milestone for alliances ``ids``."""
-    a, b = log["firm_a"][ids], log["firm_b"][ids]
+    """Logit of meeting the next milestone for alliances ``ids`` (staleness counted when ``tick`` is given)."""
+    a, b = log["slot_a"][ids], log["slot_b"][ids]
     t = log["type"][ids]
     base = np.where(t == EXPLORATION, cfg.base_logit_exploration, cfg.base_logit_exploitation)
     capability = cfg.capability_weight * (0.5 * (log["capability_a"][ids] + log["capability_b"][ids]) - 0.5)
@@ -69,11 +84,17 @@ def milestone_logit(
     knowhow += general_benefit(state.general_knowhow[b], learning.general_returns, learning.general_saturation)
     knowhow *= 1.0 - log["handoff_loss"][ids]
     load = state.load()
-    coordination = cfg.coordination_penalty * 0.5 * (load[a] ** cfg.coordination_exponent + load[b] ** cfg.coordination_exponent)
+    own_need = log["attention"][ids] / np.maximum(attention_need(t, log["protective"][ids], cfg), 1e-9)
+    coordination = cfg.coordination_penalty * own_need * 0.5 * (load[a] ** cfg.coordination_exponent + load[b] ** cfg.coordination_exponent)
     defensiveness = cfg.lopsided_effort_penalty * log["lopsidedness"][ids]
     fits = log["protective"][ids] == (t == EXPLOITATION)
     governance = np.where(fits, cfg.governance_fit, -cfg.governance_fit)
-    return base + capability + knowhow + log["partner_specific_logit"][ids] - coordination - defensiveness + governance
+    novelty = cfg.novelty_weight * (log["novelty"][ids] - 1.0)
+    logit = base + capability + knowhow + novelty + log["partner_specific_logit"][ids] - coordination - defensiveness + governance
+    if tick is not None:
+        overdue = np.maximum((tick - log["start_tick"][ids]) / log["plan_ticks"][ids] - 1.0, 0.0)
+        logit -= cfg.stale_penalty * overdue
+    return logit
 
 
 def execute(
@@ -84,15 +105,20 @@ def execute(
     learning: Learning,
     rng: np.random.Generator,
 ) -> None:
-    """Run one tick of every active alliance: costs accrue, due milestones are reviewed."""
+    """Run one tick of every active alliance: both partners pay their share of its costs, due milestones are reviewed."""
     active = log.active_ids()
     if len(active) == 0:
         return
-    log.cols["costs"][active] += cfg.cost_rate * log["value_at_stake"][active]
+    cost = log["cost_per_tick"][active]
+    log.cols["costs"][active] += cost
+    share_a = log["share_a"][active]
+    paid = np.bincount(log["slot_a"][active], share_a * cost, state.n) + np.bincount(log["slot_b"][active], (1.0 - share_a) * cost, state.n)
+    state.resources -= paid
+    state.spent += paid
     due = active[log["next_due"][active] <= tick]
     if len(due) == 0:
         return
-    p = sigmoid(milestone_logit(state, log, due, cfg, learning))
+    p = sigmoid(milestone_logit(state, log, due, cfg, learning, tick))
     u = rng.random((len(due), 2))
     met = u[:, 0] < p
     has_function = log["function_a"][due] | log["function_b"][due]
@@ -103,4 +129,4 @@ def execute(
     c["missed"][due[missed]] += 1
     c["caught"][due[caught]] += 1
     c["retry_used"][due] = caught
-    c["next_due"][due] = tick + np.where(caught, 1, cfg.ticks_per_milestone)
+    c["next_due"][due] = tick + np.where(caught, 1, log["spacing"][due])

@@ -3,9 +3,14 @@
 An agreed exit trigger turns missed milestones or an overrun into a *planned*
 exit, which costs little.  Without triggers the partners tolerate more misses
 and then dissolve the alliance *unplanned*, losing value and reputation.
-Lopsided terms breed conflict; protective governance damps it.  Ending an
-alliance is where its lessons are learned: each partner keeps what its capture
-rate allows.
+Lopsided terms breed conflict; protective governance damps it, and so do a
+repeat pair's relational routines (they resolve conflict sooner).  Ending an
+alliance settles it: each partner receives its share of what it created
+(it paid its share of the running costs as they accrued), keeps what it can
+of the lesson (its capture rate, its incentive to capture, less what knowledge
+redundancy left to teach), takes home what it can use of the partner's
+technical knowledge (absorptive capacity), and updates its partner-search
+preferences from the return it realised.
 """
 
 from __future__ import annotations
@@ -13,19 +18,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..alliances import CONFLICT, EXPIRED, GOAL, MISSED, OVERRUN, AllianceLog
-from ..config import Exit, Learning
-from ..learning import capture
-from ..state import FirmState
+from ..config import Config, Exit
+from ..learning import absorption, capture
+from ..state import EXPLOITATION, EXPLORATION, FirmState
 from .execution import book
+from .selection import adapt
 
-__all__ = ["exit_reasons", "close"]
+__all__ = ["exit_reasons", "close", "settle", "absorbable"]
 
 
 def exit_reasons(log: AllianceLog, ids: np.ndarray, tick: int, cfg: Exit, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Exit code (0 = carries on) and planned flag for alliances ``ids``; first reason wins."""
-    c = {k: log[k][ids] for k in ("met", "milestones", "missed", "exit_triggers", "costs", "value_at_stake", "lopsidedness", "protective", "start_tick")}
+    c = {k: log[k][ids] for k in ("met", "milestones", "missed", "exit_triggers", "costs", "value_at_stake", "lopsidedness", "protective", "start_tick", "relief")}
     triggers = c["exit_triggers"]
-    hazard = (cfg.conflict_hazard + cfg.lopsided_conflict * c["lopsidedness"]) * (1.0 - cfg.protective_conflict_reduction * c["protective"])
+    hazard = ((cfg.conflict_hazard + cfg.lopsided_conflict * c["lopsidedness"])
+              * (1.0 - cfg.protective_conflict_reduction * c["protective"]) * (1.0 - c["relief"]))
     conditions = [
         (c["met"] >= c["milestones"], GOAL),
         ((triggers & (c["missed"] >= cfg.trigger_misses)) | (c["missed"] >= cfg.tolerance_misses), MISSED),
@@ -38,23 +45,25 @@ def exit_reasons(log: AllianceLog, ids: np.ndarray, tick: int, cfg: Exit, rng: n
     return code, planned
 
 
-def close(
-    state: FirmState,
-    log: AllianceLog,
-    tick: int,
-    cfg: Exit,
-    learning: Learning,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """End the alliances whose time has come; settle value, reputation and lessons. Returns ended ids."""
-    active = log.active_ids()
-    if len(active) == 0:
-        return active
-    code, planned = exit_reasons(log, active, tick, cfg, rng)
-    ended = code > 0
-    ids, code, planned = active[ended], code[ended], planned[ended]
-    if len(ids) == 0:
-        return ids
+def absorbable(state: FirmState, slots: np.ndarray, types: np.ndarray, config: Config) -> np.ndarray:
+    """Usable share of the technical knowledge a partner of ``types`` brings home to ``slots``.
+
+    Exploitation partners' knowledge is usable as far as the firm's own
+    research (internal exploration know-how) overlaps with it; exploration
+    partners' distant knowledge is crowded out by the firm's exploitation
+    routines (internal exploitation know-how).
+    """
+    lc = config.learning
+    sat = lc.absorptive_saturation
+    exploit = absorption(lc.absorb_exploitation, lc.absorptive_capacity_gain, state.internal_knowhow[slots, EXPLORATION], sat)
+    explore = absorption(lc.absorb_exploration, -lc.absorb_exploration * lc.exploitation_rigidity,
+                         state.internal_knowhow[slots, EXPLOITATION], sat)
+    return np.where(types == EXPLOITATION, exploit, explore)
+
+
+def settle(state: FirmState, log: AllianceLog, ids: np.ndarray, code: np.ndarray, planned: np.ndarray, tick: int, config: Config) -> None:
+    """End alliances ``ids`` with exit ``code``: value, reputation, lessons, absorbed knowledge, preferences."""
+    cfg, learning = config.exit, config.learning
     c = log.cols
     value, costs = c["value_at_stake"][ids], c["costs"][ids]
     success = code == GOAL
@@ -73,27 +82,44 @@ def close(
     c["captured_a"][ids] = captured_a
     c["captured_b"][ids] = captured_b
 
-    book(state, c["firm_a"][ids], c["firm_b"][ids], c["type"][ids], c["attention"][ids], -1)
     t = c["type"][ids].astype(np.int64)
+    slot_a, slot_b = c["slot_a"][ids], c["slot_b"][ids]
+    book(state, slot_a, slot_b, t, c["attention"][ids], -1)
     rep_change = np.where(success, cfg.reputation_gain, 0.0) - np.where(~planned, cfg.reputation_loss, 0.0)
     share_a = c["share_a"][ids]
+    lesson = learning.lesson_per_alliance * c["novelty"][ids]  # a redundant pair has less left to teach
+    repeat = (c["partner_specific_experience"][ids] > 0).astype(float)
     sides = (
-        ("firm_a", captured_a, share_a, "expected_a"),
-        ("firm_b", captured_b, 1.0 - share_a, "expected_b"),
+        (slot_a, slot_b, captured_a, share_a, "expected_a"),
+        (slot_b, slot_a, captured_b, 1.0 - share_a, "expected_b"),
     )
-    for side, captured, share, expected in sides:
-        firms = c[side][ids]
-        lesson = capture(learning.lesson_per_alliance, state.capture_rate[firms])
-        np.add.at(state.knowhow, (firms, t), lesson)
-        np.add.at(state.technical, (firms, t), learning.lesson_per_alliance)
+    for firms, others, captured, share, expected in sides:
+        effort = 1.0 - learning.incentive_weight + learning.incentive_weight * state.dependence(firms)
+        np.add.at(state.knowhow, (firms, t), capture(lesson, state.capture_rate[firms] * effort))
+        np.add.at(state.technical, (firms, t), lesson * absorbable(state, firms, t, config))
         np.add.at(state.reputation, firms, rep_change)
-        np.add.at(state.resources, firms, captured)
+        np.add.at(state.resources, firms, captured + share * costs)  # running costs were paid as they accrued
         np.add.at(state.products, firms, success.astype(np.int64))
         np.add.at(state.ended_alliances, firms, 1)
         np.add.at(state.successes, firms, success.astype(np.int64))
         np.add.at(state.expected_value, firms, c[expected][ids])
         np.add.at(state.captured_value, firms, captured)
-        np.add.at(state.realised_return, firms, captured / np.maximum(share * value, 1e-9))
+        returns = captured / np.maximum(share * value, 1e-9)
+        np.add.at(state.realised_return, firms, returns)
+        choices = np.column_stack([(t == EXPLORATION).astype(float), repeat, state.large[others].astype(float)])
+        adapt(state, firms, returns, choices, config.selection)
     np.clip(state.reputation, 0.0, 1.0, out=state.reputation)
     np.maximum(state.attention, 0.0, out=state.attention)  # float round-off
+
+
+def close(state: FirmState, log: AllianceLog, tick: int, config: Config, rng: np.random.Generator) -> np.ndarray:
+    """End the alliances whose time has come and settle them. Returns ended ids."""
+    active = log.active_ids()
+    if len(active) == 0:
+        return active
+    code, planned = exit_reasons(log, active, tick, config.exit, rng)
+    ended = code > 0
+    ids = active[ended]
+    if len(ids):
+        settle(state, log, ids, code[ended], planned[ended], tick, config)
     return ids

@@ -1,15 +1,17 @@
 """Internal R&D: firms innovate on their own, and alliance know-how spills into it.
 
 Firms start exploration (research) and exploitation (development and
-commercialisation) projects.  Each tick an active project is approved (a new
-product), terminated, or carries on: competing risks.  The approval chance
-rises with the relevant capability and internal know-how, falls with the
-attention alliances take (coordination load), and depends on how much
-*external* (alliance) technical knowledge the firm can absorb (every partner
-takes it home from an ended alliance, whatever its alliance-management capture rate): internal exploration
-experience raises absorption of exploitation-alliance know-how (absorptive
-capacity); internal exploitation experience lowers absorption of
-exploration-alliance know-how (rigidity).  Every ended project teaches.
+commercialisation) projects; each costs ``project_cost`` per tick and a new
+product earns ``product_value``.  Each tick an active project is approved (a
+new product), terminated, or carries on: competing risks.  The approval chance
+rises with the relevant capability, the firm's internal know-how of the
+project's kind and the technical knowledge it has absorbed from alliances, and
+falls with the attention alliances take (coordination load).  There is no
+product of internal and external experience in this equation: how much of a
+partner's knowledge a firm absorbed was decided when it came home, by the
+firm's internal knowledge then (:func:`sim.steps.exit.absorbable`).  Every
+ended project teaches an uneven lesson (log-normal around
+``learning.internal_capture_rate``), and internal know-how is forgotten.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import numpy as np
 
 from ..columns import Column, ColumnLog
 from ..config import Innovation, Learning
-from ..learning import absorption, capture, general_benefit, saturating, sigmoid
+from ..learning import capture, general_benefit, sigmoid
 from ..state import EXPLOITATION, EXPLORATION, TYPE_NAMES, FirmState
 
-__all__ = ["ProjectLog", "approval_logit", "innovate"]
+__all__ = ["ProjectLog", "approval_logit", "innovate", "stop_projects"]
 
 APPROVED, TERMINATED = 1, 2
 OUTCOMES = np.array(["", "approved", "terminated"], dtype=object)
@@ -32,8 +34,8 @@ class ProjectLog(ColumnLog):
 
     table = (
         Column("project_id", None, "Row number of the project, in order of start.",
-               convert=lambda v, r: np.arange(r.n, dtype=np.int64)),
-        Column("firm", np.int64, "Firm running the project.", export="firm_id"),
+               convert=lambda v, r: np.arange(r.first, r.first + r.n, dtype=np.int64)),
+        Column("firm_id", np.int64, "Firm running the project."),
         Column("large", bool, "Size class of the firm.", export="size",
                convert=lambda v, r: np.where(v, "large", "small")),
         Column("type", np.int8, "Project type: exploration (research) or exploitation (development).",
@@ -53,31 +55,27 @@ class ProjectLog(ColumnLog):
         Column("duration", None, "Ticks from start to end (missing while it runs).",
                convert=lambda v, r: r.masked_int(r["end_tick"]) - r["start_tick"]),
         Column("active", bool, "Still running.", export=None),
+        Column("firm", np.int64, "Slot of the firm in the state arrays (firm_id is its id).", export=None),
     )
 
 
 def approval_logit(state: FirmState, firms: np.ndarray, types: np.ndarray, capability: np.ndarray, cfg: Innovation, learning: Learning) -> np.ndarray:
     """Per-tick approval logit of internal projects of ``types`` run by ``firms``."""
     internal = general_benefit(state.internal_knowhow[firms, types], cfg.experience_returns, 1.0)
-    sat = learning.absorptive_saturation
-    absorb_exploit = absorption(learning.absorb_exploitation, learning.absorptive_capacity_gain, state.internal_knowhow[firms, EXPLORATION], sat)
-    absorb_explore = absorption(learning.absorb_exploration, -learning.exploitation_rigidity, state.internal_knowhow[firms, EXPLOITATION], sat)
-    external = (
-        absorb_exploit * saturating(state.technical[firms, EXPLOITATION], learning.technical_saturation)
-        + absorb_explore * saturating(state.technical[firms, EXPLORATION], learning.technical_saturation)
-    )
+    absorbed = state.technical[firms, EXPLORATION] + state.technical[firms, EXPLOITATION]
+    external = general_benefit(absorbed, learning.technical_returns, learning.technical_saturation)
     return cfg.base_logit + cfg.capability_weight * (capability - 0.5) + internal + external - cfg.load_penalty * state.load()[firms]
 
 
 def _start(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, rng: np.random.Generator) -> None:
-    room = state.projects < cfg.max_projects
+    room = state.alive & (state.projects < cfg.max_projects)
     starters = np.flatnonzero(room & (rng.random(state.n) < cfg.project_probability))
     if len(starters) == 0:
         return
     cap = state.capability[starters]
     types = (rng.random(len(starters)) >= cap[:, 0] / np.maximum(cap.sum(axis=1), 1e-9)).astype(np.int64)
     log.append({
-        "firm": starters, "large": state.large[starters], "type": types.astype(np.int8),
+        "firm": starters, "firm_id": state.firm_id[starters], "large": state.large[starters], "type": types.astype(np.int8),
         "start_tick": np.full(len(starters), tick),
         "internal_exploration_experience": state.internal_experience[starters, EXPLORATION],
         "internal_exploitation_experience": state.internal_experience[starters, EXPLOITATION],
@@ -109,8 +107,24 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
         f, t = firms[done], types[done]
         np.add.at(state.projects, f, -1)
         np.add.at(state.internal_experience, (f, t), 1.0)
-        np.add.at(state.internal_knowhow, (f, t), capture(1.0, learning.internal_capture_rate))
+        sd = learning.internal_capture_noise
+        lesson = capture(rng.lognormal(-0.5 * sd * sd, sd, size=len(f)), learning.internal_capture_rate)
+        np.add.at(state.internal_knowhow, (f, t), lesson)
         np.add.at(state.products, firms[approved], 1)
+        np.add.at(state.resources, firms[approved], cfg.product_value)
         approved_count = int(approved.sum())
+    cost = cfg.project_cost * state.projects
+    state.resources -= cost
+    state.spent += cost
     _start(state, log, tick, cfg, rng)
     return approved_count
+
+
+def stop_projects(state: FirmState, log: ProjectLog, slots: np.ndarray, tick: int) -> None:
+    """Terminate every active project of the firms in ``slots`` (they exit)."""
+    active = log.active_ids()
+    gone = active[np.isin(log["firm"][active], slots)]
+    log.cols["active"][gone] = False
+    log.cols["end_tick"][gone] = tick
+    log.cols["outcome"][gone] = TERMINATED
+    state.projects[slots] = 0

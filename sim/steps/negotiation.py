@@ -6,6 +6,16 @@ Lopsided terms are recorded so execution can make the weaker side defensive.
 Unfamiliar partners and high stakes push towards protective governance;
 alliance functions make agreed exit triggers likelier and shrink the knowledge
 lost when negotiators hand over to the execution team.
+
+Partner-specific experience works here through two opposing mechanisms, set
+at formation from the pair's history (:mod:`sim.learning`): relational
+routines (the depreciating joint history) lower the attention the alliance
+needs and its conflict hazard, by up to ``learning.relational_routines``;
+knowledge redundancy (the partners' knowledge overlap, which every joint
+alliance raises) takes away up to ``learning.knowledge_redundancy`` of the
+novelty the pair can create (value at stake, milestone progress) and of what
+the alliance teaches, less so in exploitation.  Their net effect on success is
+not a parameter.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import Learning, Negotiation
-from ..learning import partner_specific_benefit
+from ..learning import knowledge_overlap, partner_specific_benefit, relational_routine
 from ..state import EXPLORATION, FirmState, PairMemory
 from .selection import Matches, complementarity
 
@@ -55,6 +65,7 @@ def negotiate(
     """
     m = len(matches)
     swap = ~state.large[matches.a] & state.large[matches.b]
+    ids = state.firm_id
     a = np.where(swap, matches.b, matches.a)
     b = np.where(swap, matches.a, matches.b)
     noise_a = np.where(swap, matches.noise_b, matches.noise_a)
@@ -63,14 +74,17 @@ def negotiate(
 
     cap_a, cap_b = state.capability[a, t], state.capability[b, t]
     compl = complementarity(state, a, b)
+    prior_joint = pairs.counts(ids[a], ids[b])
+    stock = pairs.stocks(ids[a], ids[b], tick)
+    routine = relational_routine(stock, learning.partner_specific_saturation)
+    weight = np.where(t == EXPLORATION, 1.0, learning.redundancy_exploitation_weight)
+    novelty = 1.0 - learning.knowledge_redundancy * weight * knowledge_overlap(prior_joint, learning.overlap_per_alliance)
     mean_value = np.where(t == EXPLORATION, cfg.value_exploration, cfg.value_exploitation)
-    value = mean_value * rng.lognormal(0.0, cfg.value_sd, size=m) * (1.0 + compl)
+    value = mean_value * rng.lognormal(0.0, cfg.value_sd, size=m) * (1.0 + compl) * novelty
 
     rushed = rng.random(m) < cfg.rushed_deal_probability
     share_a = split_value(bargaining_power(state, a, cfg), bargaining_power(state, b, cfg), rushed, cfg.rushed_concession)
 
-    prior_joint = pairs.counts(a, b)
-    stock = pairs.stocks(a, b, tick)
     p_protective = cfg.protective_base + cfg.protective_new_partner * (prior_joint == 0)
     function = state.alliance_function[a] | state.alliance_function[b]
     p_triggers = cfg.exit_trigger_probability + cfg.exit_trigger_function_bonus * function
@@ -85,7 +99,8 @@ def negotiate(
         return share * value * np.exp(0.5 * noise) * belief
 
     return {
-        "firm_a": a, "firm_b": b, "type": t.astype(np.int8),
+        "firm_a": ids[a], "firm_b": ids[b], "slot_a": a, "slot_b": b, "type": t.astype(np.int8),
+        "relief": learning.relational_routines * routine, "novelty": novelty,
         "large_a": state.large[a], "large_b": state.large[b],
         "start_tick": np.full(m, tick), "next_due": np.full(m, tick),  # execution sets the schedule
         "value_at_stake": value, "share_a": share_a, "lopsidedness": np.abs(share_a - 0.5),

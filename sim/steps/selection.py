@@ -3,7 +3,10 @@
 Each tick some firms with spare capacity search.  A searcher screens
 ``search_breadth`` candidates (sometimes including a past partner), scores each
 on observed experience, complementarity, reputation, portfolio fit and
-familiarity, all seen through noise, and proposes to the best.  Targets score
+familiarity and its own preference for large or small partners, all seen
+through noise, and proposes to the best.  How often it looks at a past partner,
+which type it seeks and whether it prefers large partners are the firm's own
+preferences, which it adapts from its realised returns (:func:`adapt`).  Targets score
 proposers the same way and accept the best proposals up to their own spare
 capacity.  Search is bounded: cost is O(firms x breadth), never all pairs.
 """
@@ -18,7 +21,10 @@ from ..config import Selection
 from ..state import FirmState, PairMemory
 from . import portfolio
 
-__all__ = ["Matches", "complementarity", "evaluate", "choose_types", "select_partners"]
+__all__ = ["Matches", "complementarity", "evaluate", "choose_types", "select_partners", "adapt"]
+
+EXPLORE_PREF, REPEAT_PREF, LARGE_PREF = 0, 1, 2  # columns of FirmState.preference
+PREFERENCE_BOUNDS = (0.05, 0.95)
 
 
 @dataclass
@@ -65,27 +71,35 @@ def evaluate(
         + cfg.weight_reputation * (state.reputation[whom] - 0.5)
         - cfg.weight_fit * redundancy
         + cfg.repeat_partner_bonus * familiar
+        + cfg.weight_partner_size * (2.0 * state.preference[who, LARGE_PREF] - 1.0) * np.where(state.large[whom], 1.0, -1.0)
         + noise
     )
 
 
 def choose_types(state: FirmState, seekers: np.ndarray, cfg: Selection, rng: np.random.Generator) -> np.ndarray:
     """Alliance type each searcher looks for: leans towards its portfolio's missing side."""
-    p_explore = portfolio.exploration_pull(state, seekers, cfg.exploration_target)
+    p_explore = portfolio.exploration_pull(state, seekers, state.preference[seekers, EXPLORE_PREF])
     return (rng.random(len(seekers)) >= p_explore).astype(np.int64)
 
 
-def _candidates(n: int, seekers: np.ndarray, breadth: int, pairs: PairMemory, cfg: Selection, rng) -> np.ndarray:
-    """``breadth`` random other firms per seeker; sometimes the first is a past partner instead."""
+def _candidates(state: FirmState, seekers: np.ndarray, breadth: int, pairs: PairMemory, rng) -> np.ndarray:
+    """``breadth`` random other slots per seeker; sometimes (the firm's repeat preference) the first is a past partner instead.
+
+    An empty slot or a past partner that has exited is a candidate nobody can ally with (no spare capacity).
+    """
+    n = state.n
     k = min(breadth, n - 1)
     cand = rng.integers(0, n - 1, size=(len(seekers), k))
     cand += cand >= seekers[:, None]  # never oneself
-    repeat = np.flatnonzero(rng.random(len(seekers)) < cfg.repeat_partner_probability)
+    repeat = np.flatnonzero(rng.random(len(seekers)) < state.preference[seekers, REPEAT_PREF])
     draws = rng.random(len(repeat))
-    known = pairs.partner_counts(seekers[repeat])
+    ids = state.firm_id[seekers[repeat]]
+    known = pairs.partner_counts(ids)
     has = known > 0  # a past partner, drawn uniformly, replaces the first candidate
     pick = (draws[has] * known[has]).astype(np.int64)
-    cand[repeat[has], 0] = pairs.nth_partners(seekers[repeat[has]], pick)
+    slot = state.slot_of_id[pairs.nth_partners(ids[has], pick)]
+    there = slot >= 0
+    cand[repeat[has][there], 0] = slot[there]
     return cand
 
 
@@ -108,8 +122,9 @@ def select_partners(
         return Matches.empty()
 
     types = choose_types(state, seekers, cfg, rng)
-    cand = _candidates(n, seekers, cfg.search_breadth, pairs, cfg, rng)
-    familiar = (pairs.counts(seekers[:, None], cand) > 0).astype(float)
+    cand = _candidates(state, seekers, cfg.search_breadth, pairs, rng)
+    ids = state.firm_id
+    familiar = (pairs.counts(ids[seekers][:, None], ids[cand]) > 0).astype(float)
     noise = rng.normal(0.0, cfg.observation_noise, size=cand.shape)
     score = evaluate(state, seekers[:, None], cand, familiar, cfg, noise)
     score[spare[cand] <= 0] = -np.inf  # a full partner is visibly unavailable
@@ -128,7 +143,7 @@ def select_partners(
 
     # Competitive market: targets take their best proposals while both sides have room.
     order = np.flatnonzero(keep)[np.argsort(-target_score[keep], kind="stable")]
-    codes = PairMemory.codes(seekers[order], targets[order])
+    codes = PairMemory.codes(ids[seekers[order]], ids[targets[order]])
     order = order[~_member(codes, active_codes)]  # partners already allied now
     idx = _greedy_accept(seekers[order], targets[order], spare)
     if len(idx) == 0:
@@ -196,3 +211,24 @@ def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray
             used[s] = used.get(s, 0) + 1
             used[t] = used.get(t, 0) + 1
     return cand[accepted]
+
+
+def adapt(state: FirmState, slots: np.ndarray, returns: np.ndarray, choices: np.ndarray, cfg: Selection) -> None:
+    """Reinforce partner-search preferences from realised returns (Bush-Mosteller rule).
+
+    ``slots[i]`` ended an alliance with realised return ``returns[i]`` (value
+    captured per unit of its own stake); ``choices[i]`` says what that alliance
+    was on each preference (exploration type, a repeat partner, a large
+    partner; 0/1).  A return above the firm's aspiration moves each preference
+    towards the choice made, a return below it away from it, by
+    ``adaptation_rate * |tanh(return - aspiration)|``; the aspiration then
+    follows the return.
+    """
+    if cfg.adaptation_rate == 0.0 or len(slots) == 0:
+        return
+    surprise = np.tanh(returns - state.aspiration[slots])
+    toward = np.where(surprise[:, None] >= 0, choices, 1.0 - choices)
+    step = cfg.adaptation_rate * np.abs(surprise)[:, None] * (toward - state.preference[slots])
+    np.add.at(state.preference, slots, step)
+    np.clip(state.preference, *PREFERENCE_BOUNDS, out=state.preference)
+    np.add.at(state.aspiration, slots, cfg.aspiration_rate * (returns - state.aspiration[slots]))

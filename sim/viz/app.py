@@ -42,7 +42,8 @@ class DashboardModel(AllianceModel):
     """AllianceModel with the dashboard's one switch that is not a single config key.
 
     ``alliance_function=False`` means no firm has a dedicated alliance function
-    (both size classes' ``alliance_function_prob`` set to 0).  Every other
+    (both size classes' ``alliance_function_prob`` set to 0, and no firm
+    reviews whether to set one up).  Every other
     keyword is a config override, ``learning__partner_specific_effect=0.5``,
     applied on top of the dashboard's base config.  ``scenario`` is accepted
     and ignored: SolaraViz passes Mesa's default one on reset, and the config
@@ -51,7 +52,8 @@ class DashboardModel(AllianceModel):
 
     def __init__(self, alliance_function: bool = True, rng: Any = None, config: Config | None = None, scenario: Any = None, **overrides: Any):
         if not alliance_function:
-            overrides.update({"firms.large.alliance_function_prob": 0.0, "firms.small.alliance_function_prob": 0.0})
+            overrides.update({"firms.large.alliance_function_prob": 0.0, "firms.small.alliance_function_prob": 0.0,
+                              "portfolio.function_review_probability": 0.0})
         super().__init__(config=base_config() if config is None else config, rng=rng, **overrides)
 
 
@@ -156,6 +158,9 @@ def components() -> list:
         (ExitsPanel, 0),
         make_plot_component({"active_exploration": figures.TYPE_COLOURS["exploration"], "active_exploitation": figures.TYPE_COLOURS["exploitation"]}, page=1),
         make_plot_component({"success_rate": "#2ca02c", "underperforming_share": "#d62728"}, page=1),
+        # how firms adapt their partner search from their realised returns (mean preferences)
+        make_plot_component({"preference_exploration": figures.TYPE_COLOURS["exploration"], "preference_repeat": "#7f7f7f",
+                             "preference_large": "#1f77b4"}, page=1),
     ]
 
 

@@ -40,7 +40,8 @@ def test_partner_specific_logit_follows_the_parameter():
 
 
 def test_health_checks_need_an_alliance_function():
-    off = small_model(ticks=30, **{"firms.large.alliance_function_prob": 0.0, "firms.small.alliance_function_prob": 0.0}).alliances_frame()
+    off = small_model(ticks=30, **{"firms.large.alliance_function_prob": 0.0, "firms.small.alliance_function_prob": 0.0,
+                                   "portfolio.function_review_probability": 0.0}).alliances_frame()
     on = small_model(ticks=30, **{"firms.large.alliance_function_prob": 1.0, "firms.small.alliance_function_prob": 1.0}).alliances_frame()
     assert off["problems_caught"].sum() == 0
     assert on["problems_caught"].sum() > 0

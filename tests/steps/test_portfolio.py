@@ -11,11 +11,11 @@ def test_capacity_grows_with_knowhow_and_never_shrinks():
     cfg, state = fresh_state(50, 0)
     before = state.capacity.copy()
     state.knowhow[:, 0] += 4.0
-    portfolio.manage(state, cfg.portfolio, cfg.learning)
+    portfolio.manage(state, cfg, np.random.default_rng(0))
     grown = state.capacity.copy()
     assert np.all(grown > before)
     state.knowhow[:] = 0.0
-    portfolio.manage(state, cfg.portfolio, cfg.learning)
+    portfolio.manage(state, cfg, np.random.default_rng(0))
     assert np.all(state.capacity == grown)
     assert np.all(state.max_alliances >= np.floor(state.capacity))
 
@@ -24,11 +24,11 @@ def test_forgetting_erodes_knowhow_and_reputation_reverts():
     cfg, state = fresh_state(50, 0)
     state.knowhow[:] = 2.0
     state.reputation[:] = 1.0
-    portfolio.manage(state, cfg.portfolio, cfg.learning)
+    portfolio.manage(state, cfg, np.random.default_rng(0))
     assert np.all(state.knowhow < 2.0) and np.all(state.reputation < 1.0)
-    cfg2 = cfg.model_copy(update={"learning": cfg.learning.model_copy(update={"forgetting_rate": 0.0})})
+    cfg2 = cfg.model_copy(update={"learning": cfg.learning.model_copy(update={"forgetting_rate": 0.0, "key_person_hazard": 0.0})})
     state.knowhow[:] = 2.0
-    portfolio.manage(state, cfg2.portfolio, cfg2.learning)
+    portfolio.manage(state, cfg2, np.random.default_rng(0))
     assert np.all(state.knowhow == 2.0)
 
 

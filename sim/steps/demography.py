@@ -1,0 +1,59 @@
+"""A living population: firms whose resources run out exit, new ventures enter.
+
+Resources bind: alliances (running costs), alliance functions and internal
+R&D cost money every tick; the core business, captured alliance value and new
+products bring it in.  A firm whose resources fall below
+``firms.exit_threshold`` exits: its alliances are dissolved (an unplanned
+``partner_exit`` for its partners) and its projects stopped.  New ventures
+enter at ``firms.entry_rate`` x ``firms.n`` a tick on average (Poisson).
+
+Slots are recycled: the state arrays keep ``firms.n`` rows, an exited firm's
+slot is empty until an entrant takes it, and every entrant gets a new firm id
+(ids are never reused, so the alliance table, the pair memory and the firm
+panel never confuse two firms).  The population therefore never exceeds
+``firms.n``; at the steady state entries balance exits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..alliances import PARTNER_EXIT, AllianceLog
+from ..config import Config
+from ..state import FirmState, draw_firms
+from .exit import settle
+from .innovation import ProjectLog, stop_projects
+
+__all__ = ["exits", "entries"]
+
+
+def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """Remove the firms whose resources ran out; returns their slots and the ids of the alliances that ended with them."""
+    gone = np.flatnonzero(state.alive & (state.resources < config.firms.exit_threshold))
+    if len(gone) == 0:
+        return gone, gone
+    active = log.active_ids()
+    hit = active[np.isin(log["slot_a"][active], gone) | np.isin(log["slot_b"][active], gone)]
+    if len(hit):
+        settle(state, log, hit, np.full(len(hit), PARTNER_EXIT, dtype=np.int8), np.zeros(len(hit), dtype=bool), tick, config)
+    stop_projects(state, projects, gone, tick)
+    state.alive[gone] = False
+    state.max_alliances[gone] = 0
+    state.income[gone] = 0.0
+    state.alliance_function[gone] = False
+    state.function_setup[gone] = 0
+    state.slot_of_id[state.firm_id[gone]] = -1
+    return gone, hit
+
+
+def entries(state: FirmState, tick: int, config: Config, rng: np.random.Generator) -> np.ndarray:
+    """New ventures take empty slots; returns their slots."""
+    free = np.flatnonzero(~state.alive)
+    k = min(int(rng.poisson(config.firms.entry_rate * config.firms.n)), len(free))
+    if k == 0:
+        return free[:0]
+    slots = free[:k]
+    first_id = len(state.slot_of_id)
+    state.fill(slots, draw_firms(config, rng, np.zeros(k, dtype=bool), tick, first_id))
+    state.slot_of_id = np.concatenate([state.slot_of_id, slots])
+    return slots

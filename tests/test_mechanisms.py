@@ -1,0 +1,244 @@
+"""The mechanisms of issue 15: each switched off changes what it should and nothing it should not.
+
+Seeds 2001-2003 are neither the default (42), the replication's evaluation
+seeds (42-121, 7, 8) nor the calibration seeds (1000-1019).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+from sim import simulate
+from sim.config import load_config
+from sim.model import AllianceModel
+from sim.state import EXPLOITATION, EXPLORATION, init_firms
+from sim.steps import portfolio, selection
+from sim.steps.exit import absorbable
+from sim.steps.innovation import approval_logit
+
+SEEDS = (2001, 2002, 2003)
+SMALL = {"firms.n": 120, "run.ticks": 40, "run.burn_in": 40}
+
+
+def _model(seed=2001, **overrides):
+    return AllianceModel(config=load_config(overrides={**SMALL, **overrides}), rng=seed).run()
+
+
+def _ended(overrides=None, seeds=SEEDS):
+    """Ended alliances of the default market (300 firms, 20 years after burn-in), pooled over ``seeds``."""
+    rows = []
+    for seed in seeds:
+        a = simulate(seed=seed, overrides=overrides or {}, tables=("alliances",)).frames["alliances"]
+        rows.append(a[a["end_tick"].notna()].assign(seed=seed))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _repeat_logit(ended: pd.DataFrame) -> float:
+    """Coefficient of 'repeat partner' in a logit of success with the study's kind of controls."""
+    df = pd.DataFrame({
+        "success": ended["success"].astype(float),
+        "repeat": (ended["partner_specific_experience"] > 0).astype(float),
+        "experience": np.log1p(ended["general_experience_a"] + ended["general_experience_b"]),
+        "exploration": (ended["type"] == "exploration").astype(float),
+        "complementarity": ended["complementarity"],
+        "seed": ended["seed"].astype(str),
+    })
+    return smf.logit("success ~ repeat + experience + exploration + complementarity + C(seed)", df).fit(disp=0).params["repeat"]
+
+
+# ------------------------------------------------------- partner-specific experience
+def test_relational_routines_off_leaves_redundancy_alone():
+    on, off = _model(), _model(**{"learning.relational_routines": 0.0})
+    for model in (on, off):
+        log, repeat = model.log, model.log["partner_specific_experience"] > 0
+        assert repeat.any()
+        assert (log["novelty"][repeat] < 1).all() and (log["novelty"][~repeat] == 1).all()  # redundancy still acts
+        assert (log["relief"][~repeat] == 0).all()
+    assert (on.log["relief"][on.log["partner_specific_experience"] > 0] > 0).all()
+    assert (off.log["relief"] == 0).all()  # no cheaper coordination, no sooner conflict resolution
+
+
+def test_knowledge_redundancy_off_leaves_routines_alone():
+    off = _model(**{"learning.knowledge_redundancy": 0.0})
+    repeat = off.log["partner_specific_experience"] > 0
+    assert (off.log["novelty"] == 1).all()
+    assert (off.log["relief"][repeat] > 0).all()
+
+
+def test_redundancy_hurts_exploration_more():
+    log = _model().log
+    once = log["partner_specific_experience"] == 1
+    explore, exploit = once & (log["type"] == EXPLORATION), once & (log["type"] == EXPLOITATION)
+    assert log["novelty"][explore].max() < log["novelty"][exploit].min()
+
+
+@pytest.mark.slow
+def test_net_partner_specific_sign_emerges_negative_and_flips_without_redundancy():
+    """No parameter carries the sign: routines and redundancy pull apart, the regression sees their net."""
+    default, no_redundancy = _ended(), _ended({"learning.knowledge_redundancy": 0.0})
+    assert _repeat_logit(default) < 0 < _repeat_logit(no_redundancy)
+
+
+# --------------------------------------------------------------------- population
+@pytest.mark.slow
+def test_success_rate_by_start_year_is_stationary_after_burn_in():
+    ended = _ended()
+    band = (ended["start_tick"] - 1) // 20  # five-year bands of the 20 observed years
+    by_band = ended.groupby(band)["success"].mean()
+    assert len(by_band) == 4
+    assert by_band.max() - by_band.min() < 0.1
+
+
+def test_firms_exit_and_new_ventures_enter_with_new_ids():
+    model = _model()
+    m, panel = model.model_frame(), model.firms_frame()
+    assert m["firm_exits"].sum() > 0 and m["firm_entries"].sum() > 0
+    assert (m["firms"] <= SMALL["firms.n"]).all()
+    assert panel["firm_id"].max() >= SMALL["firms.n"]  # entrants have ids no founder had
+    assert not panel.duplicated(["firm_id", "tick"]).any()
+    entrants = panel[panel["entry_tick"] > 0]
+    assert (entrants["size"] == "small").all()
+    a = model.alliances_frame()
+    assert (a.loc[a["exit_reason"] == "partner_exit", "planned_exit"] == False).all()  # noqa: E712
+
+
+def test_without_exits_the_population_stays_whole():
+    model = _model(**{"firms.exit_threshold": -1e6})
+    m = model.model_frame()
+    assert m["firm_exits"].sum() == 0 and m["firm_entries"].sum() == 0 and (m["firms"] == SMALL["firms.n"]).all()
+    assert "partner_exit" not in set(model.alliances_frame()["exit_reason"].dropna())
+
+
+def test_burn_in_is_simulated_and_left_out():
+    model = _model()
+    a, m = model.alliances_frame(), model.model_frame()
+    assert list(m["tick"]) == list(range(1, SMALL["run.ticks"] + 1))
+    assert (a["start_tick"] >= 1).all() and a["alliance_id"].min() == model.log.first > 0
+    assert (model.projects_frame()["start_tick"] >= 1).all()
+    # burn-in history counts in the experience the first recorded alliances carry
+    first = a[a["start_tick"] == 1]
+    assert (first["general_experience_a"] > 0).all()
+
+
+def test_resources_bind():
+    """Costs come out of resources: with no income and no revenue every venture runs out."""
+    model = _model(**{"firms.small.income": 0.0, "innovation.product_value": 0.0, "negotiation.value_exploration": 0.0,
+                      "negotiation.value_exploitation": 0.0, "firms.entry_rate": 0.0})
+    assert model.state.alive[~model.state.large].sum() < 0.5 * (~model.state.large).sum()
+
+
+# ------------------------------------------------------------------ alliance life
+@pytest.mark.slow
+def test_overrun_max_duration_and_triggers_each_end_at_least_one_percent():
+    ended = _ended()
+    share = ended["exit_reason"].value_counts(normalize=True)
+    triggered = ended["planned_exit"].astype(bool) & ended["exit_reason"].isin(["missed_milestones", "cost_overrun"])
+    assert share["cost_overrun"] >= 0.01 and share["expired"] >= 0.01 and triggered.mean() >= 0.01
+    assert ((ended["end_tick"] - ended["start_tick"]) > 40).any()  # some outlive ten years
+
+
+def test_stale_alliances_drag():
+    model = _model()
+    live = model.log.active_ids()
+    assert len(live)
+    cfg = model.config
+    from sim.steps.execution import milestone_logit
+
+    now = milestone_logit(model.state, model.log, live, cfg.execution, cfg.learning, model.tick)
+    later = milestone_logit(model.state, model.log, live, cfg.execution, cfg.learning, model.tick + 200)
+    assert (later < now).all()
+    flat = cfg.execution.model_copy(update={"stale_penalty": 0.0})
+    assert np.allclose(milestone_logit(model.state, model.log, live, flat, cfg.learning, model.tick + 200),
+                       milestone_logit(model.state, model.log, live, flat, cfg.learning, model.tick))
+
+
+# --------------------------------------------------------------- small-firm learning
+def test_capture_rates_differ_by_size_at_most_threefold():
+    f = load_config().firms
+    assert max(f.small.capture_rate, f.large.capture_rate) <= 3 * min(f.small.capture_rate, f.large.capture_rate)
+
+
+def test_complexity_dilution_off_raises_only_large_firms_capture():
+    cfg_on = load_config()
+    cfg_off = load_config(overrides={"learning.complexity_dilution": 0.0})
+    on = init_firms(cfg_on, np.random.default_rng(3))
+    off = init_firms(cfg_off, np.random.default_rng(3))
+    assert np.array_equal(on.capture_rate[~on.large], off.capture_rate[~off.large])
+    assert (off.capture_rate[off.large] > on.capture_rate[on.large]).all()
+
+
+def test_key_people_leaving_take_their_share_of_know_how():
+    cfg = load_config(overrides={"learning.key_person_hazard": 1.0, "learning.forgetting_rate": 0.0, "portfolio.function_review_probability": 0.0})
+    state = init_firms(cfg, np.random.default_rng(4))
+    state.knowhow[:] = 1.0
+    portfolio.manage(state, cfg, np.random.default_rng(5))
+    np.testing.assert_allclose(state.knowhow[:, 0], 1.0 - 1.0 / state.key_people)
+    cfg_off = load_config(overrides={"learning.key_person_hazard": 0.0, "learning.forgetting_rate": 0.0})
+    state = init_firms(cfg_off, np.random.default_rng(4))
+    state.knowhow[:] = 1.0
+    portfolio.manage(state, cfg_off, np.random.default_rng(5))
+    assert (state.knowhow == 1.0).all()
+
+
+def test_incentive_is_the_spending_core_income_does_not_cover():
+    state = init_firms(load_config(), np.random.default_rng(6))
+    state.spending[:] = 2.0 * state.income
+    np.testing.assert_allclose(state.dependence(), 0.5)
+    state.spending[:] = 0.5 * state.income
+    assert (state.dependence() == 0).all()
+
+
+# ------------------------------------------------------------------ absorptive capacity
+def test_absorption_happens_when_knowledge_comes_home_not_in_the_approval_equation():
+    cfg = load_config()
+    state = init_firms(cfg, np.random.default_rng(7))
+    firms = np.arange(4)
+    exploit, explore = np.full(4, EXPLOITATION), np.full(4, EXPLORATION)
+    before = (absorbable(state, firms, exploit, cfg), absorbable(state, firms, explore, cfg))
+    state.internal_knowhow[firms] = 5.0
+    after = (absorbable(state, firms, exploit, cfg), absorbable(state, firms, explore, cfg))
+    assert (after[0] > before[0]).all()  # research knowledge overlaps with what exploitation partners bring
+    assert (after[1] < before[1]).all()  # exploitation routines crowd out distant exploration knowledge
+    # the approval of an exploitation project does not depend on internal exploration know-how
+    logit = approval_logit(state, firms, exploit, np.full(4, 0.5), cfg.innovation, cfg.learning)
+    state.internal_knowhow[firms, EXPLORATION] = 0.0
+    assert np.array_equal(logit, approval_logit(state, firms, exploit, np.full(4, 0.5), cfg.innovation, cfg.learning))
+
+
+def test_internal_know_how_is_not_a_multiple_of_the_project_count():
+    noisy = _model()
+    exact = _model(**{"learning.internal_capture_noise": 0.0, "learning.internal_forgetting_rate": 0.0})
+    for model, varies in ((noisy, True), (exact, False)):
+        s = model.state
+        done = s.internal_experience[:, EXPLORATION] > 0
+        ratio = s.internal_knowhow[done, EXPLORATION] / s.internal_experience[done, EXPLORATION]
+        assert (np.ptp(ratio) > 0.01) == varies
+
+
+# ----------------------------------------------------------------- alliance function
+def test_alliance_function_is_chosen_and_can_change():
+    chosen = _model().firms_frame()
+    fixed = _model(**{"portfolio.function_review_probability": 0.0}).firms_frame()
+    assert (chosen.groupby("firm_id")["alliance_function"].nunique() > 1).any()
+    assert (fixed.groupby("firm_id")["alliance_function"].nunique() == 1).all()
+
+
+# ----------------------------------------------------------------- adaptive search
+def test_preferences_follow_realised_returns():
+    cfg = load_config()
+    state = init_firms(cfg, np.random.default_rng(8))
+    start = state.preference[:2].copy()
+    choice = np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    returns = state.aspiration[:2] + np.array([1.0, -1.0])  # firm 0 did better than it hoped, firm 1 worse
+    selection.adapt(state, np.arange(2), returns, choice, cfg.selection)
+    assert (state.preference[0] > start[0]).all() and (state.preference[1] < start[1]).all()
+
+
+def test_without_adaptation_preferences_stay_put():
+    m_fixed = _model(**{"selection.adaptation_rate": 0.0}).model_frame()
+    m_adapt = _model().model_frame()
+    cfg = load_config()
+    assert np.allclose(m_fixed["preference_exploration"], cfg.selection.exploration_target)
+    assert np.allclose(m_fixed["preference_repeat"], cfg.selection.repeat_partner_probability)
+    assert m_adapt["preference_repeat"].std() > 0
