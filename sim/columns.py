@@ -93,6 +93,7 @@ class ColumnLog:
 
     table: tuple[Column, ...] = ()
     first = 0  # rows before this one (the burn-in) are left out of the output table
+    _oldest_active = 0  # no active row before this one (active_ids' starting point)
 
     def __init__(self, capacity: int = 1024):
         self.n = 0
@@ -133,7 +134,12 @@ class ColumnLog:
         return ids
 
     def active_ids(self) -> np.ndarray:
-        return np.flatnonzero(self["active"])
+        """Ids of the active rows.  A row never becomes active again once it has ended, so the search starts at the oldest row active last time."""
+        start = self._oldest_active
+        ids = np.flatnonzero(self.cols["active"][start: self.n])
+        ids += start
+        self._oldest_active = int(ids[0]) if len(ids) else self.n
+        return ids
 
     def frame(self) -> pd.DataFrame:
         """The output table: one row per logged row, columns as declared.

@@ -265,7 +265,7 @@ class Run(Section):
     ticks: NonNegativeInt = Field(80, description="Ticks per run (80 quarters = 20 years).")
     ticks_per_year: PositiveInt = Field(4, description="Ticks in a year: one tick is a quarter by default.")
     seed: NonNegativeInt = Field(42, description="Root seed when none is given on the command line.")
-    burn_in: NonNegativeInt = Field(80, description="Ticks simulated before tick 1 and left out of every output (the population and the success rate settle to their steady state).")
+    burn_in: NonNegativeInt = Field(120, description="Ticks simulated before tick 1 and left out of every output (the population and the success rate settle to their steady state).")
 
 
 class Output(Section):

@@ -41,8 +41,17 @@ class SortedKeys:
 
     @staticmethod
     def _merge(level: tuple[np.ndarray, np.ndarray], keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        at = np.searchsorted(level[0], keys)
-        return np.insert(level[0], at, keys), np.insert(level[1], at, values)
+        old_keys, old_values = level
+        # np.insert's work without its per-call overhead: the new keys (sorted)
+        # land at their search positions shifted by the new keys before them.
+        new_at = np.searchsorted(old_keys, keys) + np.arange(len(keys))
+        size = len(old_keys) + len(keys)
+        old_at = np.ones(size, dtype=bool)
+        old_at[new_at] = False
+        merged_keys, merged_values = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+        merged_keys[new_at], merged_values[new_at] = keys, values
+        merged_keys[old_at], merged_values[old_at] = old_keys, old_values
+        return merged_keys, merged_values
 
     def insert(self, keys: np.ndarray, values: np.ndarray) -> None:
         """Add new ``keys`` (not yet present) with their ``values``."""
@@ -140,6 +149,13 @@ class PairMemory:
     def stocks(self, a: np.ndarray, b: np.ndarray, tick: int) -> np.ndarray:
         """Depreciated partner-specific memory of each pair at ``tick``."""
         return self._stocks_at(*self._find(a, b), tick)
+
+    def counts_and_stocks(self, a: np.ndarray, b: np.ndarray, tick: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`counts` and :meth:`stocks` of the same pairs, with one search."""
+        row, found = self._find(a, b)
+        if self._rows.n == 0:
+            return np.zeros(row.shape, dtype=np.int64), np.zeros(row.shape)
+        return np.where(found, self._rows["count"][row], 0), self._stocks_at(row, found, tick)
 
     def count(self, a: int, b: int) -> int:
         return int(self.counts(np.array([a]), np.array([b]))[0])

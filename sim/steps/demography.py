@@ -33,7 +33,9 @@ def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, c
     if len(gone) == 0:
         return gone, gone
     active = log.active_ids()
-    hit = active[np.isin(log["slot_a"][active], gone) | np.isin(log["slot_b"][active], gone)]
+    leaving = np.zeros(state.n, dtype=bool)
+    leaving[gone] = True
+    hit = active[leaving[log["slot_a"][active]] | leaving[log["slot_b"][active]]]
     if len(hit):
         settle(state, log, hit, np.full(len(hit), PARTNER_EXIT, dtype=np.int8), np.zeros(len(hit), dtype=bool), tick, config)
     stop_projects(state, projects, gone, tick)

@@ -40,7 +40,9 @@ def exit_reasons(log: AllianceLog, ids: np.ndarray, tick: int, cfg: Exit, rng: n
         (rng.random(len(ids)) < hazard, CONFLICT),
         (tick - c["start_tick"] >= cfg.max_duration, EXPIRED),
     ]
-    code = np.select([cond for cond, _ in conditions], [reason for _, reason in conditions], default=0).astype(np.int8)
+    code = np.zeros(len(ids), dtype=np.int8)
+    for cond, reason in reversed(conditions):  # the first reason that holds is written last (np.select's rule, faster)
+        code = np.where(cond, np.int8(reason), code)
     planned = (code == GOAL) | ((code != CONFLICT) & triggers) | (code == EXPIRED)
     return code, planned
 
@@ -86,28 +88,29 @@ def settle(state: FirmState, log: AllianceLog, ids: np.ndarray, code: np.ndarray
     slot_a, slot_b = c["slot_a"][ids], c["slot_b"][ids]
     book(state, slot_a, slot_b, t, c["attention"][ids], -1)
     rep_change = np.where(success, cfg.reputation_gain, 0.0) - np.where(~planned, cfg.reputation_loss, 0.0)
-    share_a = c["share_a"][ids]
     lesson = learning.lesson_per_alliance * c["novelty"][ids]  # a redundant pair has less left to teach
     repeat = (c["partner_specific_experience"][ids] > 0).astype(float)
-    sides = (
-        (slot_a, slot_b, captured_a, share_a, "expected_a"),
-        (slot_b, slot_a, captured_b, 1.0 - share_a, "expected_b"),
-    )
-    for firms, others, captured, share, expected in sides:
-        effort = 1.0 - learning.incentive_weight + learning.incentive_weight * state.dependence(firms)
-        np.add.at(state.knowhow, (firms, t), capture(lesson, state.capture_rate[firms] * effort))
-        np.add.at(state.technical, (firms, t), lesson * absorbable(state, firms, t, config))
-        np.add.at(state.reputation, firms, rep_change)
-        np.add.at(state.resources, firms, captured + share * costs)  # running costs were paid as they accrued
-        np.add.at(state.products, firms, success.astype(np.int64))
-        np.add.at(state.ended_alliances, firms, 1)
-        np.add.at(state.successes, firms, success.astype(np.int64))
-        np.add.at(state.expected_value, firms, c[expected][ids])
-        np.add.at(state.captured_value, firms, captured)
-        returns = captured / np.maximum(share * value, 1e-9)
-        np.add.at(state.realised_return, firms, returns)
-        choices = np.column_stack([(t == EXPLORATION).astype(float), repeat, state.large[others].astype(float)])
-        adapt(state, firms, returns, choices, config.selection)
+    # Both partners at once: side a's rows, then side b's (np.add.at adds in
+    # that order, as two passes would).
+    both = lambda x, y: np.concatenate([x, y])  # noqa: E731
+    firms, others = both(slot_a, slot_b), both(slot_b, slot_a)
+    share = both(c["share_a"][ids], 1.0 - c["share_a"][ids])
+    captured = both(captured_a, captured_b)
+    t2, lesson, costs, value, success = (both(x, x) for x in (t, lesson, costs, value, success))
+    effort = 1.0 - learning.incentive_weight + learning.incentive_weight * state.dependence(firms)
+    np.add.at(state.knowhow, (firms, t2), capture(lesson, state.capture_rate[firms] * effort))
+    np.add.at(state.technical, (firms, t2), lesson * absorbable(state, firms, t2, config))
+    np.add.at(state.reputation, firms, both(rep_change, rep_change))
+    np.add.at(state.resources, firms, captured + share * costs)  # running costs were paid as they accrued
+    np.add.at(state.products, firms, success.astype(np.int64))
+    np.add.at(state.ended_alliances, firms, 1)
+    np.add.at(state.successes, firms, success.astype(np.int64))
+    np.add.at(state.expected_value, firms, both(c["expected_a"][ids], c["expected_b"][ids]))
+    np.add.at(state.captured_value, firms, captured)
+    returns = captured / np.maximum(share * value, 1e-9)
+    np.add.at(state.realised_return, firms, returns)
+    choices = np.column_stack([(t2 == EXPLORATION).astype(float), both(repeat, repeat), state.large[others].astype(float)])
+    adapt(state, firms, returns, choices, config.selection)
     np.clip(state.reputation, 0.0, 1.0, out=state.reputation)
     np.maximum(state.attention, 0.0, out=state.attention)  # float round-off
 

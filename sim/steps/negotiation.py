@@ -74,8 +74,7 @@ def negotiate(
 
     cap_a, cap_b = state.capability[a, t], state.capability[b, t]
     compl = complementarity(state, a, b)
-    prior_joint = pairs.counts(ids[a], ids[b])
-    stock = pairs.stocks(ids[a], ids[b], tick)
+    prior_joint, stock = pairs.counts_and_stocks(ids[a], ids[b], tick)
     routine = relational_routine(stock, learning.partner_specific_saturation)
     weight = np.where(t == EXPLORATION, 1.0, learning.redundancy_exploitation_weight)
     novelty = 1.0 - learning.knowledge_redundancy * weight * knowledge_overlap(prior_joint, learning.overlap_per_alliance)

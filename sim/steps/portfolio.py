@@ -22,7 +22,7 @@ import numpy as np
 
 from ..config import Config, Learning, Portfolio
 from ..learning import forget
-from ..state import EXPLORATION, FirmState, believed_cap, structural_capture
+from ..state import EXPLORATION, FirmState, believed_cap, structural_capture, type_mean
 
 __all__ = ["redundancy", "exploration_pull", "manage", "review_functions", "SPENDING_MEMORY"]
 
@@ -33,7 +33,7 @@ def redundancy(state: FirmState, who: np.ndarray, whom: np.ndarray) -> np.ndarra
     """How alike ``whom`` is to the partners ``who`` already has (0 = nothing alike, 1 = identical)."""
     count = state.active_total[who]
     mean_profile = state.partner_profile[who] / np.maximum(count, 1)[..., None]
-    distance = np.abs(state.capability[whom] - mean_profile).mean(axis=-1)
+    distance = type_mean(np.abs(state.capability[whom] - mean_profile))
     return np.where(count > 0, 1.0 - distance, 0.0) * np.minimum(count, 3) / 3.0
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Selection
-from ..state import FirmState, PairMemory
+from ..state import FirmState, PairMemory, type_mean
 from . import portfolio
 
 __all__ = ["Matches", "complementarity", "evaluate", "choose_types", "select_partners", "adapt"]
@@ -51,7 +51,7 @@ def complementarity(state: FirmState, who: np.ndarray, whom: np.ndarray) -> np.n
 
     Symmetric, so both sides of a deal see the same complementarity.
     """
-    return np.abs(state.capability[whom] - state.capability[who]).mean(axis=-1)
+    return type_mean(np.abs(state.capability[whom] - state.capability[who]))
 
 
 def evaluate(
@@ -187,9 +187,12 @@ def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray
         return cand
     # Each proposal twice, once per side; sorted by firm, then by position.
     firm = np.concatenate([proposers[cand], targets[cand]])
-    order = np.lexsort((np.tile(np.arange(m), 2), firm))
+    position = np.arange(m)
+    order = np.argsort(firm * m + np.concatenate([position, position]))  # by firm, then position (keys unique)
     sorted_firm = firm[order]
-    starts = np.r_[True, sorted_firm[1:] != sorted_firm[:-1]]
+    starts = np.empty(2 * m, dtype=bool)
+    starts[0] = True
+    np.not_equal(sorted_firm[1:], sorted_firm[:-1], out=starts[1:])
     block = np.maximum.accumulate(np.where(starts, np.arange(2 * m), 0))  # first slot of each firm's block
     earlier = np.empty(2 * m, dtype=np.int64)
     earlier[order] = np.arange(2 * m) - block  # earlier proposals involving the same firm
@@ -199,7 +202,7 @@ def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray
     if sure.all():
         return cand
     # Room each side has at its proposal, net of the sure acceptances before it.
-    sure_sorted = np.tile(sure, 2)[order].astype(np.int64)
+    sure_sorted = np.concatenate([sure, sure])[order].astype(np.int64)
     seen = np.cumsum(sure_sorted) - sure_sorted  # sure entries before, in sorted order ...
     room[order] -= seen - seen[block]  # ... counting only the same firm's
     accepted = sure.copy()
