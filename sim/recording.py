@@ -62,7 +62,7 @@ MODEL_SERIES: tuple[Reporter, ...] = (
     Reporter("formations", "Alliances formed this tick.", lambda r: r.formed),
     Reporter("exits", "Alliances ended this tick.", lambda r: len(r.ended)),
     *(Reporter(f"exits_{reason}", f"Alliances ended this tick by {reason.replace('_', ' ')}.",
-               lambda r, code=code: int((r.exit_codes == code).sum()))
+               lambda r, code=code: int(r.exit_counts[code]))
       for code, reason in enumerate(EXIT_REASONS) if reason),
     Reporter("ended_alliances", "Alliances of the table (formed after the burn-in) ended so far.",
              lambda r: r.ended_total),
@@ -154,6 +154,7 @@ class Recorder:
         self.tick = model.steps
         self.formed, self.ended, self.new_products = 0, np.zeros(0, dtype=np.int64), 0
         self.gone = self.born = np.zeros(0, dtype=np.int64)
+        self._exit_counts: np.ndarray | None = None
 
     def start(self) -> None:
         """Start recording from the model's state now (after the burn-in)."""
@@ -177,6 +178,13 @@ class Recorder:
         return self.model.log["exit_code"][self.ended]
 
     @property
+    def exit_counts(self) -> np.ndarray:
+        """Alliances ended this tick, by exit code (counted once a tick)."""
+        if self._exit_counts is None:
+            self._exit_counts = np.bincount(self.exit_codes, minlength=len(EXIT_REASONS))
+        return self._exit_counts
+
+    @property
     def has_ended(self) -> np.ndarray:
         """Firms in the market with ended alliances."""
         return self.s.alive & (self.s.ended_alliances > 0)
@@ -187,7 +195,8 @@ class Recorder:
         self.tick, self.formed, self.ended, self.new_products = tick, formed, ended, new_products
         self.gone, self.born = gone, born
         self.ended_total += len(ended)
-        self.success_total += int((self.exit_codes == GOAL).sum())
+        self._exit_counts = None
+        self.success_total += int(self.exit_counts[GOAL])
         stats = {r.name: r.func(self) for r in MODEL_SERIES}
         self.model.stats = stats
         self.collector.collect(self.model)

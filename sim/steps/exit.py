@@ -29,7 +29,7 @@ __all__ = ["exit_reasons", "close", "settle", "absorbable"]
 
 def exit_reasons(log: AllianceLog, ids: np.ndarray, tick: int, cfg: Exit, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Exit code (0 = carries on) and planned flag for alliances ``ids``; first reason wins."""
-    c = {k: log[k][ids] for k in ("met", "milestones", "missed", "exit_triggers", "costs", "value_at_stake", "lopsidedness", "protective", "start_tick", "relief")}
+    c = {k: log.cols[k][ids] for k in ("met", "milestones", "missed", "exit_triggers", "costs", "value_at_stake", "lopsidedness", "protective", "start_tick", "relief")}
     triggers = c["exit_triggers"]
     hazard = ((cfg.conflict_hazard + cfg.lopsided_conflict * c["lopsidedness"])
               * (1.0 - cfg.protective_conflict_reduction * c["protective"]) * (1.0 - c["relief"]))

@@ -73,7 +73,7 @@ def _start(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, rng: n
     if len(starters) == 0:
         return
     cap = state.capability[starters]
-    types = (rng.random(len(starters)) >= cap[:, 0] / np.maximum(cap.sum(axis=1), 1e-9)).astype(np.int64)
+    types = (rng.random(len(starters)) >= cap[:, 0] / np.maximum(cap[:, 0] + cap[:, 1], 1e-9)).astype(np.int64)
     log.append({
         "firm": starters, "firm_id": state.firm_id[starters], "large": state.large[starters], "type": types.astype(np.int8),
         "start_tick": np.full(len(starters), tick),
@@ -123,7 +123,9 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
 def stop_projects(state: FirmState, log: ProjectLog, slots: np.ndarray, tick: int) -> None:
     """Terminate every active project of the firms in ``slots`` (they exit)."""
     active = log.active_ids()
-    gone = active[np.isin(log["firm"][active], slots)]
+    leaving = np.zeros(state.n, dtype=bool)
+    leaving[slots] = True
+    gone = active[leaving[log["firm"][active]]]
     log.cols["active"][gone] = False
     log.cols["end_tick"][gone] = tick
     log.cols["outcome"][gone] = TERMINATED
