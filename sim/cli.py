@@ -85,7 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if cfg.output.plots:
             from .figures import write_summary_plots
 
-            write_summary_plots(tmp / "plots", result.frames)
+            write_summary_plots(tmp / "plots", result.frames, cfg.run.ticks_per_year)
         write_json(tmp / "summary.json", result.metrics)
         write_json(tmp / "manifest.json", manifest(cfg, seed, time.perf_counter() - start, simulation_seconds=result.wall_time))
     m = result.metrics

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .alliances import EXIT_REASONS
+from .metrics import year_of
 from .runner import success_by
 from .state import EXPLORATION
 
@@ -40,7 +41,7 @@ __all__ = [
     "STYLE", "DPI", "SIZE_COLOURS", "TYPE_COLOURS", "EXIT_COLOURS", "subplots", "save", "close",
     "ring_layout", "active_alliances", "draw_network", "draw_general_curve", "draw_partner_specific",
     "draw_portfolio", "draw_exits", "network_figure", "learning_figure", "portfolio_figure", "exits_figure",
-    "learning_curves", "activity", "portfolio", "write_summary_plots",
+    "learning_curves", "activity", "portfolio", "success_by_start_year", "write_summary_plots",
     "effect_figure", "distribution_figure", "heatmap_figure", "sensitivity_figure", "write_sweep_plots",
 ]
 
@@ -241,6 +242,38 @@ def draw_exits(ax: "Axes", alliances: pd.DataFrame) -> None:
     _title(ax, f"Exits by reason ({len(ended)} ended)")
 
 
+# --------------------------------------------------------- stationarity
+def draw_success_by_start_year(ax: "Axes", alliances: pd.DataFrame, ticks_per_year: int) -> None:
+    """Share of alliances reaching their goal by the year they began, beside the share still running at the end.
+
+    After the burn-in the rate should stay level (failure rates have not
+    changed much over time).  Alliances begun in the last years are mostly
+    still running, and those that ended early are the quick failures, so the
+    last years read low: the grey line shows how much of each year is not yet
+    decided.
+    """
+    if alliances.empty:
+        _empty(ax, "no alliance yet")
+        return
+    year = year_of(alliances["start_tick"].to_numpy(), ticks_per_year)
+    ended = alliances["end_tick"].notna().to_numpy()
+    by_year = pd.DataFrame({"year": year, "ended": ended, "success": alliances["success"].astype(float).where(ended)})
+    g = by_year.groupby("year")
+    ax.plot(g["success"].mean(), "o-", color="#2ca02c", label="reached their goal (of those ended)")
+    ax.plot(1.0 - g["ended"].mean(), "--", color="#7f7f7f", label="still running at the end")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("year the alliance began")
+    ax.set_ylabel("share")
+    _legend(ax)
+    _title(ax, "Success rate by start year")
+
+
+def success_by_start_year(alliances: pd.DataFrame, ticks_per_year: int) -> Figure:
+    fig, ax = subplots(figsize=(6.4, 3.8))
+    draw_success_by_start_year(ax, alliances, ticks_per_year)
+    return fig
+
+
 # ------------------------------------------------------------ whole figures
 def network_figure(model: "AllianceModel") -> Figure:
     fig, ax = subplots(figsize=(6.8, 4.2))
@@ -294,13 +327,14 @@ def portfolio(firms: pd.DataFrame, figsize: tuple[float, float] = (6, 4.2)) -> F
     return fig
 
 
-def write_summary_plots(folder: Path, frames: dict[str, pd.DataFrame]) -> list[Path]:
+def write_summary_plots(folder: Path, frames: dict[str, pd.DataFrame], ticks_per_year: int) -> list[Path]:
     """Save the summary plots as PNG files in ``folder``; return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     figures = {
         "learning_curves.png": learning_curves(frames["alliances"]),
         "alliances_over_time.png": activity(frames["model"], frames["alliances"]),
         "portfolio.png": portfolio(frames["firms"]),
+        "success_by_start_year.png": success_by_start_year(frames["alliances"], ticks_per_year),
     }
     return [save(fig, folder / name) for name, fig in figures.items()]
 

@@ -25,7 +25,8 @@ def test_run_writes_tables_manifest_and_plots(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for name in ("alliances", "firms", "model", "projects"):
         assert (out / f"{name}.parquet").is_file() and (out / f"{name}.csv").is_file()
-    assert (out / "plots" / "learning_curves.png").stat().st_size > 1000
+    for plot in ("learning_curves", "alliances_over_time", "portfolio", "success_by_start_year"):
+        assert (out / "plots" / f"{plot}.png").stat().st_size > 1000
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 9
     assert manifest["config"]["firms"]["n"] == 40

@@ -83,3 +83,18 @@ def test_empty_model_panels_render():
     model = AllianceModel(config=load_config(overrides={"firms.n": 10}), rng=1)
     for make in (figures.network_figure, figures.learning_figure, figures.portfolio_figure, figures.exits_figure):
         assert make(model).axes
+
+
+def test_success_by_start_year_plots_each_years_rates():
+    model = _run()
+    alliances = model.alliances_frame()
+    tpy = model.config.run.ticks_per_year
+    ax = figures.success_by_start_year(alliances, tpy).axes[0]
+    success, running = (line.get_ydata() for line in ax.get_lines())
+    years = (alliances["start_tick"] - 1) // tpy + 1
+    ended = alliances[alliances["end_tick"].notna()]
+    expected = ended["success"].astype(float).groupby(years[ended.index]).mean()
+    assert np.allclose(success, expected.to_numpy())
+    assert np.allclose(running, 1.0 - alliances["end_tick"].notna().groupby(years).mean().to_numpy())
+    assert running[-1] > running[0]  # the last year is the least decided
+    assert figures.success_by_start_year(alliances.iloc[:0], tpy).axes

@@ -76,4 +76,5 @@ def test_an_experiment_script_runs_its_sweep_and_writes_its_figure(tmp_path):
     done = subprocess.run(cmd, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, timeout=900)  # a hang guard, not a speed target
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(pd.read_parquet(out / "runs")) == 5 * 2
-    assert (out / "analysis" / "plots" / "partner_specific_gap.png").stat().st_size > 10_000
+    assert (out / "analysis" / "plots" / "partner_specific_sign.png").stat().st_size > 10_000
+    assert len(pd.read_csv(out / "analysis" / "partner_specific_sign.csv")) == 5
