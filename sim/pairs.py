@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .columns import Column, ColumnLog
+from .learning import clip
 
 __all__ = ["PairMemory", "SortedKeys"]
 
@@ -184,8 +185,8 @@ class PairMemory:
         row = np.where(
             in_main,
             # both branches are evaluated: clip each index into its array
-            main[np.clip(s_main + nth, 0, len(main) - 1)] if len(main) else 0,
-            recent[np.clip(s_recent + nth - n_main, 0, len(recent) - 1)] if len(recent) else 0,
+            main[clip(s_main + nth, 0, len(main) - 1)] if len(main) else 0,
+            recent[clip(s_recent + nth - n_main, 0, len(recent) - 1)] if len(recent) else 0,
         )
         return self._rows["lo"][row] + self._rows["hi"][row] - firms
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import Config
-from .learning import capture
+from .learning import capture, clip
 from .pairs import PairMemory
 
 __all__ = ["FirmState", "PairMemory", "init_firms", "draw_firms", "structural_capture", "believed_cap", "type_mean", "EXPLORATION", "EXPLOITATION", "TYPE_NAMES"]
@@ -112,7 +112,7 @@ class FirmState:
 
     def dependence(self, who: np.ndarray | slice = slice(None)) -> np.ndarray:
         """How far firms ``who`` need alliances to survive: the share of their spending their core income does not cover."""
-        return np.clip(1.0 - self.income[who] / np.maximum(self.spending[who], 1e-9), 0.0, 1.0)
+        return clip(1.0 - self.income[who] / np.maximum(self.spending[who], 1e-9), 0.0, 1.0)
 
     def fill(self, slots: np.ndarray, fresh: dict[str, np.ndarray]) -> None:
         """Put new firms (``fresh``: one entry per field, rows in ``slots`` order) into ``slots``."""
@@ -128,7 +128,7 @@ def type_mean(x: np.ndarray) -> np.ndarray:
 def structural_capture(cfg: Config, base: np.ndarray, function: np.ndarray, units: np.ndarray) -> np.ndarray:
     """Capture rate from structure: the size-class rate, raised by a function, diluted across units."""
     rate = base * (1.0 + function * cfg.learning.function_capture_bonus)
-    return np.clip(rate / (1.0 + cfg.learning.complexity_dilution * (units - 1.0)), 0.0, 1.0)
+    return clip(rate / (1.0 + cfg.learning.complexity_dilution * (units - 1.0)), 0.0, 1.0)
 
 
 def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: int, first_id: int) -> dict[str, np.ndarray]:
@@ -140,7 +140,7 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
         return np.where(large, getattr(f.large, attr), getattr(f.small, attr)).astype(float)
 
     mean_cap = np.stack([by_size("explore_capability"), by_size("exploit_capability")], axis=1)
-    capability = np.clip(mean_cap + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
+    capability = clip(mean_cap + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
     alliance_function = rng.random(n) < by_size("alliance_function_prob")
     base_capture = by_size("capture_rate")
     units = by_size("units")

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..alliances import CONFLICT, EXPIRED, GOAL, MISSED, OVERRUN, AllianceLog
 from ..config import Config, Exit
-from ..learning import absorption, capture
+from ..learning import absorption, capture, clip
 from ..state import EXPLOITATION, EXPLORATION, FirmState
 from .execution import book
 from .selection import adapt
@@ -111,7 +111,7 @@ def settle(state: FirmState, log: AllianceLog, ids: np.ndarray, code: np.ndarray
     np.add.at(state.realised_return, firms, returns)
     choices = np.column_stack([(t2 == EXPLORATION).astype(float), both(repeat, repeat), state.large[others].astype(float)])
     adapt(state, firms, returns, choices, config.selection)
-    np.clip(state.reputation, 0.0, 1.0, out=state.reputation)
+    clip(state.reputation, 0.0, 1.0, out=state.reputation)
     np.maximum(state.attention, 0.0, out=state.attention)  # float round-off
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import Learning, Negotiation
-from ..learning import knowledge_overlap, partner_specific_benefit, relational_routine
+from ..learning import clip, knowledge_overlap, partner_specific_benefit, relational_routine
 from ..state import EXPLORATION, FirmState, PairMemory
 from .selection import Matches, complementarity
 
@@ -47,7 +47,7 @@ def split_value(power_a: np.ndarray, power_b: np.ndarray, rushed: np.ndarray, co
     a_weaker = share_a < 0.5
     share_a = np.where(rushed & a_weaker, share_a - concession, share_a)
     share_a = np.where(rushed & ~a_weaker, share_a + concession, share_a)
-    return np.clip(share_a, 0.0, 1.0)
+    return clip(share_a, 0.0, 1.0)
 
 
 def negotiate(
@@ -104,7 +104,7 @@ def negotiate(
         "start_tick": np.full(m, tick), "next_due": np.full(m, tick),  # execution sets the schedule
         "value_at_stake": value, "share_a": share_a, "lopsidedness": np.abs(share_a - 0.5),
         "protective": rng.random(m) < p_protective,
-        "exit_triggers": rng.random(m) < np.clip(p_triggers, 0.0, 1.0),
+        "exit_triggers": rng.random(m) < clip(p_triggers, 0.0, 1.0),
         "handoff_loss": handoff,
         "general_experience_a": state.general_experience[a], "general_experience_b": state.general_experience[b],
         "exploration_experience_a": state.experience[a, 0], "exploitation_experience_a": state.experience[a, 1],

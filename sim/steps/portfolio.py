@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import Config, Learning, Portfolio
-from ..learning import forget
+from ..learning import clip, forget
 from ..state import EXPLORATION, FirmState, believed_cap, structural_capture, type_mean
 
 __all__ = ["redundancy", "exploration_pull", "manage", "review_functions", "SPENDING_MEMORY"]
@@ -41,7 +41,7 @@ def exploration_pull(state: FirmState, who: np.ndarray, target: float | np.ndarr
     """Probability that ``who`` looks for an exploration alliance next, given its target share of exploration."""
     total = state.active_total[who]
     share = np.where(total > 0, state.active[who, EXPLORATION] / np.maximum(total, 1), target)
-    return np.clip(target + (target - share), 0.0, 1.0)
+    return clip(target + (target - share), 0.0, 1.0)
 
 
 def review_functions(state: FirmState, config: Config, rng: np.random.Generator) -> None:
@@ -84,7 +84,7 @@ def manage(state: FirmState, config: Config, rng: np.random.Generator) -> None:
     np.maximum(state.capacity, grown, out=state.capacity)
     state.max_alliances[:] = believed_cap(state.capacity, state.overconfidence) * state.alive
     state.reputation += cfg.reputation_reversion * (0.5 - state.reputation)
-    np.clip(state.reputation, 0.0, 1.0, out=state.reputation)
+    clip(state.reputation, 0.0, 1.0, out=state.reputation)
     state.resources += state.income
     review_functions(state, config, rng)
     state.spending += SPENDING_MEMORY * (state.spent - state.spending)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Selection
+from ..learning import clip
 from ..state import FirmState, PairMemory, type_mean
 from . import portfolio
 
@@ -233,5 +234,5 @@ def adapt(state: FirmState, slots: np.ndarray, returns: np.ndarray, choices: np.
     toward = np.where(surprise[:, None] >= 0, choices, 1.0 - choices)
     step = cfg.adaptation_rate * np.abs(surprise)[:, None] * (toward - state.preference[slots])
     np.add.at(state.preference, slots, step)
-    np.clip(state.preference, *PREFERENCE_BOUNDS, out=state.preference)
+    clip(state.preference, *PREFERENCE_BOUNDS, out=state.preference)
     np.add.at(state.aspiration, slots, cfg.aspiration_rate * (returns - state.aspiration[slots]))
