@@ -189,7 +189,7 @@ class Negotiation(Section):
     protective_new_partner: Probability = Field(0.3, description="Extra chance of protective governance with an unfamiliar partner.")
     exit_trigger_probability: Probability = Field(0.3, description="Chance exit triggers are agreed up front.")
     exit_trigger_function_bonus: Probability = Field(0.4, description="Extra chance of agreed triggers when a partner has an alliance function.")
-    prior_return: float = Field(0.25, description="Net return per unit of stake a firm expects before it has its own track record.")
+    prior_return: float = Field(0.07527, description="Net return per unit of stake a firm expects before it has its own track record.")
     handoff_loss: Probability = Field(0.45, description="Share of the know-how benefit lost in the hand-off from negotiators to execution.")
     handoff_function_reduction: Probability = Field(1.0, description="Share of the hand-off loss an alliance function avoids.")
 
@@ -222,7 +222,7 @@ class Exit(Section):
     trigger_misses: PositiveInt = Field(2, description="Missed milestones that fire an agreed exit trigger (planned exit).")
     tolerance_misses: PositiveInt = Field(3, description="Missed milestones after which an alliance without triggers is dissolved (unplanned).")
     overrun_limit: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Costs above this share of the value at stake end the alliance (cost overrun).")
-    conflict_hazard: Probability = Field(0.006, description="Per-tick chance of dissolution through conflict.")
+    conflict_hazard: Probability = Field(0.02239, description="Per-tick chance of dissolution through conflict.")
     lopsided_conflict: NonNegative = Field(0.07, description="Extra conflict hazard per unit of lopsidedness.")
     protective_conflict_reduction: Probability = Field(0.5, description="Share of the conflict hazard protective governance removes.")
     max_duration: PositiveInt = Field(44, description="Ticks after which an unfinished alliance is closed (expired).")
@@ -304,11 +304,24 @@ YAML_HEADER = """\
 # 80 ticks = 20 years, the 10-year break-up window is 40 ticks.  Each key's comment is
 # its description in sim/config.py; the mechanisms are in docs/model.md.
 """
+DEFAULTS_CALIBRATION = "calibration/defaults.yaml"  # under CONFIGS_DIR: the calibration behind the defaults
 
 
-def to_yaml(config: Config, header: str = YAML_HEADER) -> str:
-    """The config as commented YAML: every key with its description."""
-    lines = [header]
+def defaults_header() -> str:
+    """configs/baseline.yaml's header: :data:`YAML_HEADER` and which calibration produced which defaults."""
+    calib = read_yaml_mapping(CONFIGS_DIR / DEFAULTS_CALIBRATION, "calibration config", "a calibration")
+    keys = ", ".join(calib["parameters"])
+    return YAML_HEADER + (
+        f"# Calibrated defaults: {keys} are the weighted posterior medians of\n"
+        f"# `alliancesim calibrate configs/{DEFAULTS_CALIBRATION}` (ABC-SMC on the published base rates\n"
+        "# R12-R14, on calibration seeds only); the run, its posterior and its held-out check are in\n"
+        "# docs/calibration.md.  Every other default is set by hand.\n"
+    )
+
+
+def to_yaml(config: Config, header: str | None = None) -> str:
+    """The config as commented YAML: every key with its description (``header``: :func:`defaults_header`)."""
+    lines = [defaults_header() if header is None else header]
 
     def emit(model: BaseModel, indent: int) -> None:
         for name, field in type(model).model_fields.items():
