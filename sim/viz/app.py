@@ -86,7 +86,8 @@ def model_params(cfg: Config | None = None) -> dict[str, Any]:
         "rng": _slider("Random seed", cfg.run.seed, 0, 999, 1, int),
         "firms__n": _slider("Number of firms", cfg.firms.n, 20, 600, 10, int),
         "learning__general_returns": _slider("General returns", cfg.learning.general_returns, 0.0, 3.0, 0.1),
-        "learning__partner_specific_effect": _slider("Partner-specific", cfg.learning.partner_specific_effect, -2.0, 2.0, 0.1),
+        "learning__relational_routines": _slider("Routines", cfg.learning.relational_routines, 0.0, 1.0, 0.05),
+        "learning__knowledge_redundancy": _slider("Redundancy", cfg.learning.knowledge_redundancy, 0.0, 1.5, 0.05),
         "firms__small__capture_rate": _slider("Capture: small", small.capture_rate, 0.0, 1.0, 0.05),
         "firms__large__capture_rate": _slider("Capture: large", large.capture_rate, 0.0, 1.0, 0.05),
         "alliance_function": {"type": "Checkbox", "value": True, "label": "Alliance functions"},
@@ -124,7 +125,7 @@ def KeyFigures(model: AllianceModel):
         f"<p><b>Tick {model.steps} of {c.run.ticks}</b> (year {year}; one tick = 1/{tpy} year)</p>"
         f"<table style='border-collapse:collapse;margin-bottom:0.8em'>{table}</table>"
         f"<p style='color:#555'>Values in use (sliders apply on <b>Reset</b>): general returns {c.learning.general_returns:g}, "
-        f"partner-specific effect {c.learning.partner_specific_effect:+g}, capture rate small {c.firms.small.capture_rate:g} / "
+        f"relational routines {c.learning.relational_routines:g}, knowledge redundancy {c.learning.knowledge_redundancy:g}, capture rate small {c.firms.small.capture_rate:g} / "
         f"large {c.firms.large.capture_rate:g}, alliance functions {functions}, base capacity small "
         f"{c.firms.small.base_capacity:g} / large {c.firms.large.base_capacity:g}, overconfidence "
         f"{c.portfolio.overconfidence:g}, seed {model.seed}.</p>"

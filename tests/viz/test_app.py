@@ -33,13 +33,13 @@ def test_reset_kwargs_as_solaraviz_passes_them(app):
     params = app.model_params(load_config())
     kwargs = {k: (v["value"] if isinstance(v, dict) else v.value) for k, v in params.items()}
     kwargs["firms__n"] = 80
-    kwargs["learning__partner_specific_effect"] = 0.7
+    kwargs["learning__knowledge_redundancy"] = 0.0
     model = app.DashboardModel(scenario=object(), **kwargs)
     assert model.state.n == 80
-    assert model.config.learning.partner_specific_effect == 0.7
+    assert model.config.learning.knowledge_redundancy == 0.0
     baseline = load_config()
     for key, slider in params.items():
-        if key in ("rng", "alliance_function", "firms__n", "learning__partner_specific_effect"):
+        if key in ("rng", "alliance_function", "firms__n", "learning__knowledge_redundancy"):
             continue
         dotted = key.replace("__", ".")
         assert model.config.flat()[dotted] == baseline.flat()[dotted] == slider.value
