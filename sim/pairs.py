@@ -173,10 +173,24 @@ class PairMemory:
         (_, n_main), (_, n_recent) = self._spans(firms)
         return n_main + n_recent
 
+    def random_partners(self, firms: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """A past partner of each of ``firms``, the ``floor(draws[i] * count)``-th (``draws`` uniform in [0, 1)); -1 for a firm with none."""
+        firms = np.asarray(firms, dtype=np.int64)
+        spans = self._spans(firms)
+        known = spans[0][1] + spans[1][1]
+        has = known > 0
+        out = np.full(len(firms), -1, dtype=np.int64)
+        nth = (draws[has] * known[has]).astype(np.int64)
+        out[has] = self._nth(firms[has], nth, [(start[has], count[has]) for start, count in spans])
+        return out
+
     def nth_partners(self, firms: np.ndarray, nth: np.ndarray) -> np.ndarray:
         """The ``nth[i]`` past partner (0-based, in order of first alliance) of ``firms[i]``."""
         firms, nth = np.asarray(firms, dtype=np.int64), np.asarray(nth, dtype=np.int64)
-        (s_main, n_main), (s_recent, n_recent) = self._spans(firms)
+        return self._nth(firms, nth, self._spans(firms))
+
+    def _nth(self, firms: np.ndarray, nth: np.ndarray, spans: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        (s_main, n_main), (s_recent, n_recent) = spans
         if np.any((nth < 0) | (nth >= n_main + n_recent)):
             raise IndexError("partner index out of range")
         # A firm's recent partners all came after its older ones (rows only grow).

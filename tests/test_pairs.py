@@ -44,6 +44,13 @@ def test_pair_memory_matches_reference_through_many_merges():
         expected_stock = [reference.get_stock(int(x), int(y), tick + 2) for x, y in zip(qa, qb)]
         assert memory.counts(qa, qb).tolist() == expected_count
         assert memory.stocks(qa, qb, tick + 2).tolist() == expected_stock  # bit-identical floats
+        counts, stocks = memory.counts_and_stocks(qa, qb, tick + 2)
+        assert counts.tolist() == expected_count and stocks.tolist() == expected_stock
+        # a random past partner per firm (-1 for none), as the repeat search draws it
+        draws = rng.random(n)
+        expected = [reference.partners[f][int(d * len(reference.partners[f]))] if reference.partners.get(f) else -1
+                    for f, d in zip(range(n), draws)]
+        assert memory.random_partners(np.arange(n), draws).tolist() == expected
         # batch lookups of the nth past partner, many firms at once (as selection does)
         known = [f for f in range(n) if reference.partners.get(f)]
         if known:

@@ -93,12 +93,9 @@ def _candidates(state: FirmState, seekers: np.ndarray, breadth: int, pairs: Pair
     cand = rng.integers(0, n - 1, size=(len(seekers), k))
     cand += cand >= seekers[:, None]  # never oneself
     repeat = np.flatnonzero(rng.random(len(seekers)) < state.preference[seekers, REPEAT_PREF])
-    draws = rng.random(len(repeat))
-    ids = state.firm_id[seekers[repeat]]
-    known = pairs.partner_counts(ids)
-    has = known > 0  # a past partner, drawn uniformly, replaces the first candidate
-    pick = (draws[has] * known[has]).astype(np.int64)
-    slot = state.slot_of_id[pairs.nth_partners(ids[has], pick)]
+    partner = pairs.random_partners(state.firm_id[seekers[repeat]], rng.random(len(repeat)))
+    has = partner >= 0  # a past partner, drawn uniformly, replaces the first candidate
+    slot = state.slot_of_id[partner[has]]
     there = slot >= 0
     cand[repeat[has][there], 0] = slot[there]
     return cand
