@@ -33,7 +33,7 @@ from sim.sweep import load_runs, load_sweep_spec, run_sweep
 from tests.sweep.helpers import write_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST = ["--set", "firms.n=20", "--set", "run.ticks=2", "--quiet"]
+FAST = ["--set", "firms.n=20", "--set", "run.ticks=2", "--set", "run.burn_in=4", "--quiet"]
 LINE_LIMIT = MAX_MESSAGE + len("alliancesim: error: ") + 50  # "a few hundred characters"
 
 

@@ -11,7 +11,7 @@ import pytest
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST = ["--set", "firms.n=40", "--set", "run.ticks=12", "--quiet"]
+FAST = ["--set", "firms.n=40", "--set", "run.ticks=12", "--set", "run.burn_in=8", "--quiet"]
 
 
 def cli(*args, cwd=None):

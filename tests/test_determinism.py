@@ -20,7 +20,7 @@ import pytest
 from sim import AllianceModel, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
-OVERRIDES = {"firms.n": 80, "run.ticks": 24, "selection.repeat_partner_probability": 0.8}
+OVERRIDES = {"firms.n": 80, "run.ticks": 24, "run.burn_in": 20, "selection.repeat_partner_probability": 0.8}
 
 
 def table_hash(df: pd.DataFrame) -> str:

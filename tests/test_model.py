@@ -89,11 +89,12 @@ def test_firm_panel_interval_and_model_series():
     assert f["model"]["new_products"].sum() == f["firms"].groupby("firm_id")["new_products"].sum().sum()
 
 
-def _repeat_gap(effect, seeds=(1, 2, 3)):
+def _repeat_gap(effect, seeds=(1, 2, 3), **overrides):
     """Success rate of repeat alliances minus that of first-time pairs, pooled over seeds."""
     rows = []
     for seed in seeds:
-        cfg = load_config(overrides={"learning.partner_specific_effect": effect, "selection.repeat_partner_probability": 0.6})
+        cfg = load_config(overrides={"learning.partner_specific_effect": effect, "selection.repeat_partner_probability": 0.6,
+                                     **overrides})
         a = simulate(cfg, seed).frames["alliances"]
         rows.append(a[a["end_tick"].notna()])
     a = pd.concat(rows)
@@ -102,11 +103,13 @@ def _repeat_gap(effect, seeds=(1, 2, 3)):
 
 
 @pytest.mark.slow
-def test_partner_specific_finding_follows_its_mechanism():
-    """Negative by default; flip the parameter and repeat partnerships do better, not worse."""
+def test_partner_specific_direct_term_moves_repeat_success_its_way():
+    """The optional direct term on top of the two mechanisms: positive makes repeat partners better, negative worse;
+    with routines and redundancy off (and no know-how gain saturating the milestone logit) it alone sets the sign."""
     negative, off, positive = _repeat_gap(-1.5), _repeat_gap(0.0), _repeat_gap(1.5)
-    assert negative < 0 < positive
     assert negative < off < positive
+    bare = {"learning.relational_routines": 0.0, "learning.knowledge_redundancy": 0.0, "learning.general_returns": 0.0}
+    assert _repeat_gap(-1.5, **bare) < 0 < _repeat_gap(1.5, **bare)
 
 
 @pytest.mark.slow

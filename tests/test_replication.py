@@ -17,7 +17,7 @@ from sim.replication.summary import status
 from sim.runner import simulate
 from tests.strategies import alliance_spans
 
-SMALL = {"firms.n": 150, "run.ticks": 60}
+SMALL = {"firms.n": 150, "run.ticks": 60, "run.burn_in": 20}
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -10,7 +10,7 @@ from sim.state import init_firms
 
 def small_model(ticks=0, seed=1, **overrides):
     """80 firms run ``ticks`` ticks from ``seed`` with dotted ``overrides``."""
-    cfg = load_config(overrides={"firms.n": 80, "run.ticks": max(ticks, 1), **overrides})
+    cfg = load_config(overrides={"firms.n": 80, "run.ticks": max(ticks, 1), "run.burn_in": 20, **overrides})
     return AllianceModel(config=cfg, rng=seed).run(ticks)
 
 
