@@ -89,13 +89,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         write_json(tmp / "summary.json", result.metrics)
         write_json(tmp / "manifest.json", manifest(cfg, seed, time.perf_counter() - start, simulation_seconds=result.wall_time))
     m = result.metrics
-    firm_steps = cfg.firms.n * cfg.run.ticks
+    firm_steps = cfg.firms.n * (cfg.run.burn_in + cfg.run.ticks)  # the burn-in is simulated too (and timed)
     print(f"alliancesim run: {cfg.firms.n} firms x {cfg.run.ticks} ticks (1 tick = 1/{cfg.run.ticks_per_year} year), seed {seed}")
     print(f"  alliances formed {int(m['alliances'])}, ended {int(m['ended'])}; success rate {m['success_rate']:.2f}; "
           f"broke up within 10 years {m['breakup_within_10y']:.2f}")
     print(f"  success with a new partner {m['success_rate_new_partner']:.2f}, with a repeat partner {m['success_rate_repeat']:.2f}; "
           f"underperforming portfolios {m['underperforming_share']:.2f}")
-    print(f"  simulated in {result.wall_time:.2f} s ({firm_steps / max(result.wall_time, 1e-9):,.0f} firm-steps/s)")
+    print(f"  simulated in {result.wall_time:.2f} s ({firm_steps / max(result.wall_time, 1e-9):,.0f} firm-steps/s, "
+          f"the {cfg.run.burn_in}-tick burn-in included)")
     print(f"  wrote {target.path}")
     return 0
 
