@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from .alliances import EXIT_REASONS
 from .metrics import year_of
@@ -262,6 +263,7 @@ def draw_success_by_start_year(ax: "Axes", alliances: pd.DataFrame, ticks_per_ye
     ax.plot(g["success"].mean(), "o-", color="#2ca02c", label="reached their goal (of those ended)")
     ax.plot(1.0 - g["ended"].mean(), "--", color="#7f7f7f", label="still running at the end")
     ax.set_ylim(0, 1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year the alliance began")
     ax.set_ylabel("share")
     _legend(ax)
