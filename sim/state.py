@@ -114,6 +114,12 @@ class FirmState:
         """How far firms ``who`` need alliances to survive: the share of their spending their core income does not cover."""
         return clip(1.0 - self.income[who] / np.maximum(self.spending[who], 1e-9), 0.0, 1.0)
 
+    def mask(self, slots: np.ndarray) -> np.ndarray:
+        """Boolean mask over all slots, True at ``slots`` (to test many rows' slots at once)."""
+        out = np.zeros(self.n, dtype=bool)
+        out[slots] = True
+        return out
+
     def fill(self, slots: np.ndarray, fresh: dict[str, np.ndarray]) -> None:
         """Put new firms (``fresh``: one entry per field, rows in ``slots`` order) into ``slots``."""
         for name, values in fresh.items():

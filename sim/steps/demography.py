@@ -33,8 +33,7 @@ def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, c
     if len(gone) == 0:
         return gone, gone
     active = log.active_ids()
-    leaving = np.zeros(state.n, dtype=bool)
-    leaving[gone] = True
+    leaving = state.mask(gone)
     hit = active[leaving[log["slot_a"][active]] | leaving[log["slot_b"][active]]]
     if len(hit):
         settle(state, log, hit, np.full(len(hit), PARTNER_EXIT, dtype=np.int8), np.zeros(len(hit), dtype=bool), tick, config)

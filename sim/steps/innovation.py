@@ -123,9 +123,7 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
 def stop_projects(state: FirmState, log: ProjectLog, slots: np.ndarray, tick: int) -> None:
     """Terminate every active project of the firms in ``slots`` (they exit)."""
     active = log.active_ids()
-    leaving = np.zeros(state.n, dtype=bool)
-    leaving[slots] = True
-    gone = active[leaving[log["firm"][active]]]
+    gone = active[state.mask(slots)[log["firm"][active]]]
     log.cols["active"][gone] = False
     log.cols["end_tick"][gone] = tick
     log.cols["outcome"][gone] = TERMINATED
