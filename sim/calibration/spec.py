@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from ..config import Config, ConfigError, apply_overrides, read_yaml_mapping, resolve_config_path, show, validate
+from ..config import Config, ConfigError, apply_overrides, show, validate
 from ..replication.seeds import CALIBRATION_SEED_RANGES
-from ..sweep.spec import ConfigSpec, base_config
+from ..sweep.spec import ConfigSpec, base_config, check_top_keys, read_spec_file
 
 __all__ = ["Prior", "Target", "Evaluation", "CalibrationSpec", "load_calibration_spec", "spec_from_dict", "SCALES"]
 
@@ -113,8 +113,7 @@ class CalibrationSpec(ConfigSpec):
 
 def load_calibration_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> CalibrationSpec:
     """Read a calibration config file; ``overrides`` (``--set``) apply to its base model config."""
-    p = resolve_config_path(path)
-    data = read_yaml_mapping(p, "calibration config", "a mapping (base, set, parameters, targets, populations, particles, seed)")
+    data, p = read_spec_file(path, "calibration", "a mapping (base, set, parameters, targets, populations, particles, seed)")
     return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
 
 
@@ -126,9 +125,7 @@ def spec_from_dict(
     source: str | None = None,
 ) -> CalibrationSpec:
     """Validate a calibration config given as a dict (the parsed YAML)."""
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise ConfigError(f"unknown calibration config key {show(key)} (value {show(data[key])}); expected one of {sorted(_TOP_KEYS)}")
+    check_top_keys(data, _TOP_KEYS, "calibration")
     base = base_config(data, overrides, relative_to)
     parameters = _parameters(data.get("parameters"), base, overrides or {})
     targets = _targets(data.get("targets"))

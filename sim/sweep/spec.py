@@ -118,8 +118,7 @@ class SweepSpec(ConfigSpec):
 
 def load_sweep_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
     """Read a sweep config file; ``overrides`` (``--set``) apply to its base model config."""
-    p = resolve_config_path(path)
-    data = read_yaml_mapping(p, "sweep config", "a mapping (name, base, set, design, replications, seed)")
+    data, p = read_spec_file(path, "sweep", "a mapping (name, base, set, design, replications, seed)")
     return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
 
 
@@ -131,9 +130,7 @@ def spec_from_dict(
     source: str | None = None,
 ) -> SweepSpec:
     """Validate a sweep config given as a dict (the parsed YAML)."""
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise ConfigError(f"unknown sweep config key {show(key)} (value {show(data[key])}); expected one of {sorted(_TOP_KEYS)}")
+    check_top_keys(data, _TOP_KEYS, "sweep")
     base = base_config(data, overrides, relative_to)
     design = data.get("design")
     if not isinstance(design, dict):
@@ -199,6 +196,19 @@ def spec_from_dict(
         description=str(data.get("description", "")),
         source=source,
     )
+
+
+def read_spec_file(path: str | Path, kind: str, holds: str) -> tuple[dict[str, Any], Path]:
+    """A ``kind`` config file (``configs/...`` falls back to the installed copy) as a mapping, and its resolved path."""
+    p = resolve_config_path(path)
+    return read_yaml_mapping(p, f"{kind} config", holds), p
+
+
+def check_top_keys(data: dict[str, Any], allowed: set[str], kind: str) -> None:
+    """Refuse a top-level key of a ``kind`` config that is not in ``allowed``, naming it and its value."""
+    for key in data:
+        if key not in allowed:
+            raise ConfigError(f"unknown {kind} config key {show(key)} (value {show(data[key])}); expected one of {sorted(allowed)}")
 
 
 def base_config(data: dict[str, Any], overrides: dict[str, Any] | None, relative_to: Path | None) -> Config:
