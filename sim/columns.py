@@ -97,6 +97,7 @@ class ColumnLog:
 
     def __init__(self, capacity: int = 1024):
         self.n = 0
+        self._active: np.ndarray | None = None  # active_ids, while no row has ended or been added since
         self.missing = {c.name: c.missing for c in self.table if c.missing is not None}
         self.cols = {name: np.zeros(capacity, dtype=dt) for name, dt in storage(self.table).items()}
         for name, value in self.missing.items():
@@ -124,22 +125,34 @@ class ColumnLog:
         unknown = set(batch) - set(self.cols)
         if unknown:
             raise KeyError(f"unknown {type(self).__name__} columns: {sorted(unknown)}")
-        self._grow(self.n + size)
-        ids = np.arange(self.n, self.n + size)
+        start, stop = self.n, self.n + size
+        self._grow(stop)
         for name, values in batch.items():
-            self.cols[name][ids] = values
+            self.cols[name][start:stop] = values
+        ids = np.arange(start, stop)
         if "active" in self.cols:
-            self.cols["active"][ids] = True
-        self.n += size
+            self.cols["active"][start:stop] = True
+            if self._active is not None:
+                self._active = _frozen(np.concatenate([self._active, ids]))
+        self.n = stop
         return ids
 
     def active_ids(self) -> np.ndarray:
-        """Ids of the active rows.  A row never becomes active again once it has ended, so the search starts at the oldest row active last time."""
-        start = self._oldest_active
-        ids = np.flatnonzero(self.cols["active"][start: self.n])
-        ids += start
-        self._oldest_active = int(ids[0]) if len(ids) else self.n
-        return ids
+        """Ids of the active rows (read-only).  Kept until rows end or are added, as several steps ask each
+        tick; a row never becomes active again once it has ended, so the search starts at the oldest row
+        active last time."""
+        if self._active is None:
+            start = self._oldest_active
+            ids = self.cols["active"][start: self.n].nonzero()[0]
+            ids += start
+            self._oldest_active = int(ids[0]) if len(ids) else self.n
+            self._active = _frozen(ids)
+        return self._active
+
+    def deactivate(self, ids: np.ndarray) -> None:
+        """Rows ``ids`` have ended (the only way to clear ``active``, so :meth:`active_ids` stays right)."""
+        self.cols["active"][ids] = False
+        self._active = None
 
     def frame(self) -> pd.DataFrame:
         """The output table: one row per logged row, columns as declared.
@@ -159,6 +172,11 @@ class ColumnLog:
             values = rows.get(c.name) if c.dtype is not None else None
             out[c.out] = c.convert(values, rows) if c.convert else values
         return pd.DataFrame(out)
+
+
+def _frozen(ids: np.ndarray) -> np.ndarray:
+    ids.flags.writeable = False
+    return ids
 
 
 def reference(title: str, table: tuple[Column, ...], frame: pd.DataFrame) -> str:

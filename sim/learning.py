@@ -83,7 +83,7 @@ def forget(knowhow: ArrayLike, rate: float, ticks: ArrayLike = 1) -> NDArray[np.
     return np.asarray(knowhow, dtype=float) * (1.0 - rate) ** np.asarray(ticks, dtype=float)
 
 
-def absorption(base: float, slope: float, internal: ArrayLike, saturation: float = 1.0) -> NDArray[np.float64]:
+def absorption(base: ArrayLike, slope: ArrayLike, internal: ArrayLike, saturation: float = 1.0) -> NDArray[np.float64]:
     """Usable share of a partner's technical knowledge when it comes home: ``base + slope * saturating(internal)``, in [0, 1].
 
     Used when knowledge is taken home, not in any outcome equation: a positive

@@ -45,7 +45,7 @@ class SortedKeys:
         old_keys, old_values = level
         # np.insert's work without its per-call overhead: the new keys (sorted)
         # land at their search positions shifted by the new keys before them.
-        new_at = np.searchsorted(old_keys, keys) + np.arange(len(keys))
+        new_at = old_keys.searchsorted(keys) + np.arange(len(keys))
         size = len(old_keys) + len(keys)
         old_at = np.ones(size, dtype=bool)
         old_at[new_at] = False
@@ -56,7 +56,7 @@ class SortedKeys:
 
     def insert(self, keys: np.ndarray, values: np.ndarray) -> None:
         """Add new ``keys`` (not yet present) with their ``values``."""
-        order = np.argsort(keys, kind="stable")
+        order = keys.argsort(kind="stable")
         self.recent = self._merge(self.recent, keys[order], values[order])
         if len(self.recent[0]) > max(1024, len(self.main[0]) // 8):
             self.main = self._merge(self.main, *self.recent)
@@ -68,18 +68,26 @@ class SortedKeys:
         found = np.zeros(np.shape(keys), dtype=bool)
         for stored, vals in (self.main, self.recent):
             if len(stored):
-                at = np.minimum(np.searchsorted(stored, keys), len(stored) - 1)
+                at = np.minimum(stored.searchsorted(keys), len(stored) - 1)
                 hit = stored[at] == keys
                 values = np.where(hit, vals[at], values)
                 found |= hit
         return values, found
 
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        """Whether each key is present (:meth:`find` without the values)."""
+        found = np.zeros(np.shape(keys), dtype=bool)
+        for stored, _ in (self.main, self.recent):
+            if len(stored):
+                found |= stored[np.minimum(stored.searchsorted(keys), len(stored) - 1)] == keys
+        return found
+
     def spans(self, lo: np.ndarray, hi: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per level, (first position, count) of the stored keys in ``[lo, hi)``."""
         out = []
         for stored, _ in (self.main, self.recent):
-            start = np.searchsorted(stored, lo)
-            out.append((start, np.searchsorted(stored, hi) - start))
+            start = stored.searchsorted(lo)
+            out.append((start, stored.searchsorted(hi) - start))
         return out
 
 
@@ -110,6 +118,11 @@ class PairMemory:
         # (1 - rate) ** k for k = 0, 1, ...: Python powers, so a batch lookup
         # gives the very same floats as a scalar one.
         self._decay: list[float] = [1.0]
+        self._decay_array = np.ones(1)
+        # The last counts_and_stocks search (tick, codes, rows, found, stocks):
+        # the model records the pairs it has just negotiated, so record_many
+        # reuses it instead of searching again.  Any update clears it.
+        self._last: tuple | None = None
 
     # ------------------------------------------------------------ pair codes
     @staticmethod
@@ -128,9 +141,11 @@ class PairMemory:
 
     def _decay_by(self, ticks: np.ndarray) -> np.ndarray:
         top = int(ticks.max(initial=0))
-        while len(self._decay) <= top:
-            self._decay.append((1.0 - self.forgetting_rate) ** len(self._decay))
-        return np.asarray(self._decay)[ticks]
+        if len(self._decay) <= top:
+            while len(self._decay) <= top:
+                self._decay.append((1.0 - self.forgetting_rate) ** len(self._decay))
+            self._decay_array = np.asarray(self._decay)
+        return self._decay_array[ticks]
 
     def _stocks_at(self, row: np.ndarray, found: np.ndarray, tick: int) -> np.ndarray:
         if self._rows.n == 0:
@@ -153,10 +168,18 @@ class PairMemory:
 
     def counts_and_stocks(self, a: np.ndarray, b: np.ndarray, tick: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`counts` and :meth:`stocks` of the same pairs, with one search."""
-        row, found = self._find(a, b)
+        codes = self.codes(a, b)
+        row, found = self._by_pair.find(codes)
         if self._rows.n == 0:
-            return np.zeros(row.shape, dtype=np.int64), np.zeros(row.shape)
-        return np.where(found, self._rows["count"][row], 0), self._stocks_at(row, found, tick)
+            counts, stocks = np.zeros(row.shape, dtype=np.int64), np.zeros(row.shape)
+        else:
+            counts, stocks = np.where(found, self._rows["count"][row], 0), self._stocks_at(row, found, tick)
+        self._last = (tick, codes, row, found, stocks)
+        return counts, stocks
+
+    def known(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether each pair has ever allied (``counts(a, b) > 0``, without reading the counts)."""
+        return self._by_pair.contains(self.codes(a, b))
 
     def count(self, a: int, b: int) -> int:
         return int(self.counts(np.array([a]), np.array([b]))[0])
@@ -181,7 +204,7 @@ class PairMemory:
         has = known > 0
         out = np.full(len(firms), -1, dtype=np.int64)
         nth = (draws[has] * known[has]).astype(np.int64)
-        out[has] = self._nth(firms[has], nth, [(start[has], count[has]) for start, count in spans])
+        out[has] = self._nth(firms[has], nth, [(start[has], count[has]) for start, count in spans], checked=True)
         return out
 
     def nth_partners(self, firms: np.ndarray, nth: np.ndarray) -> np.ndarray:
@@ -189,9 +212,9 @@ class PairMemory:
         firms, nth = np.asarray(firms, dtype=np.int64), np.asarray(nth, dtype=np.int64)
         return self._nth(firms, nth, self._spans(firms))
 
-    def _nth(self, firms: np.ndarray, nth: np.ndarray, spans: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    def _nth(self, firms: np.ndarray, nth: np.ndarray, spans: list[tuple[np.ndarray, np.ndarray]], checked: bool = False) -> np.ndarray:
         (s_main, n_main), (s_recent, n_recent) = spans
-        if np.any((nth < 0) | (nth >= n_main + n_recent)):
+        if not checked and np.any((nth < 0) | (nth >= n_main + n_recent)):  # random_partners' indices are in range
             raise IndexError("partner index out of range")
         # A firm's recent partners all came after its older ones (rows only grow).
         in_main = nth < n_main
@@ -218,15 +241,22 @@ class PairMemory:
         """New alliances between ``a[i]`` and ``b[i]`` were formed at ``tick`` (in this order)."""
         a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
         codes = self.codes(a, b)
+        last, self._last = self._last, None
         ordered = np.sort(codes)
         if (ordered[1:] == ordered[:-1]).any():  # a pair twice in one batch: one at a time
             for x, y in zip(a, b):
                 self.record_many(x[None], y[None], tick)
             return
-        row, found = self._find(a, b)
-        old = row[found]
+        if last is not None and last[0] == tick and np.array_equal(last[1], codes):
+            _, _, row, found, stocks = last  # these very pairs were just looked up
+            old = row[found]
+            stock = stocks[found]
+        else:
+            row, found = self._by_pair.find(codes)
+            old = row[found]
+            stock = self._stocks_at(old, np.ones(len(old), dtype=bool), tick)
         rows = self._rows.cols
-        rows["stock"][old] = self._stocks_at(old, np.ones(len(old), dtype=bool), tick) + 1.0
+        rows["stock"][old] = stock + 1.0
         rows["count"][old] += 1
         rows["since"][old] = tick
         new = ~found

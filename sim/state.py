@@ -137,31 +137,43 @@ def structural_capture(cfg: Config, base: np.ndarray, function: np.ndarray, unit
     return clip(rate / (1.0 + cfg.learning.complexity_dilution * (units - 1.0)), 0.0, 1.0)
 
 
+# Size-class fields draw_firms reads, in the column order of its class table.
+_CLASS_FIELDS = ("explore_capability", "exploit_capability", "alliance_function_prob", "capture_rate", "units",
+                 "initial_experience", "base_capacity", "resources", "income", "key_people")
+
+
 def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: int, first_id: int) -> dict[str, np.ndarray]:
     """Every field of ``len(large)`` new firms of the given size classes (founders or entrants)."""
     f = cfg.firms
     n = len(large)
+    # One row per firm of its class's values: a 2-row table indexed by size
+    # (entrants arrive a few a tick, so per-field np.where calls would cost
+    # more than the draws).
+    table = np.array([[getattr(c, a) for a in _CLASS_FIELDS] for c in (f.small, f.large)], dtype=float)
+    per_firm = table[large.astype(np.intp)]
 
     def by_size(attr: str) -> np.ndarray:
-        return np.where(large, getattr(f.large, attr), getattr(f.small, attr)).astype(float)
+        return per_firm[:, _CLASS_FIELDS.index(attr)].copy()
 
-    mean_cap = np.stack([by_size("explore_capability"), by_size("exploit_capability")], axis=1)
-    capability = clip(mean_cap + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
-    alliance_function = rng.random(n) < by_size("alliance_function_prob")
+    capability = clip(per_firm[:, :2] + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
+    alliance_function = rng.random(n) < per_firm[:, 2]
     base_capture = by_size("capture_rate")
     units = by_size("units")
     capture_rate = structural_capture(cfg, base_capture, alliance_function, units)
 
-    prior = rng.poisson(by_size("initial_experience")[:, None] * 0.5, size=(n, 2)).astype(float)
+    mean_prior = per_firm[:, _CLASS_FIELDS.index("initial_experience"), None] * 0.5
+    if n and (mean_prior == mean_prior[0]).all():  # one class: a scalar mean draws the same numbers, faster
+        mean_prior = float(mean_prior[0, 0])
+    prior = rng.poisson(mean_prior, size=(n, 2)).astype(float)
     # Prior alliances were spread over past years: what is left of them is the
     # stationary level of capture-with-forgetting, approximated by their capture.
     prior_knowhow = capture(prior * cfg.learning.lesson_per_alliance, capture_rate[:, None])
     spread = cfg.portfolio.overconfidence_sd
     overconfidence = np.maximum(cfg.portfolio.overconfidence * (rng.lognormal(0.0, spread, size=n) if spread > 0 else 1.0), 1.0)
     base_capacity = by_size("base_capacity")
-    capacity = base_capacity + cfg.portfolio.capacity_per_knowhow * prior_knowhow.sum(axis=1)
+    capacity = base_capacity + cfg.portfolio.capacity_per_knowhow * (prior_knowhow[:, 0] + prior_knowhow[:, 1])
     zeros = np.zeros(n)
-    preference = np.tile([cfg.selection.exploration_target, cfg.selection.repeat_partner_probability, 0.5], (n, 1))
+    preference = np.array([[cfg.selection.exploration_target, cfg.selection.repeat_partner_probability, 0.5]])[np.zeros(n, dtype=np.intp)]
     return {
         "large": large.copy(),
         "capability": capability,

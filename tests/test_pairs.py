@@ -36,6 +36,10 @@ def test_pair_memory_matches_reference_through_many_merges():
         b = (a + rng.integers(1, n, m)) % n
         if tick % 10 == 0 and m:  # a pair twice in one batch is allowed too
             a, b = np.r_[a, b[0]], np.r_[b, a[0]]
+        if tick % 3 == 1:  # as the model does: look the pairs up (negotiation), then record them (reusing that search)
+            memory.counts_and_stocks(b, a, tick)
+        elif tick % 3 == 2 and m > 1:  # other pairs looked up last: nothing to reuse
+            memory.counts_and_stocks(np.roll(a, 1), b, tick)
         memory.record_many(a, b, tick)
         for x, y in zip(a.tolist(), b.tolist()):
             reference.record(x, y, tick)
@@ -43,6 +47,7 @@ def test_pair_memory_matches_reference_through_many_merges():
         expected_count = [reference.count.get((min(x, y), max(x, y)), 0) for x, y in zip(qa, qb)]
         expected_stock = [reference.get_stock(int(x), int(y), tick + 2) for x, y in zip(qa, qb)]
         assert memory.counts(qa, qb).tolist() == expected_count
+        assert memory.known(qa, qb).tolist() == [c > 0 for c in expected_count]
         assert memory.stocks(qa, qb, tick + 2).tolist() == expected_stock  # bit-identical floats
         counts, stocks = memory.counts_and_stocks(qa, qb, tick + 2)
         assert counts.tolist() == expected_count and stocks.tolist() == expected_stock

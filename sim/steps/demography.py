@@ -29,12 +29,12 @@ __all__ = ["exits", "entries"]
 
 def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, config: Config) -> tuple[np.ndarray, np.ndarray]:
     """Remove the firms whose resources ran out; returns their slots and the ids of the alliances that ended with them."""
-    gone = np.flatnonzero(state.alive & (state.resources < config.firms.exit_threshold))
+    gone = (state.alive & (state.resources < config.firms.exit_threshold)).nonzero()[0]
     if len(gone) == 0:
         return gone, gone
     active = log.active_ids()
     leaving = state.mask(gone)
-    hit = active[leaving[log["slot_a"][active]] | leaving[log["slot_b"][active]]]
+    hit = active[leaving[log.cols["slot_a"][active]] | leaving[log.cols["slot_b"][active]]]
     if len(hit):
         settle(state, log, hit, np.full(len(hit), PARTNER_EXIT, dtype=np.int8), np.zeros(len(hit), dtype=bool), tick, config)
     stop_projects(state, projects, gone, tick)
@@ -49,7 +49,7 @@ def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, c
 
 def entries(state: FirmState, tick: int, config: Config, rng: np.random.Generator) -> np.ndarray:
     """New ventures take empty slots; returns their slots."""
-    free = np.flatnonzero(~state.alive)
+    free = (~state.alive).nonzero()[0]
     k = min(int(rng.poisson(config.firms.entry_rate * config.firms.n)), len(free))
     if k == 0:
         return free[:0]

@@ -27,7 +27,7 @@ from ..config import Execution, Learning
 from ..learning import general_benefit, sigmoid
 from ..state import EXPLOITATION, EXPLORATION, FirmState
 
-__all__ = ["launch", "book", "milestone_logit", "execute", "attention_need"]
+__all__ = ["launch", "book", "book_sides", "milestone_logit", "execute", "attention_need"]
 
 
 def attention_need(types: np.ndarray, protective: np.ndarray, cfg: Execution) -> np.ndarray:
@@ -61,11 +61,17 @@ def book(state: FirmState, a: np.ndarray, b: np.ndarray, types: np.ndarray, atte
     partners' capabilities (for redundancy in partner selection).
     """
     t = types.astype(np.int64)
-    for own, other in ((a, b), (b, a)):
-        np.add.at(state.active, (own, t), sign)
-        np.add.at(state.attention, own, sign * attention)
-        for k in (EXPLORATION, EXPLOITATION):  # a column at a time: np.add.at of whole rows is several times slower
-            np.add.at(state.partner_profile[:, k], own, sign * state.capability[other, k])
+    book_sides(state, np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([t, t]), np.concatenate([attention, attention]), sign)
+
+
+def book_sides(state: FirmState, own: np.ndarray, other: np.ndarray, t: np.ndarray, attention: np.ndarray, sign: int) -> None:
+    """:func:`book` with each alliance's rows given once per side (side a's rows, then side b's), as
+    :func:`sim.steps.exit.settle` holds them: np.add.at adds in row order, so this is two passes in one."""
+    np.add.at(state.active, (own, t), sign)
+    np.add.at(state.attention, own, sign * attention)
+    profile = sign * state.capability[other]
+    for k in (EXPLORATION, EXPLOITATION):  # a column at a time: np.add.at of whole rows is several times slower
+        np.add.at(state.partner_profile[:, k], own, profile[:, k])
 
 
 def milestone_logit(
@@ -77,23 +83,24 @@ def milestone_logit(
     tick: int | None = None,
 ) -> np.ndarray:
     """Logit of meeting the next milestone for alliances ``ids`` (staleness counted when ``tick`` is given)."""
-    a, b = log["slot_a"][ids], log["slot_b"][ids]
-    t = log["type"][ids]
+    c = log.cols
+    a, b = c["slot_a"][ids], c["slot_b"][ids]
+    t = c["type"][ids]
     base = np.where(t == EXPLORATION, cfg.base_logit_exploration, cfg.base_logit_exploitation)
-    capability = cfg.capability_weight * (0.5 * (log["capability_a"][ids] + log["capability_b"][ids]) - 0.5)
+    capability = cfg.capability_weight * (0.5 * (c["capability_a"][ids] + c["capability_b"][ids]) - 0.5)
     knowhow = general_benefit(state.general_knowhow[a], learning.general_returns, learning.general_saturation)
     knowhow += general_benefit(state.general_knowhow[b], learning.general_returns, learning.general_saturation)
-    knowhow *= 1.0 - log["handoff_loss"][ids]
+    knowhow *= 1.0 - c["handoff_loss"][ids]
     load = state.load()
-    own_need = log["attention"][ids] / np.maximum(attention_need(t, log["protective"][ids], cfg), 1e-9)
+    own_need = c["attention"][ids] / np.maximum(attention_need(t, c["protective"][ids], cfg), 1e-9)
     coordination = cfg.coordination_penalty * own_need * 0.5 * (load[a] ** cfg.coordination_exponent + load[b] ** cfg.coordination_exponent)
-    defensiveness = cfg.lopsided_effort_penalty * log["lopsidedness"][ids]
-    fits = log["protective"][ids] == (t == EXPLOITATION)
+    defensiveness = cfg.lopsided_effort_penalty * c["lopsidedness"][ids]
+    fits = c["protective"][ids] == (t == EXPLOITATION)
     governance = np.where(fits, cfg.governance_fit, -cfg.governance_fit)
-    novelty = cfg.novelty_weight * (log["novelty"][ids] - 1.0)
-    logit = base + capability + knowhow + novelty + log["partner_specific_logit"][ids] - coordination - defensiveness + governance
+    novelty = cfg.novelty_weight * (c["novelty"][ids] - 1.0)
+    logit = base + capability + knowhow + novelty + c["partner_specific_logit"][ids] - coordination - defensiveness + governance
     if tick is not None:
-        overdue = np.maximum((tick - log["start_tick"][ids]) / log["plan_ticks"][ids] - 1.0, 0.0)
+        overdue = np.maximum((tick - c["start_tick"][ids]) / c["plan_ticks"][ids] - 1.0, 0.0)
         logit -= cfg.stale_penalty * overdue
     return logit
 
@@ -110,24 +117,24 @@ def execute(
     active = log.active_ids()
     if len(active) == 0:
         return
-    cost = log["cost_per_tick"][active]
-    log.cols["costs"][active] += cost
-    share_a = log["share_a"][active]
-    paid = np.bincount(log["slot_a"][active], share_a * cost, state.n) + np.bincount(log["slot_b"][active], (1.0 - share_a) * cost, state.n)
+    c = log.cols
+    cost = c["cost_per_tick"][active]
+    c["costs"][active] += cost
+    share_a = c["share_a"][active]
+    paid = np.bincount(c["slot_a"][active], share_a * cost, state.n) + np.bincount(c["slot_b"][active], (1.0 - share_a) * cost, state.n)
     state.resources -= paid
     state.spent += paid
-    due = active[log["next_due"][active] <= tick]
+    due = active[c["next_due"][active] <= tick]
     if len(due) == 0:
         return
     p = sigmoid(milestone_logit(state, log, due, cfg, learning, tick))
     u = rng.random((len(due), 2))
     met = u[:, 0] < p
-    has_function = log["function_a"][due] | log["function_b"][due]
-    caught = ~met & has_function & ~log["retry_used"][due] & (u[:, 1] < cfg.health_check_detection)
+    has_function = c["function_a"][due] | c["function_b"][due]
+    caught = ~met & has_function & ~c["retry_used"][due] & (u[:, 1] < cfg.health_check_detection)
     missed = ~met & ~caught
-    c = log.cols
     c["met"][due[met]] += 1
     c["missed"][due[missed]] += 1
     c["caught"][due[caught]] += 1
     c["retry_used"][due] = caught
-    c["next_due"][due] = tick + np.where(caught, 1, log["spacing"][due])
+    c["next_due"][due] = tick + np.where(caught, 1, c["spacing"][due])

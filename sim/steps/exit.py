@@ -21,7 +21,7 @@ from ..alliances import CONFLICT, EXPIRED, GOAL, MISSED, OVERRUN, AllianceLog
 from ..config import Config, Exit
 from ..learning import absorption, capture, clip
 from ..state import EXPLOITATION, EXPLORATION, FirmState
-from .execution import book
+from .execution import book_sides
 from .selection import adapt
 
 __all__ = ["exit_reasons", "close", "settle", "absorbable"]
@@ -56,11 +56,14 @@ def absorbable(state: FirmState, slots: np.ndarray, types: np.ndarray, config: C
     routines (internal exploitation know-how).
     """
     lc = config.learning
-    sat = lc.absorptive_saturation
-    exploit = absorption(lc.absorb_exploitation, lc.absorptive_capacity_gain, state.internal_knowhow[slots, EXPLORATION], sat)
-    explore = absorption(lc.absorb_exploration, -lc.absorb_exploration * lc.exploitation_rigidity,
-                         state.internal_knowhow[slots, EXPLOITATION], sat)
-    return np.where(types == EXPLOITATION, exploit, explore)
+    # Each type reads the other kind of internal know-how (exploitation
+    # partners: the firm's exploration know-how; exploration partners: its
+    # exploitation routines), so one gather and per-row coefficients do both.
+    exploit = types == EXPLOITATION
+    internal = state.internal_knowhow[slots, 1 - types]
+    base = np.where(exploit, lc.absorb_exploitation, lc.absorb_exploration)
+    slope = np.where(exploit, lc.absorptive_capacity_gain, -lc.absorb_exploration * lc.exploitation_rigidity)
+    return absorption(base, slope, internal, lc.absorptive_saturation)
 
 
 def settle(state: FirmState, log: AllianceLog, ids: np.ndarray, code: np.ndarray, planned: np.ndarray, tick: int, config: Config) -> None:
@@ -72,10 +75,11 @@ def settle(state: FirmState, log: AllianceLog, ids: np.ndarray, code: np.ndarray
     partial = cfg.salvage_share * value * c["met"][ids] / np.maximum(c["milestones"][ids], 1)
     exit_cost = np.where(planned, cfg.planned_exit_cost, cfg.unplanned_exit_cost) * value
     created = np.where(success, value, partial - exit_cost) - costs
-    captured_a = c["share_a"][ids] * created
+    share_a = c["share_a"][ids]
+    captured_a = share_a * created
     captured_b = created - captured_a
 
-    c["active"][ids] = False
+    log.deactivate(ids)
     c["end_tick"][ids] = tick
     c["success"][ids] = success
     c["exit_code"][ids] = code
@@ -84,32 +88,38 @@ def settle(state: FirmState, log: AllianceLog, ids: np.ndarray, code: np.ndarray
     c["captured_a"][ids] = captured_a
     c["captured_b"][ids] = captured_b
 
-    t = c["type"][ids].astype(np.int64)
-    slot_a, slot_b = c["slot_a"][ids], c["slot_b"][ids]
-    book(state, slot_a, slot_b, t, c["attention"][ids], -1)
-    rep_change = np.where(success, cfg.reputation_gain, 0.0) - np.where(~planned, cfg.reputation_loss, 0.0)
-    lesson = learning.lesson_per_alliance * c["novelty"][ids]  # a redundant pair has less left to teach
-    repeat = (c["partner_specific_experience"][ids] > 0).astype(float)
     # Both partners at once: side a's rows, then side b's (np.add.at adds in
     # that order, as two passes would).
     both = lambda x, y: np.concatenate([x, y])  # noqa: E731
+    slot_a, slot_b = c["slot_a"][ids], c["slot_b"][ids]
     firms, others = both(slot_a, slot_b), both(slot_b, slot_a)
-    share = both(c["share_a"][ids], 1.0 - c["share_a"][ids])
+    t = c["type"][ids].astype(np.int64)
+    t2 = both(t, t)
+    attention = c["attention"][ids]
+    book_sides(state, firms, others, t2, both(attention, attention), -1)
+    rep_change = np.where(success, cfg.reputation_gain, 0.0) - np.where(~planned, cfg.reputation_loss, 0.0)
+    lesson = learning.lesson_per_alliance * c["novelty"][ids]  # a redundant pair has less left to teach
+    share = both(share_a, 1.0 - share_a)
     captured = both(captured_a, captured_b)
-    t2, lesson, costs, value, success = (both(x, x) for x in (t, lesson, costs, value, success))
+    lesson, costs, value, success = (both(x, x) for x in (lesson, costs, value, success))
     effort = 1.0 - learning.incentive_weight + learning.incentive_weight * state.dependence(firms)
     np.add.at(state.knowhow, (firms, t2), capture(lesson, state.capture_rate[firms] * effort))
     np.add.at(state.technical, (firms, t2), lesson * absorbable(state, firms, t2, config))
     np.add.at(state.reputation, firms, both(rep_change, rep_change))
     np.add.at(state.resources, firms, captured + share * costs)  # running costs were paid as they accrued
-    np.add.at(state.products, firms, success.astype(np.int64))
+    wins = success.astype(np.int64)
+    np.add.at(state.products, firms, wins)
     np.add.at(state.ended_alliances, firms, 1)
-    np.add.at(state.successes, firms, success.astype(np.int64))
+    np.add.at(state.successes, firms, wins)
     np.add.at(state.expected_value, firms, both(c["expected_a"][ids], c["expected_b"][ids]))
     np.add.at(state.captured_value, firms, captured)
     returns = captured / np.maximum(share * value, 1e-9)
     np.add.at(state.realised_return, firms, returns)
-    choices = np.column_stack([(t2 == EXPLORATION).astype(float), both(repeat, repeat), state.large[others].astype(float)])
+    choices = np.empty((len(firms), 3))
+    choices[:, 0] = t2 == EXPLORATION
+    repeat = c["partner_specific_experience"][ids] > 0
+    choices[:, 1] = both(repeat, repeat)
+    choices[:, 2] = state.large[others]
     adapt(state, firms, returns, choices, config.selection)
     clip(state.reputation, 0.0, 1.0, out=state.reputation)
     np.maximum(state.attention, 0.0, out=state.attention)  # float round-off

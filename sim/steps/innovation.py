@@ -69,7 +69,7 @@ def approval_logit(state: FirmState, firms: np.ndarray, types: np.ndarray, capab
 
 def _start(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, rng: np.random.Generator) -> None:
     room = state.alive & (state.projects < cfg.max_projects)
-    starters = np.flatnonzero(room & (rng.random(state.n) < cfg.project_probability))
+    starters = (room & (rng.random(state.n) < cfg.project_probability)).nonzero()[0]
     if len(starters) == 0:
         return
     cap = state.capability[starters]
@@ -93,15 +93,15 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
     active = log.active_ids()
     approved_count = 0
     if len(active):
-        firms = log["firm"][active]
-        types = log["type"][active].astype(np.int64)
-        p_approve = sigmoid(approval_logit(state, firms, types, log["capability"][active], cfg, learning))
+        firms = log.cols["firm"][active]
+        types = log.cols["type"][active].astype(np.int64)
+        p_approve = sigmoid(approval_logit(state, firms, types, log.cols["capability"][active], cfg, learning))
         u = rng.random(len(active))
         approved = u < p_approve
-        terminated = ~approved & ((u < p_approve + cfg.termination_hazard) | (tick - log["start_tick"][active] >= cfg.max_duration))
+        terminated = ~approved & ((u < p_approve + cfg.termination_hazard) | (tick - log.cols["start_tick"][active] >= cfg.max_duration))
         done = approved | terminated
         ids = active[done]
-        log.cols["active"][ids] = False
+        log.deactivate(ids)
         log.cols["end_tick"][ids] = tick
         log.cols["outcome"][ids] = np.where(approved[done], APPROVED, TERMINATED)
         f, t = firms[done], types[done]
@@ -123,8 +123,8 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
 def stop_projects(state: FirmState, log: ProjectLog, slots: np.ndarray, tick: int) -> None:
     """Terminate every active project of the firms in ``slots`` (they exit)."""
     active = log.active_ids()
-    gone = active[state.mask(slots)[log["firm"][active]]]
-    log.cols["active"][gone] = False
+    gone = active[state.mask(slots)[log.cols["firm"][active]]]
+    log.deactivate(gone)
     log.cols["end_tick"][gone] = tick
     log.cols["outcome"][gone] = TERMINATED
     state.projects[slots] = 0

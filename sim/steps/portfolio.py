@@ -29,11 +29,16 @@ __all__ = ["redundancy", "exploration_pull", "manage", "review_functions", "SPEN
 SPENDING_MEMORY = 0.1  # weight of this tick's spending in the firm's moving average
 
 
-def redundancy(state: FirmState, who: np.ndarray, whom: np.ndarray) -> np.ndarray:
-    """How alike ``whom`` is to the partners ``who`` already has (0 = nothing alike, 1 = identical)."""
-    count = state.active_total[who]
+def redundancy(state: FirmState, who: np.ndarray, whom: np.ndarray, whom_capability: np.ndarray | None = None) -> np.ndarray:
+    """How alike ``whom`` is to the partners ``who`` already has (0 = nothing alike, 1 = identical).
+
+    ``whom_capability`` is ``state.capability[whom]`` when the caller has it.
+    """
+    count = state.active[who, 0] + state.active[who, 1]
     mean_profile = state.partner_profile[who] / np.maximum(count, 1)[..., None]
-    distance = type_mean(np.abs(state.capability[whom] - mean_profile))
+    if whom_capability is None:
+        whom_capability = state.capability[whom]
+    distance = type_mean(np.abs(whom_capability - mean_profile))
     return np.where(count > 0, 1.0 - distance, 0.0) * np.minimum(count, 3) / 3.0
 
 
@@ -49,7 +54,7 @@ def review_functions(state: FirmState, config: Config, rng: np.random.Generator)
     cfg = config.portfolio
     finishing = state.function_setup == 1
     state.function_setup[state.function_setup > 0] -= 1
-    reviewers = np.flatnonzero(state.alive & (rng.random(state.n) < cfg.function_review_probability))
+    reviewers = (state.alive & (rng.random(state.n) < cfg.function_review_probability)).nonzero()[0]
     noise = rng.lognormal(0.0, cfg.function_value_sd, size=len(reviewers))
     worth = cfg.function_value_per_alliance * state.active_total[reviewers] * noise
     has = state.alliance_function[reviewers] | (state.function_setup[reviewers] > 0)
@@ -61,7 +66,7 @@ def review_functions(state: FirmState, config: Config, rng: np.random.Generator)
         finishing[start] = True
     state.function_setup[drop] = 0
     finishing[drop] = False
-    changed = np.concatenate([np.flatnonzero(finishing), drop])
+    changed = np.concatenate([finishing.nonzero()[0], drop])
     state.alliance_function[finishing] = True
     state.alliance_function[drop] = False
     state.capture_rate[changed] = structural_capture(config, state.base_capture[changed], state.alliance_function[changed], state.units[changed])
@@ -74,9 +79,10 @@ def manage(state: FirmState, config: Config, rng: np.random.Generator) -> None:
     """End-of-tick portfolio review for all firms (in place)."""
     cfg: Portfolio = config.portfolio
     learning: Learning = config.learning
-    state.knowhow[:] = forget(state.knowhow, learning.forgetting_rate)
-    state.technical[:] = forget(state.technical, learning.forgetting_rate)
-    state.internal_knowhow[:] = forget(state.internal_knowhow, learning.internal_forgetting_rate)
+    keep, internal_keep = forget(1.0, learning.forgetting_rate), forget(1.0, learning.internal_forgetting_rate)
+    state.knowhow *= keep  # forget(k, rate) is k times forget(1, rate): the same floats, in place
+    state.technical *= keep
+    state.internal_knowhow *= internal_keep
     if learning.key_person_hazard > 0:
         leaving = rng.random(state.n) < learning.key_person_hazard
         state.knowhow[leaving] *= (1.0 - 1.0 / state.key_people[leaving])[:, None]

@@ -47,12 +47,15 @@ class Matches:
         return cls(z, z, z, np.zeros(0), np.zeros(0))
 
 
-def complementarity(state: FirmState, who: np.ndarray, whom: np.ndarray) -> np.ndarray:
+def complementarity(state: FirmState, who: np.ndarray, whom: np.ndarray, whom_capability: np.ndarray | None = None) -> np.ndarray:
     """How different two firms' capability profiles are (0..1): each brings what the other lacks.
 
     Symmetric, so both sides of a deal see the same complementarity.
+    ``whom_capability`` is ``state.capability[whom]`` when the caller has it.
     """
-    return type_mean(np.abs(state.capability[whom] - state.capability[who]))
+    if whom_capability is None:
+        whom_capability = state.capability[whom]
+    return type_mean(np.abs(whom_capability - state.capability[who]))
 
 
 def evaluate(
@@ -64,11 +67,12 @@ def evaluate(
     noise: np.ndarray,
 ) -> np.ndarray:
     """Score of partner ``whom`` in the eyes of ``who`` (any broadcastable shapes)."""
+    capability = state.capability[whom]
     experience = np.log1p(state.general_experience[whom])
-    redundancy = portfolio.redundancy(state, who, whom)
+    redundancy = portfolio.redundancy(state, who, whom, capability)
     return (
         cfg.weight_experience * experience
-        + cfg.weight_complementarity * complementarity(state, who, whom)
+        + cfg.weight_complementarity * complementarity(state, who, whom, capability)
         + cfg.weight_reputation * (state.reputation[whom] - 0.5)
         - cfg.weight_fit * redundancy
         + cfg.repeat_partner_bonus * familiar
@@ -92,7 +96,7 @@ def _candidates(state: FirmState, seekers: np.ndarray, breadth: int, pairs: Pair
     k = min(breadth, n - 1)
     cand = rng.integers(0, n - 1, size=(len(seekers), k))
     cand += cand >= seekers[:, None]  # never oneself
-    repeat = np.flatnonzero(rng.random(len(seekers)) < state.preference[seekers, REPEAT_PREF])
+    repeat = (rng.random(len(seekers)) < state.preference[seekers, REPEAT_PREF]).nonzero()[0]
     partner = pairs.random_partners(state.firm_id[seekers[repeat]], rng.random(len(repeat)))
     has = partner >= 0  # a past partner, drawn uniformly, replaces the first candidate
     slot = state.slot_of_id[partner[has]]
@@ -115,18 +119,22 @@ def select_partners(
     """
     n = state.n
     spare = state.max_alliances - state.active_total
-    seekers = np.flatnonzero((spare > 0) & (rng.random(n) < cfg.search_probability))
+    seekers = ((spare > 0) & (rng.random(n) < cfg.search_probability)).nonzero()[0]
     if len(seekers) == 0 or n < 2:
         return Matches.empty()
 
     types = choose_types(state, seekers, cfg, rng)
     cand = _candidates(state, seekers, cfg.search_breadth, pairs, rng)
     ids = state.firm_id
-    familiar = (pairs.counts(ids[seekers][:, None], ids[cand]) > 0).astype(float)
     noise = rng.normal(0.0, cfg.observation_noise, size=cand.shape)
-    score = evaluate(state, seekers[:, None], cand, familiar, cfg, noise)
-    score[spare[cand] <= 0] = -np.inf  # a full partner is visibly unavailable
-    best = np.argmax(score, axis=1)
+    # A full partner is visibly unavailable (score -inf); only the others are scored.
+    open_ = (spare[cand] > 0).ravel().nonzero()[0]
+    who, whom = seekers[open_ // cand.shape[1]], cand.ravel()[open_]
+    familiar = np.zeros(cand.shape)
+    familiar.ravel()[open_] = pairs.known(ids[who], ids[whom])
+    score = np.full(cand.shape, -np.inf)
+    score.ravel()[open_] = evaluate(state, who, whom, familiar.ravel()[open_], cfg, noise.ravel()[open_])
+    best = score.argmax(axis=1)
     rows = np.arange(len(seekers))
     ok = np.isfinite(score[rows, best])
     seekers, types, rows, best = seekers[ok], types[ok], rows[ok], best[ok]
@@ -140,7 +148,7 @@ def select_partners(
     keep = target_score > cfg.reservation_score
 
     # Competitive market: targets take their best proposals while both sides have room.
-    order = np.flatnonzero(keep)[np.argsort(-target_score[keep], kind="stable")]
+    order = keep.nonzero()[0][(-target_score[keep]).argsort(kind="stable")]
     codes = PairMemory.codes(ids[seekers[order]], ids[targets[order]])
     order = order[~_member(codes, active_codes)]  # partners already allied now
     idx = _greedy_accept(seekers[order], targets[order], spare)
@@ -155,7 +163,7 @@ def _member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
     if len(pool) == 0:
         return np.zeros(values.shape, dtype=bool)
     pool = np.sort(pool)
-    at = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    at = np.minimum(pool.searchsorted(values), len(pool) - 1)
     return pool[at] == values
 
 
@@ -175,18 +183,18 @@ def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray
       net of the sure acceptances before them.
     """
     codes = PairMemory.codes(proposers, targets)
-    by_pair = np.argsort(codes, kind="stable")
+    by_pair = codes.argsort(kind="stable")
     ordered = codes[by_pair]
     first = np.ones(len(codes), dtype=bool)
     first[by_pair[1:][ordered[1:] == ordered[:-1]]] = False  # a pair's later proposals
-    cand = np.flatnonzero(first)
+    cand = first.nonzero()[0]
     m = len(cand)
     if m == 0:
         return cand
     # Each proposal twice, once per side; sorted by firm, then by position.
     firm = np.concatenate([proposers[cand], targets[cand]])
     position = np.arange(m)
-    order = np.argsort(firm * m + np.concatenate([position, position]))  # by firm, then position (keys unique)
+    order = (firm * m + np.concatenate([position, position])).argsort()  # by firm, then position (keys unique)
     sorted_firm = firm[order]
     starts = np.empty(2 * m, dtype=bool)
     starts[0] = True
@@ -201,11 +209,11 @@ def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray
         return cand
     # Room each side has at its proposal, net of the sure acceptances before it.
     sure_sorted = np.concatenate([sure, sure])[order].astype(np.int64)
-    seen = np.cumsum(sure_sorted) - sure_sorted  # sure entries before, in sorted order ...
+    seen = sure_sorted.cumsum() - sure_sorted  # sure entries before, in sorted order ...
     room[order] -= seen - seen[block]  # ... counting only the same firm's
     accepted = sure.copy()
     used: dict[int, int] = {}  # acceptances among the unsure, by firm
-    for j in np.flatnonzero(~sure).tolist():
+    for j in (~sure).nonzero()[0].tolist():
         s, t = int(firm[j]), int(firm[m + j])
         if room[j] - used.get(s, 0) > 0 and room[m + j] - used.get(t, 0) > 0:
             accepted[j] = True
