@@ -33,11 +33,29 @@ def pytest_addoption(parser):
                      help="show the N tests with the most CPU time (0 = all)")
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
+def _timed(item):
     start = _seconds()
     yield
-    _cpu[item.nodeid] = _seconds() - start
+    item.cpu_seconds = _seconds() - start
+
+
+# Each phase is timed where it runs (an xdist worker, or this process) and the
+# seconds ride on its report, which reaches the process that prints the summary.
+pytest_runtest_setup = pytest.hookimpl(hookwrapper=True)(_timed)
+pytest_runtest_call = pytest.hookimpl(hookwrapper=True)(_timed)
+pytest_runtest_teardown = pytest.hookimpl(hookwrapper=True)(_timed)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    report.user_properties = [*report.user_properties, ("cpu_seconds", getattr(item, "cpu_seconds", 0.0))]
+
+
+def pytest_runtest_logreport(report):
+    cpu = dict(report.user_properties).get("cpu_seconds")
+    if cpu is not None:
+        _cpu[report.nodeid] = _cpu.get(report.nodeid, 0.0) + cpu
 
 
 def pytest_terminal_summary(terminalreporter, config):
