@@ -131,9 +131,9 @@ def select_partners(
     open_ = (spare[cand] > 0).ravel().nonzero()[0]
     who, whom = seekers[open_ // cand.shape[1]], cand.ravel()[open_]
     familiar = np.zeros(cand.shape)
-    familiar.ravel()[open_] = pairs.known(ids[who], ids[whom])
+    familiar.flat[open_] = pairs.known(ids[who], ids[whom])
     score = np.full(cand.shape, -np.inf)
-    score.ravel()[open_] = evaluate(state, who, whom, familiar.ravel()[open_], cfg, noise.ravel()[open_])
+    score.flat[open_] = evaluate(state, who, whom, familiar.ravel()[open_], cfg, noise.ravel()[open_])
     best = score.argmax(axis=1)
     rows = np.arange(len(seekers))
     ok = np.isfinite(score[rows, best])
