@@ -46,6 +46,13 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else float("nan")
 
 
+def _mean_where(values: np.ndarray, mask: np.ndarray) -> float:
+    """Mean of ``values[mask]``, NaN for an empty mask: the sum over the count, as ``ndarray.mean`` computes it
+    (the same float), without its Python-level overhead."""
+    count = np.count_nonzero(mask)
+    return float(values[mask].sum() / count) if count else float("nan")
+
+
 # The firms' search preferences, by column of ``state.preference``: series and panel name, meaning.
 _PREFERENCES = (
     ("exploration", "target share of exploration alliances"),
@@ -70,20 +77,20 @@ MODEL_SERIES: tuple[Reporter, ...] = (
              "ended).", lambda r: _share(r.success_total, r.ended_total)),
     Reporter("underperforming_share", "Share of firms in the market with ended alliances whose captured value is "
              "below what they expected (NaN before any ended).",
-             lambda r: float(r.s.underperforming[r.has_ended].mean()) if r.has_ended.any() else float("nan")),
+             lambda r: _mean_where(r.s.underperforming, r.has_ended)),
     Reporter("mean_general_experience", "Mean alliances formed per firm in the market (both types).",
-             lambda r: float(r.s.general_experience[r.s.alive].mean())),
+             lambda r: _mean_where(r.s.general_experience, r.s.alive)),
     Reporter("mean_knowhow", "Mean retained alliance know-how per firm in the market.",
-             lambda r: float(r.s.general_knowhow[r.s.alive].mean())),
+             lambda r: _mean_where(r.s.general_knowhow, r.s.alive)),
     Reporter("new_products", "New products this tick (internal R&D and successful alliances).", lambda r: r.new_products),
     Reporter("rnd_projects_active", "Internal R&D projects running.", lambda r: int(r.s.projects.sum())),
     Reporter("firm_entries", "New ventures that entered the market this tick.", lambda r: len(r.born)),
     Reporter("firm_exits", "Firms that exited this tick (resources ran out).", lambda r: len(r.gone)),
     Reporter("firms", "Firms in the market at the end of the tick.", lambda r: int(r.s.alive.sum())),
     Reporter("function_share", "Share of firms in the market with a dedicated alliance function.",
-             lambda r: float(r.s.alliance_function[r.s.alive].mean())),
+             lambda r: _mean_where(r.s.alliance_function, r.s.alive)),
     *(Reporter(f"preference_{name}", f"Mean search preference of firms in the market: {doc}.",
-               lambda r, k=k: float(r.s.preference[r.s.alive, k].mean()))
+               lambda r, k=k: _mean_where(r.s.preference[:, k], r.s.alive))
       for k, (name, doc) in enumerate(_PREFERENCES)),
 )
 
