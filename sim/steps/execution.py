@@ -88,8 +88,9 @@ def milestone_logit(
     t = c["type"][ids]
     base = np.where(t == EXPLORATION, cfg.base_logit_exploration, cfg.base_logit_exploitation)
     capability = cfg.capability_weight * (0.5 * (c["capability_a"][ids] + c["capability_b"][ids]) - 0.5)
-    knowhow = general_benefit(state.general_knowhow[a], learning.general_returns, learning.general_saturation)
-    knowhow += general_benefit(state.general_knowhow[b], learning.general_returns, learning.general_saturation)
+    general = state.general_knowhow
+    knowhow = general_benefit(general[a], learning.general_returns, learning.general_saturation)
+    knowhow += general_benefit(general[b], learning.general_returns, learning.general_saturation)
     knowhow *= 1.0 - c["handoff_loss"][ids]
     load = state.load()
     own_need = c["attention"][ids] / np.maximum(attention_need(t, c["protective"][ids], cfg), 1e-9)

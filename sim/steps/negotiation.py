@@ -81,40 +81,46 @@ def negotiate(
     mean_value = np.where(t == EXPLORATION, cfg.value_exploration, cfg.value_exploitation)
     value = mean_value * rng.lognormal(0.0, cfg.value_sd, size=m) * (1.0 + compl) * novelty
 
+    # Per-firm quantities for both sides at once: a's rows, then b's.
+    ab = np.concatenate([a, b])
     rushed = rng.random(m) < cfg.rushed_deal_probability
-    share_a = split_value(bargaining_power(state, a, cfg), bargaining_power(state, b, cfg), rushed, cfg.rushed_concession)
+    power = bargaining_power(state, ab, cfg)
+    share_a = split_value(power[:m], power[m:], rushed, cfg.rushed_concession)
 
     p_protective = cfg.protective_base + cfg.protective_new_partner * (prior_joint == 0)
-    function = state.alliance_function[a] | state.alliance_function[b]
-    p_triggers = cfg.exit_trigger_probability + cfg.exit_trigger_function_bonus * function
-    loss = lambda f: cfg.handoff_loss * (1.0 - cfg.handoff_function_reduction * f)  # noqa: E731
-    handoff = 0.5 * (loss(state.alliance_function[a]) + loss(state.alliance_function[b]))
+    has_function = state.alliance_function[ab]
+    function_a, function_b = has_function[:m], has_function[m:]
+    p_triggers = cfg.exit_trigger_probability + cfg.exit_trigger_function_bonus * (function_a | function_b)
+    loss = cfg.handoff_loss * (1.0 - cfg.handoff_function_reduction * has_function)
+    handoff = 0.5 * (loss[:m] + loss[m:])
 
     # What each side expects to capture: its share of its own (noisy, hence
     # optimistic when it won the search) view of the value, times the return
     # per unit of stake it believes alliances yield (adaptive expectations).
-    def expectation(firm: np.ndarray, share: np.ndarray, noise: np.ndarray) -> np.ndarray:
-        belief = (state.realised_return[firm] + cfg.prior_return * 2.0) / (state.ended_alliances[firm] + 2.0)
-        return share * value * np.exp(0.5 * noise) * belief
+    belief = (state.realised_return[ab] + cfg.prior_return * 2.0) / (state.ended_alliances[ab] + 2.0)
+    noise = np.concatenate([noise_a, noise_b])
+    expected = np.concatenate([share_a, 1.0 - share_a]) * np.concatenate([value, value]) * np.exp(0.5 * noise) * belief
+    general_experience, experience, portfolio = state.general_experience[ab], state.experience[ab], state.active_total[ab]
+    large = state.large[ab]
 
     return {
         "firm_a": ids[a], "firm_b": ids[b], "slot_a": a, "slot_b": b, "type": t.astype(np.int8),
         "relief": learning.relational_routines * routine, "novelty": novelty,
-        "large_a": state.large[a], "large_b": state.large[b],
+        "large_a": large[:m], "large_b": large[m:],
         "start_tick": np.full(m, tick), "next_due": np.full(m, tick),  # execution sets the schedule
         "value_at_stake": value, "share_a": share_a, "lopsidedness": np.abs(share_a - 0.5),
         "protective": rng.random(m) < p_protective,
         "exit_triggers": rng.random(m) < clip(p_triggers, 0.0, 1.0),
         "handoff_loss": handoff,
-        "general_experience_a": state.general_experience[a], "general_experience_b": state.general_experience[b],
-        "exploration_experience_a": state.experience[a, 0], "exploitation_experience_a": state.experience[a, 1],
-        "exploration_experience_b": state.experience[b, 0], "exploitation_experience_b": state.experience[b, 1],
+        "general_experience_a": general_experience[:m], "general_experience_b": general_experience[m:],
+        "exploration_experience_a": experience[:m, 0], "exploitation_experience_a": experience[:m, 1],
+        "exploration_experience_b": experience[m:, 0], "exploitation_experience_b": experience[m:, 1],
         "partner_specific_experience": prior_joint,
         "partner_specific_logit": partner_specific_benefit(
             stock, learning.partner_specific_effect, learning.partner_specific_saturation
         ),
         "capability_a": cap_a, "capability_b": cap_b, "complementarity": compl,
-        "function_a": state.alliance_function[a], "function_b": state.alliance_function[b],
-        "portfolio_a": state.active_total[a], "portfolio_b": state.active_total[b],
-        "expected_a": expectation(a, share_a, noise_a), "expected_b": expectation(b, 1.0 - share_a, noise_b),
+        "function_a": function_a, "function_b": function_b,
+        "portfolio_a": portfolio[:m], "portfolio_b": portfolio[m:],
+        "expected_a": expected[:m], "expected_b": expected[m:],
     }
