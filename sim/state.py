@@ -16,7 +16,7 @@ from .config import Config
 from .learning import capture, clip
 from .pairs import PairMemory
 
-__all__ = ["FirmState", "PairMemory", "init_firms", "draw_firms", "structural_capture", "believed_cap", "type_mean", "EXPLORATION", "EXPLOITATION", "TYPE_NAMES"]
+__all__ = ["FirmState", "PairMemory", "init_firms", "draw_firms", "ZERO_FIELDS", "structural_capture", "believed_cap", "type_mean", "EXPLORATION", "EXPLOITATION", "TYPE_NAMES"]
 
 EXPLORATION = 0
 EXPLOITATION = 1
@@ -121,9 +121,12 @@ class FirmState:
         return out
 
     def fill(self, slots: np.ndarray, fresh: dict[str, np.ndarray]) -> None:
-        """Put new firms (``fresh``: one entry per field, rows in ``slots`` order) into ``slots``."""
+        """Put new firms (``fresh``: :func:`draw_firms`' fields, rows in ``slots`` order) into ``slots``; their
+        :data:`ZERO_FIELDS` start at zero."""
         for name, values in fresh.items():
             getattr(self, name)[slots] = values
+        for name in ZERO_FIELDS:
+            getattr(self, name)[slots] = 0
 
 
 def type_mean(x: np.ndarray) -> np.ndarray:
@@ -137,13 +140,25 @@ def structural_capture(cfg: Config, base: np.ndarray, function: np.ndarray, unit
     return clip(rate / (1.0 + cfg.learning.complexity_dilution * (units - 1.0)), 0.0, 1.0)
 
 
+# Fields every new firm starts at zero, with their width (0: one value per
+# firm) and dtype: draw_firms leaves them out, init_firms and FirmState.fill
+# set them.
+ZERO_FIELDS: dict[str, tuple[int, type]] = {
+    "internal_experience": (2, float), "internal_knowhow": (2, float), "active": (2, np.int64),
+    "attention": (0, float), "partner_profile": (2, float), "projects": (0, np.int64),
+    "products": (0, np.int64), "expected_value": (0, float), "captured_value": (0, float),
+    "ended_alliances": (0, np.int64), "successes": (0, np.int64), "realised_return": (0, float),
+    "spent": (0, float), "function_setup": (0, np.int64),
+}
+
 # Size-class fields draw_firms reads, in the column order of its class table.
 _CLASS_FIELDS = ("explore_capability", "exploit_capability", "alliance_function_prob", "capture_rate", "units",
                  "initial_experience", "base_capacity", "resources", "income", "key_people")
 
 
 def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: int, first_id: int) -> dict[str, np.ndarray]:
-    """Every field of ``len(large)`` new firms of the given size classes (founders or entrants)."""
+    """Every field of ``len(large)`` new firms of the given size classes (founders or entrants) but the
+    :data:`ZERO_FIELDS`."""
     f = cfg.firms
     n = len(large)
     # One row per firm of its class's values: a 2-row table indexed by size
@@ -172,7 +187,6 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
     overconfidence = np.maximum(cfg.portfolio.overconfidence * (rng.lognormal(0.0, spread, size=n) if spread > 0 else 1.0), 1.0)
     base_capacity = by_size("base_capacity")
     capacity = base_capacity + cfg.portfolio.capacity_per_knowhow * (prior_knowhow[:, 0] + prior_knowhow[:, 1])
-    zeros = np.zeros(n)
     preference = np.array([[cfg.selection.exploration_target, cfg.selection.repeat_partner_probability, 0.5]])[np.zeros(n, dtype=np.intp)]
     return {
         "large": large.copy(),
@@ -187,18 +201,6 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
         "reputation": np.full(n, 0.5),
         "experience": prior,
         "knowhow": prior_knowhow,
-        "internal_experience": np.zeros((n, 2)),
-        "internal_knowhow": np.zeros((n, 2)),
-        "active": np.zeros((n, 2), dtype=np.int64),
-        "attention": zeros.copy(),
-        "partner_profile": np.zeros((n, 2)),
-        "projects": np.zeros(n, dtype=np.int64),
-        "products": np.zeros(n, dtype=np.int64),
-        "expected_value": zeros.copy(),
-        "captured_value": zeros.copy(),
-        "ended_alliances": np.zeros(n, dtype=np.int64),
-        "successes": np.zeros(n, dtype=np.int64),
-        "realised_return": zeros.copy(),
         "technical": prior * cfg.learning.lesson_per_alliance * cfg.learning.absorb_exploitation,
         "overconfidence": overconfidence,
         "firm_id": np.arange(first_id, first_id + n, dtype=np.int64),
@@ -208,8 +210,6 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
         "units": units,
         "key_people": by_size("key_people"),
         "spending": by_size("income"),
-        "spent": zeros.copy(),
-        "function_setup": np.zeros(n, dtype=np.int64),
         "preference": preference,
         "aspiration": np.full(n, cfg.negotiation.prior_return),
     }
@@ -221,7 +221,8 @@ def init_firms(cfg: Config, rng: np.random.Generator, tick: int = 0) -> FirmStat
     n_large = int(round(cfg.firms.share_large * n))
     large = np.zeros(n, dtype=bool)
     large[rng.permutation(n)[:n_large]] = True
-    state = FirmState(**draw_firms(cfg, rng, large, tick, first_id=0))
+    zeros = {name: np.zeros((n, width) if width else n, dtype=dtype) for name, (width, dtype) in ZERO_FIELDS.items()}
+    state = FirmState(**draw_firms(cfg, rng, large, tick, first_id=0), **zeros)
     state.slot_of_id = np.arange(n, dtype=np.int64)
     return state
 
