@@ -167,16 +167,20 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
     table = np.array([[getattr(c, a) for a in _CLASS_FIELDS] for c in (f.small, f.large)], dtype=float)
     per_firm = table[large.astype(np.intp)]
 
-    def by_size(attr: str) -> np.ndarray:
-        return per_firm[:, _CLASS_FIELDS.index(attr)].copy()
+    def column(attr: str) -> np.ndarray:
+        return per_firm[:, _CLASS_FIELDS.index(attr)]
 
-    capability = clip(per_firm[:, :2] + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
-    alliance_function = rng.random(n) < per_firm[:, 2]
+    def by_size(attr: str) -> np.ndarray:
+        return column(attr).copy()
+
+    mean_capability = per_firm[:, [_CLASS_FIELDS.index("explore_capability"), _CLASS_FIELDS.index("exploit_capability")]]
+    capability = clip(mean_capability + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
+    alliance_function = rng.random(n) < column("alliance_function_prob")
     base_capture = by_size("capture_rate")
     units = by_size("units")
     capture_rate = structural_capture(cfg, base_capture, alliance_function, units)
 
-    mean_prior = per_firm[:, _CLASS_FIELDS.index("initial_experience"), None] * 0.5
+    mean_prior = column("initial_experience")[:, None] * 0.5
     if n and (mean_prior == mean_prior[0]).all():  # one class: a scalar mean draws the same numbers, faster
         mean_prior = float(mean_prior[0, 0])
     prior = rng.poisson(mean_prior, size=(n, 2)).astype(float)
