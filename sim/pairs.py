@@ -74,14 +74,6 @@ class SortedKeys:
                 found |= hit
         return values, found
 
-    def contains(self, keys: np.ndarray) -> np.ndarray:
-        """Whether each key is present (:meth:`find` without the values)."""
-        found = np.zeros(np.shape(keys), dtype=bool)
-        for stored, _ in (self.main, self.recent):
-            if len(stored):
-                found |= stored[np.minimum(stored.searchsorted(keys), len(stored) - 1)] == keys
-        return found
-
     def spans(self, lo: np.ndarray, hi: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per level, (first position, count) of the stored keys in ``[lo, hi)``."""
         out = []
@@ -179,7 +171,7 @@ class PairMemory:
 
     def known(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Whether each pair has ever allied (``counts(a, b) > 0``, without reading the counts)."""
-        return self._by_pair.contains(self.codes(a, b))
+        return self._find(a, b)[1]
 
     def count(self, a: int, b: int) -> int:
         return int(self.counts(np.array([a]), np.array([b]))[0])

@@ -60,7 +60,7 @@ def absorbable(state: FirmState, slots: np.ndarray, types: np.ndarray, config: C
     # partners: the firm's exploration know-how; exploration partners: its
     # exploitation routines), so one gather and per-row coefficients do both.
     exploit = types == EXPLOITATION
-    internal = state.internal_knowhow[slots, 1 - types]
+    internal = state.internal_knowhow[slots, EXPLORATION + EXPLOITATION - types]  # the other type's column
     base = np.where(exploit, lc.absorb_exploitation, lc.absorb_exploration)
     slope = np.where(exploit, lc.absorptive_capacity_gain, -lc.absorb_exploration * lc.exploitation_rigidity)
     return absorption(base, slope, internal, lc.absorptive_saturation)

@@ -93,17 +93,18 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
     active = log.active_ids()
     approved_count = 0
     if len(active):
-        firms = log.cols["firm"][active]
-        types = log.cols["type"][active].astype(np.int64)
-        p_approve = sigmoid(approval_logit(state, firms, types, log.cols["capability"][active], cfg, learning))
+        c = log.cols
+        firms = c["firm"][active]
+        types = c["type"][active].astype(np.int64)
+        p_approve = sigmoid(approval_logit(state, firms, types, c["capability"][active], cfg, learning))
         u = rng.random(len(active))
         approved = u < p_approve
-        terminated = ~approved & ((u < p_approve + cfg.termination_hazard) | (tick - log.cols["start_tick"][active] >= cfg.max_duration))
+        terminated = ~approved & ((u < p_approve + cfg.termination_hazard) | (tick - c["start_tick"][active] >= cfg.max_duration))
         done = approved | terminated
         ids = active[done]
         log.deactivate(ids)
-        log.cols["end_tick"][ids] = tick
-        log.cols["outcome"][ids] = np.where(approved[done], APPROVED, TERMINATED)
+        c["end_tick"][ids] = tick
+        c["outcome"][ids] = np.where(approved[done], APPROVED, TERMINATED)
         f, t = firms[done], types[done]
         np.add.at(state.projects, f, -1)
         np.add.at(state.internal_experience, (f, t), 1.0)
@@ -123,8 +124,9 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
 def stop_projects(state: FirmState, log: ProjectLog, slots: np.ndarray, tick: int) -> None:
     """Terminate every active project of the firms in ``slots`` (they exit)."""
     active = log.active_ids()
-    gone = active[state.mask(slots)[log.cols["firm"][active]]]
+    c = log.cols
+    gone = active[state.mask(slots)[c["firm"][active]]]
     log.deactivate(gone)
-    log.cols["end_tick"][gone] = tick
-    log.cols["outcome"][gone] = TERMINATED
+    c["end_tick"][gone] = tick
+    c["outcome"][gone] = TERMINATED
     state.projects[slots] = 0

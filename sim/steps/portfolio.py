@@ -34,7 +34,7 @@ def redundancy(state: FirmState, who: np.ndarray, whom: np.ndarray, whom_capabil
 
     ``whom_capability`` is ``state.capability[whom]`` when the caller has it.
     """
-    count = state.active[who, 0] + state.active[who, 1]
+    count = state.active_total[who]
     mean_profile = state.partner_profile[who] / np.maximum(count, 1)[..., None]
     if whom_capability is None:
         whom_capability = state.capability[whom]
