@@ -32,7 +32,7 @@ from .placebos import PLACEBOS, config_hash, held_rates, load_offsets, placebo_o
 from .registry import DESIGN_BY_ID, DESIGNS, POPULATIONS, population_configs
 from .seeds import CALIBRATION_SEED_RANGES, CALIBRATION_SEEDS, SEEDING, evaluation_seeds
 
-__all__ = ["BASELINE", "Plan", "plan", "tasks", "run_task", "execute", "RATES"]
+__all__ = ["BASELINE", "Plan", "plan", "tasks", "run_task", "fit_designs", "execute", "RATES"]
 
 BASELINE = "baseline"
 RATES = ("success_rate", "approval_rate")
@@ -128,21 +128,42 @@ def tasks(p: Plan, done: set[tuple[int, str, str]] = frozenset()) -> Iterator[di
 
 def run_task(task: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
     """Simulate one population for one run and arm; fit each design (and its published-size sample on the baseline)."""
+    config = Config.model_validate(task["config"])
+    designs = [DESIGN_BY_ID[d] for d in task["designs"]]
+    start = time.perf_counter()
+    rates, fits = fit_designs(config, task["seed"], designs, published=task["arm"] == BASELINE)
+    rows = [{"run": task["run"], "seed": task["seed"], "arm": task["arm"], "population": task["population"],
+             "design": fit["design"], "sample": fit["sample"], "rows": fit["rows"],
+             "estimates": json.dumps({k: (None if not np.isfinite(v) else float(v)) for k, v in fit["estimates"].items()}),
+             "error": fit["error"], **rates} for fit in fits]
+    out = pd.DataFrame(rows)
+    out["wall_time"] = time.perf_counter() - start
+    return task, out
+
+
+def fit_designs(config: Config, seed: int, designs: list, published: bool = False) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """Simulate ``config`` from ``seed`` once and fit every design of ``designs`` to it.
+
+    Returns the rates a placebo holds (:data:`RATES`) and one fit per design
+    and sample: ``design``, ``sample`` (``study``, and ``published`` for a draw
+    of the published size when ``published``), ``rows``, ``estimates`` (the
+    fit's flat mapping, empty if it failed) and ``error`` ("" or why the fit
+    failed: a failed fit never loses the other designs' estimates).  The
+    replication's tasks and the findings sweeps (:mod:`sim.sweep.findings`)
+    both run this.
+    """
     from ..runner import simulate
     from .fitting import FitError
 
-    config = Config.model_validate(task["config"])
-    designs = [DESIGN_BY_ID[d] for d in task["designs"]]
     tables = tuple({t for d in designs for t in d.tables} | {"projects"})
-    start = time.perf_counter()
-    frames = simulate(config, task["seed"], tables=tables).frames
+    frames = simulate(config, seed, tables=tables).frames
     rates = held_rates(frames, config, RATES)
-    rows = []
+    fits = []
     for design in designs:
         data = design.data(frames, config)
         samples = [("study", data)]
-        if task["arm"] == BASELINE and design.published is not None:
-            rng = np.random.default_rng([task["seed"], DESIGNS.index(design)])
+        if published and design.published is not None:
+            rng = np.random.default_rng([seed, DESIGNS.index(design)])
             samples.append(("published", design.published.draw(data, rng)))
         for sample, d in samples:
             error, est = "", {}
@@ -152,13 +173,8 @@ def run_task(task: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
                 error = f"not estimable: {err}"
             except Exception as err:  # noqa: BLE001 - one failed fit must not lose the run's other estimates
                 error = f"{type(err).__name__}: {err} | {traceback.format_exc(limit=2).splitlines()[-1]}"
-            rows.append({"run": task["run"], "seed": task["seed"], "arm": task["arm"], "population": task["population"],
-                         "design": design.id, "sample": sample, "rows": len(d),
-                         "estimates": json.dumps({k: (None if not np.isfinite(v) else float(v)) for k, v in est.items()}),
-                         "error": error, **rates})
-    out = pd.DataFrame(rows)
-    out["wall_time"] = time.perf_counter() - start
-    return task, out
+            fits.append({"design": design.id, "sample": sample, "rows": len(d), "estimates": est, "error": error})
+    return rates, fits
 
 
 def execute(p: Plan, out: Path, workers: int | None = None, scheduler: Any = None, command: str = "",
