@@ -44,6 +44,7 @@ __all__ = [
     "draw_portfolio", "draw_exits", "network_figure", "learning_figure", "portfolio_figure", "exits_figure",
     "learning_curves", "activity", "portfolio", "success_by_start_year", "write_summary_plots",
     "effect_figure", "distribution_figure", "heatmap_figure", "sensitivity_figure", "write_sweep_plots",
+    "findings_shares_figure", "cooccurrence_figure", "boxes_figure",
 ]
 
 # ------------------------------------------------------------------- style
@@ -438,3 +439,60 @@ def write_sweep_plots(folder: Path, runs: pd.DataFrame, summary: pd.DataFrame, i
     if len(indices):
         written.append(save(sensitivity_figure(indices, manifest["method"], metrics), folder / f"sensitivity_{manifest['method']}.png"))
     return written
+
+
+# ------------------------------------------------------ findings-map plots
+def findings_shares_figure(table: pd.DataFrame):
+    """Share of runs in which each finding holds over the whole design (``findings_map.csv``)."""
+    fig, ax = subplots(figsize=(max(5.0, 0.45 * len(table) + 1.5), 3.4))
+    x = np.arange(len(table))
+    ax.bar(x, table["share_holds"].fillna(0), color="C0")
+    for i, r in enumerate(table.itertuples()):
+        height = 0.0 if pd.isna(r.share_holds) else min(r.share_holds, 0.93)
+        ax.text(i, height + 0.02, f"{r.points_always}/{r.points}", ha="center", fontsize=6, color="0.3")
+    ax.set_xticks(x, table["finding"], fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(f"share of {int(table['runs'].max()) if len(table) else 0} runs where it holds")
+    _title(ax, "Where each finding holds over the design (label: points where it holds in every run / points)")
+    return fig
+
+
+def cooccurrence_figure(pairs: pd.DataFrame, findings: list[str]):
+    """Two heatmaps over pairs of findings: share of runs where both hold, and the phi correlation."""
+    fig, axes = subplots(1, 2, figsize=(2 * (0.42 * len(findings) + 2.4), 0.42 * len(findings) + 1.6))
+    for ax, column, cmap, limits, label in ((axes[0], "share_both", "viridis", (0, 1), "share of runs where both hold"),
+                                            (axes[1], "phi", "RdBu", (-1, 1), "phi: > 0 together, < 0 against")):
+        table = pairs.pivot(index="finding", columns="with", values=column).reindex(index=findings, columns=findings)
+        ax.grid(False)
+        im = ax.imshow(table.to_numpy(dtype=float), cmap=mpl.colormaps[cmap].with_extremes(bad="0.85"),
+                       vmin=limits[0], vmax=limits[1])
+        ax.set_xticks(range(len(findings)), findings, rotation=90, fontsize=7)
+        ax.set_yticks(range(len(findings)), findings, fontsize=7)
+        ax.set_xlabel("with")
+        ax.set_ylabel("finding")
+        _title(ax, label)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.suptitle("Which findings hold together (over runs; grey: undefined, one of the two always or never holds)")
+    return fig
+
+
+def boxes_figure(boxes: pd.DataFrame, runs: pd.DataFrame):
+    """Per finding whose PRIM box restricts a key: each key's range in the box, on the design's range (0-1)."""
+    shown = [f for f, b in boxes.groupby("finding", sort=False) if b["restricted"].any()]
+    keys = list(dict.fromkeys(boxes["key"]))
+    fig, axes = _grid(len(shown), width=4.2, height=0.32 * len(keys) + 1.2)
+    for ax, f in zip(axes, shown):
+        b = boxes[boxes["finding"] == f].set_index("key").reindex(keys)
+        lo, hi = runs[keys].astype(float).min(), runs[keys].astype(float).max()
+        span = (hi - lo).replace(0, 1.0)
+        left, right = (b["low"] - lo) / span, (b["high"] - lo) / span
+        colours = np.where(b["restricted"].astype(bool), "C3", "0.75")
+        ax.barh(np.arange(len(keys)), (right - left).to_numpy(dtype=float), left=left.to_numpy(dtype=float), color=colours)
+        labels = [f"{k.rsplit('.', 1)[-1]} [{b.loc[k, 'low']:.3g}, {b.loc[k, 'high']:.3g}]" if b.loc[k, "restricted"]
+                  else k.rsplit(".", 1)[-1] for k in keys]
+        ax.set_yticks(np.arange(len(keys)), labels, fontsize=6)
+        ax.set_xlim(0, 1)
+        first = b.iloc[0]
+        _title(ax, f"{f}: coverage {first['coverage']:.2f}, density {first['density']:.2f}")
+    fig.suptitle("PRIM box per finding: where it holds (red: restricted keys, on each key's design range)")
+    return fig

@@ -6,7 +6,10 @@
   other keys (quantile bins for sampled designs), with a CI over runs.
 * :func:`sensitivity` - Sobol (S1, ST) or Morris (mu*, sigma) indices through
   SALib, when the design was one, on the replication means.
-* :func:`analyze_sweep` - all of the above written to ``DIR/analysis``.
+* :func:`analyze_sweep` - all of the above written to ``DIR/analysis``; for a
+  findings sweep also the findings map (:func:`sim.sweep.findings.analyze_findings`),
+  and the outcomes are by default whether each finding holds (as 0/1, so a
+  mean is the share of runs in which it holds).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def load_runs(out: str | Path) -> pd.DataFrame:
     """
     out = Path(out)
     runs_dir = out / "runs"
-    damaged = damaged_parts(out, manifest_schema(read_manifest(out)))
+    manifest = read_manifest(out)
+    damaged = damaged_parts(out, manifest_schema(manifest))
     if damaged:
         path, reason = damaged[0]
         more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
@@ -49,7 +53,12 @@ def load_runs(out: str | Path) -> pd.DataFrame:
     parts = sorted(runs_dir.glob(PART_GLOB))
     if not parts:
         raise ConfigError(f"{show_path(out)} has no finished runs (nothing in {runs_dir})")
-    return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True).sort_values(["point", "replication"], ignore_index=True)
+    runs = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True).sort_values(["point", "replication"], ignore_index=True)
+    if manifest.get("findings"):  # bool whatever the parts hold (a failed run's is missing)
+        from .findings import holds_columns
+
+        runs = runs.astype({c: "boolean" for c in holds_columns(manifest["findings"])})
+    return runs
 
 
 def _ci(values: pd.Series, level: float = 0.95) -> tuple[int, float, float, float, float]:
@@ -146,10 +155,18 @@ def analyze_sweep(sweep_dir: str | Path, metrics: list[str] | None = None, folde
         raise ConfigError(f"{show_path(out / 'design.parquet')} is damaged or missing ({type(err).__name__}); "
                           "run the same `alliancesim sweep` command on this folder to rewrite it") from None
     keys = manifest["parameters"]
-    metrics = list(metrics) if metrics else [m for m in HEADLINE_METRICS if m in manifest["metrics"]]
+    findings = manifest.get("findings")
+    outcomes = list(manifest["metrics"])
+    if findings:  # whether each finding holds, as 0/1: a mean over runs is the share in which it holds
+        from .findings import holds_columns
+
+        holds = holds_columns(findings)
+        runs = runs.astype({c: float for c in holds})
+        outcomes = holds + outcomes
+    metrics = list(metrics) if metrics else (holds if findings else [m for m in HEADLINE_METRICS if m in outcomes])
     unknown = [m for m in metrics if m not in runs.columns]
     if unknown:
-        raise ConfigError(f"--metrics {unknown[0]!r}: not a column of the runs table; choose from {manifest['metrics']}")
+        raise ConfigError(f"--metrics {unknown[0]!r}: not a column of the runs table; choose from {outcomes}")
     summary = aggregate(runs, keys, metrics)
     point_means = runs[runs["status"] == "ok"].groupby("point")[metrics].mean()
     indices, notes = sensitivity(manifest, design, point_means, metrics)
@@ -168,6 +185,12 @@ def analyze_sweep(sweep_dir: str | Path, metrics: list[str] | None = None, folde
         from ..figures import write_sweep_plots
 
         plots = write_sweep_plots(tmp / "plots", runs, summary, indices, manifest, keys, metrics)
+        if findings:
+            from .findings import analyze_findings
+
+            more, findings_notes = analyze_findings(tmp, runs, manifest)
+            plots += more
+            notes += findings_notes
         write_json(tmp / "analysis.json", {"runs": len(runs), "failed": failed, "points": int(manifest["points"]), "metrics": metrics, "notes": notes})
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

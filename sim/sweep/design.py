@@ -8,7 +8,9 @@ are rounded after sampling (the samplers work on the real line).
 
 Each run's seed comes from ``SeedSequence(root).spawn(...)`` indexed by
 (point, replication) only, so it never depends on worker count, completion
-order, or how many other points the sweep has.
+order, or how many other points the sweep has.  A sweep made by the findings
+calibration draws its seeds instead from a declared range (calibration
+seeds) or runs a declared list (evaluation seeds): :func:`sweep_seeds`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pandas as pd
 from ..config import ConfigError, load_config
 from .spec import SweepSpec
 
-__all__ = ["design_points", "run_seeds", "seed_for", "salib_problem", "check_points"]
+__all__ = ["design_points", "run_seeds", "seed_for", "sweep_seeds", "seeding", "salib_problem", "check_points"]
 
 
 def salib_problem(spec: SweepSpec) -> dict[str, Any]:
@@ -71,6 +73,8 @@ def check_points(spec: SweepSpec, points: pd.DataFrame) -> None:
     """Validate every point's config now, so a bad value fails before any run (or folder)."""
     base = spec.base_overrides()
     seen: set[tuple] = set()
+    if spec.evaluate == "findings":
+        from .findings import point_configs
     for row in points.itertuples(index=False):
         values = dict(zip(points.columns, row))
         key = tuple(values.values())
@@ -78,7 +82,10 @@ def check_points(spec: SweepSpec, points: pd.DataFrame) -> None:
             continue
         seen.add(key)
         try:
-            load_config(overrides={**base, **_plain(values)})
+            if spec.evaluate == "findings":
+                point_configs(spec.findings, base, _plain(values))  # every study population the findings need
+            else:
+                load_config(overrides={**base, **_plain(values)})
         except ConfigError as err:
             raise ConfigError(f"design point {_plain(values)}: {err}") from None
 
@@ -100,6 +107,38 @@ def run_seeds(root: int, n_points: int, replications: int) -> np.ndarray:
         for r, grandchild in enumerate(child.spawn(replications)):
             out[p, r] = _to_int(grandchild)
     return out
+
+
+def sweep_seeds(spec: SweepSpec, n_points: int) -> np.ndarray:
+    """Seeds of all runs of ``spec``, shape (points, replications).
+
+    By default :func:`run_seeds`.  With ``spec.seed_range = (start, stop)``
+    each point draws its replications' seeds without replacement from
+    [start, stop), with a generator seeded by ``SeedSequence(root,
+    spawn_key=(point,))``: deterministic in (root, point), never outside the
+    range.  With ``spec.seed_list`` replication ``r`` of every point runs on
+    ``seed_list[r]``.
+    """
+    if spec.seed_list is not None:
+        return np.tile(np.asarray(spec.seed_list, dtype=np.int64), (n_points, 1))
+    if spec.seed_range is not None:
+        start, stop = spec.seed_range
+        out = np.empty((n_points, spec.replications), dtype=np.int64)
+        for p in range(n_points):
+            rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(p,)))
+            out[p] = start + rng.choice(stop - start, size=spec.replications, replace=False)
+        return out
+    return run_seeds(spec.seed, n_points, spec.replications)
+
+
+def seeding(spec: SweepSpec) -> str:
+    """How :func:`sweep_seeds` made the seeds of ``spec``, in words (the manifest's ``seeding``)."""
+    if spec.seed_list is not None:
+        return "replication r of every point runs on seed_list[r]"
+    if spec.seed_range is not None:
+        return (f"point p draws its replications' seeds without replacement from [{spec.seed_range[0]}, {spec.seed_range[1]}) "
+                "with numpy.random.default_rng(SeedSequence(root_seed, spawn_key=(p,)))")
+    return "numpy.random.SeedSequence(root_seed).spawn(points)[point].spawn(replications)[replication]"
 
 
 def _to_int(seq: np.random.SeedSequence) -> int:

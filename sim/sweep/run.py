@@ -17,7 +17,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from .. import metrics
-from .design import _plain, check_points, design_points, run_seeds
+from .design import _plain, check_points, design_points, sweep_seeds
 from .executors import make_executor
 from .spec import SweepSpec
 from .store import check_sweep_out, open_store
@@ -61,11 +61,17 @@ def run_sweep(
     check_sweep_out(Path(out))  # before the design, the executor and the first run
     points = design_points(spec)
     check_points(spec, points)
-    seeds = run_seeds(spec.seed, len(points), spec.replications)
+    seeds = sweep_seeds(spec, len(points))
     executor = make_executor(workers, scheduler, processes=processes)
     command = command if command is not None else " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    if spec.evaluate == "findings":
+        from .findings import estimate_columns
+
+        outcomes = estimate_columns(spec.findings)
+    else:
+        outcomes = list(metrics.NAMES)
     with executor:  # connect first: a bad scheduler address fails before the folder is touched
-        store = open_store(Path(out), spec, points, list(metrics.NAMES), command=command)
+        store = open_store(Path(out), spec, points, outcomes, command=command)
         try:
             recorded = store.done()
             done = set(zip(recorded["point"].tolist(), recorded["replication"].tolist()))
@@ -94,9 +100,11 @@ def _tasks(spec: SweepSpec, points, seeds, done: set[tuple[int, int]]) -> Iterat
     """Plain-dict tasks for the runs not yet on disk, generated lazily."""
     base = spec.base_overrides()
     columns = list(points.columns)
+    extra = {"findings": list(spec.findings)} if spec.evaluate == "findings" else {}
     for point, row in enumerate(points.itertuples(index=False)):
         values = _plain(dict(zip(columns, row)))
         for rep in range(spec.replications):
             if (point, rep) in done:
                 continue
-            yield {"point": point, "replication": rep, "seed": int(seeds[point, rep]), "base": base, "values": values, "alliances": spec.alliances}
+            yield {"point": point, "replication": rep, "seed": int(seeds[point, rep]), "base": base, "values": values,
+                   "alliances": spec.alliances, **extra}

@@ -17,6 +17,8 @@ over dotted config keys, a replication count and a root seed::
     replications: 3
     seed: 2024
     outputs: {alliances: false}    # also keep each run's alliance table
+    evaluate: metrics              # metrics (the run metrics) | findings (sim.sweep.findings)
+    findings: [R1, R4]             # with evaluate: findings, the findings to judge (default: all)
 
 An explicit-points design runs a table of points made elsewhere (EMA, a
 paper's table, a notebook): one column per config key, one row per point, in
@@ -45,10 +47,11 @@ from typing import Any
 
 from ..config import Config, ConfigError, check_value, flatten, load_config, read_config_file, read_yaml_mapping, resolve_config_path, show
 
-__all__ = ["ConfigSpec", "SweepSpec", "base_config", "load_sweep_spec", "METHODS", "spec_from_dict"]
+__all__ = ["ConfigSpec", "SweepSpec", "base_config", "load_sweep_spec", "METHODS", "EVALUATE", "spec_from_dict"]
 
 METHODS = ("grid", "lhs", "sobol", "morris", "points")
-_TOP_KEYS = {"name", "description", "base", "set", "design", "replications", "seed", "outputs"}
+_TOP_KEYS = {"name", "description", "base", "set", "design", "replications", "seed", "outputs", "evaluate", "findings"}
+EVALUATE = ("metrics", "findings")
 _DESIGN_KEYS = {
     "grid": {"method", "parameters"},
     "lhs": {"method", "parameters", "samples"},
@@ -93,6 +96,11 @@ class SweepSpec(ConfigSpec):
     alliances: bool = False
     description: str = ""
     source: str | None = field(default=None, compare=False)
+    evaluate: str = "metrics"  # "findings": each run judges the published findings (sim.sweep.findings)
+    findings: tuple[str, ...] = ()  # the finding ids judged, registry order
+    # Where run seeds come from (sim.sweep.design.sweep_seeds); set from Python only (the findings calibration):
+    seed_range: tuple[int, int] | None = None  # each point draws its replications' seeds from [start, stop)
+    seed_list: tuple[int, ...] | None = None  # replication r of every point runs on seed_list[r]
 
     @property
     def keys(self) -> list[str]:
@@ -107,13 +115,22 @@ class SweepSpec(ConfigSpec):
             design["second_order"] = self.second_order
         if self.method == "morris":
             design["levels"] = self.levels
-        return {
+        identity = {
             "base": self.base.model_dump(),
             "design": design,
             "replications": self.replications,
             "seed": self.seed,
             "outputs": {"alliances": self.alliances},
         }
+        if self.evaluate == "findings":  # only then, so that metric sweeps keep their fingerprints
+            from .findings import population_identity
+
+            identity["evaluate"] = {"findings": list(self.findings), "populations": population_identity(self)}
+        if self.seed_range is not None:
+            identity["seed_range"] = list(self.seed_range)
+        if self.seed_list is not None:
+            identity["seed_list"] = list(self.seed_list)
+        return identity
 
 
 def load_sweep_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
@@ -182,6 +199,19 @@ def spec_from_dict(
     seed = data.get("seed", base.run.seed)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ConfigError(f"sweep config key 'seed': must be a non-negative integer, got {show(seed)}")
+    evaluate = data.get("evaluate", "metrics")
+    if evaluate not in EVALUATE:
+        raise ConfigError(f"sweep config key 'evaluate': must be one of {list(EVALUATE)}, got {show(evaluate)}")
+    findings: tuple[str, ...] = ()
+    if evaluate == "findings":
+        from .findings import parse_findings
+
+        findings = parse_findings(data.get("findings"), "findings")
+        if alliances:
+            raise ConfigError("sweep config key 'outputs.alliances': not available with evaluate: findings "
+                              "(a run simulates several study populations), got true")
+    elif "findings" in data:
+        raise ConfigError(f"sweep config key 'findings' needs evaluate: findings, got {show(data['findings'])}")
     return SweepSpec(
         name=str(data.get("name", default_name)),
         base=base,
@@ -195,6 +225,8 @@ def spec_from_dict(
         alliances=alliances,
         description=str(data.get("description", "")),
         source=source,
+        evaluate=evaluate,
+        findings=findings,
     )
 
 

@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 
 from ..config import ConfigError, flatten, show, show_path
 from ..outputs import check_writable, git_commit, package_versions, to_json
+from .design import seeding
 from .spec import SweepSpec
 
 __all__ = ["SweepStore", "open_store", "check_sweep_out", "read_manifest", "FIXED_COLUMNS", "damaged_parts", "manifest_schema", "PART_GLOB"]
@@ -74,21 +75,26 @@ def read_manifest(out: Path) -> dict[str, Any]:
 
 
 def runs_schema(spec: SweepSpec, metrics: list[str]) -> pa.Schema:
-    return _runs_schema(spec.base.flat(), spec.keys, metrics)
+    return _runs_schema(spec.base.flat(), spec.keys, metrics, spec.findings)
 
 
 def manifest_schema(manifest: dict[str, Any]) -> pa.Schema:
     """The runs table's schema as the folder's manifest describes it."""
-    return _runs_schema(flatten(manifest["spec"]["base"]), manifest["parameters"], manifest["metrics"])
+    return _runs_schema(flatten(manifest["spec"]["base"]), manifest["parameters"], manifest["metrics"], manifest.get("findings", ()))
 
 
-def _runs_schema(base: dict[str, Any], keys: list[str], metrics: list[str]) -> pa.Schema:
+def _runs_schema(base: dict[str, Any], keys: list[str], metrics: list[str], findings=()) -> pa.Schema:
     fields = [pa.field("point", pa.int64()), pa.field("replication", pa.int64()), pa.field("seed", pa.int64()), pa.field("status", pa.string())]
     for key in keys:
         value = base[key]
         kind = pa.bool_() if isinstance(value, bool) else pa.int64() if isinstance(value, int) else pa.float64() if isinstance(value, float) else pa.string()
         fields.append(pa.field(key, kind))
-    fields += [pa.field(m, pa.float64()) for m in metrics]
+    if findings:  # a findings sweep: its outcome columns (sim.sweep.findings), not the run metrics
+        from .findings import outcome_fields
+
+        fields += outcome_fields(findings)
+    else:
+        fields += [pa.field(m, pa.float64()) for m in metrics]
     fields += [pa.field("wall_time", pa.float64()), pa.field("error", pa.string())]
     return pa.schema(fields)
 
@@ -300,8 +306,10 @@ def _new_manifest(spec: SweepSpec, points: pd.DataFrame, metrics: list[str], com
         "replications": spec.replications,
         "runs": len(points) * spec.replications,
         "root_seed": spec.seed,
-        "seeding": "numpy.random.SeedSequence(root_seed).spawn(points)[point].spawn(replications)[replication]",
+        "seeding": seeding(spec),
         "metrics": metrics,
+        "evaluate": spec.evaluate,
+        **({"findings": list(spec.findings)} if spec.findings else {}),
         "spec": spec.identity(),
         "versions": package_versions(),
         "git": git_commit(),

@@ -2,8 +2,10 @@
 
 A task is a plain dict (picklable for processes and Dask); the worker builds the
 config itself with ``load_config(base overrides + point values)`` and runs
-``sim.runner.simulate(cfg, seed)``.  Any exception becomes a ``failed`` row
-carrying the error, so one bad run never stops a sweep.
+``sim.runner.simulate(cfg, seed)``.  A task of a findings sweep (it carries
+``findings``) is run by :func:`sim.sweep.findings.run_findings_task` instead.
+Any exception becomes a ``failed`` row carrying the error, so one bad run
+never stops a sweep.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ import pandas as pd
 from ..config import load_config
 from ..runner import simulate
 
-__all__ = ["run_task"]
+__all__ = ["run_task", "describe_failure"]
 
 
 def run_task(task: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Run one task -> (summary row, alliance table or None)."""
+    if task.get("findings"):
+        from .findings import run_findings_task
+
+        return run_findings_task(task)
     start = time.perf_counter()
     row: dict[str, Any] = {"point": task["point"], "replication": task["replication"], "seed": task["seed"], **task["values"]}
     alliances = None
@@ -35,8 +41,13 @@ def run_task(task: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]
             alliances.insert(0, "replication", task["replication"])
             alliances.insert(0, "point", task["point"])
     except Exception as err:  # noqa: BLE001 - a failed run is data, not a crash
-        last = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
-        where = f" ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})" if last else ""
-        row.update(status="failed", error=f"{type(err).__name__}: {err}{where}")
+        row.update(status="failed", error=describe_failure(err))
     row["wall_time"] = time.perf_counter() - start
     return row, alliances
+
+
+def describe_failure(err: BaseException) -> str:
+    """The ``error`` of a failed run: the exception and where it was raised."""
+    last = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+    where = f" ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})" if last else ""
+    return f"{type(err).__name__}: {err}{where}"

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -16,15 +9,9 @@ from sim.cli import main
 from sim.sweep import load_runs, load_sweep_spec, run_sweep
 from sim.sweep.executors import ProcessExecutor
 from sim.sweep.store import open_store
-from tests.sweep.helpers import fail_some_runs, write_sweep
+from tests.sweep.helpers import comparable, fail_some_runs, kill_sweep_after, same_rows_on_pool_and_dask, write_sweep
 
-ROOT = Path(__file__).resolve().parents[2]
 KEYS = ["learning.partner_specific_effect", "selection.search_breadth"]
-
-
-def comparable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per-run results without the timing column."""
-    return frame.drop(columns=["wall_time"]).sort_values(["point", "replication"], ignore_index=True)
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +40,7 @@ def test_runs_table_has_the_contract_columns(serial):
 @pytest.mark.slow
 def test_same_results_with_1_worker_2_workers_and_dask(serial, tmp_path):
     cfg, out = serial
-    reference = comparable(load_runs(out))
-    assert main(["sweep", str(cfg), "--out", str(tmp_path / "pool"), "--workers", "2", "--quiet"]) == 0
-    pd.testing.assert_frame_equal(comparable(load_runs(tmp_path / "pool")), reference)
-    pytest.importorskip("distributed")
-    assert main(["sweep", str(cfg), "--out", str(tmp_path / "dask"), "--scheduler", "local", "--workers", "2", "--quiet"]) == 0
-    pd.testing.assert_frame_equal(comparable(load_runs(tmp_path / "dask")), reference)
+    same_rows_on_pool_and_dask(cfg, out, tmp_path)
 
 
 def test_rerun_skips_done_runs_and_other_config_is_refused(serial, capsys):
@@ -78,20 +60,7 @@ def test_sigkill_mid_sweep_then_resume_gives_exactly_the_uninterrupted_rows(tmp_
     # bigger runs than the other tests so the kill lands mid-sweep; one part per run
     cfg = write_sweep(tmp_path, name="killme", replications=3, fixed={"firms.n": 200, "run.ticks": 48})
     spec = load_sweep_spec(cfg)
-    script = (f"from sim.sweep import load_sweep_spec, run_sweep\n"
-              f"run_sweep(load_sweep_spec({str(cfg)!r}), {str(tmp_path / 'killed')!r}, workers=2, progress=False, flush_rows=1)\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True, cwd=ROOT)
-    runs_dir = tmp_path / "killed" / "runs"
-    deadline = time.monotonic() + 600  # a hang guard: under load startup alone can take a minute
-    while proc.poll() is None and not (runs_dir.is_dir() and len(list(runs_dir.glob("part-*.parquet"))) >= 3):
-        if time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail("the sweep wrote no 3 parts within 600 s")
-        time.sleep(0.01)
-    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, no cleanup
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the sweep finished before it could be killed"
+    kill_sweep_after(cfg, tmp_path / "killed", parts=3)
     partial = load_runs(tmp_path / "killed")
     assert 3 <= len(partial) < 12
     report = run_sweep(spec, tmp_path / "killed", workers=2, progress=False)
