@@ -15,7 +15,7 @@ from sim.replication.design import KINDS, STATUSES
 from sim.replication.seeds import CALIBRATION_SEEDS
 
 TINY = ["--set", "firms.n=60", "--set", "run.ticks=44", "--set", "run.burn_in=20"]
-CONTRACT = ["finding", "kind", "status", "mechanism", "runs", "reproduced_share", "placebo_share",
+CONTRACT = ["finding", "kind", "status", "role", "mechanism", "runs", "reproduced_share", "placebo_share",
             "power_published_n", "estimate_mean", "estimate_sd"]
 
 

@@ -1,10 +1,13 @@
-"""``alliancesim calibrate``: fit config parameters to target metrics by ABC-SMC (pyabc).
+"""``alliancesim calibrate``: fit config parameters to target metrics by ABC-SMC (pyabc), or to findings.
 
     alliancesim calibrate CALIB.yaml --out DIR [--workers N] [--scheduler local|tcp://host:8786]
                           [--set KEY=VALUE ...] [--validate] [--quiet]
 
-Exit status: 0 done, 1 a worker died (completed populations are kept; run the
-same command again to resume), 2 bad input (nothing written).
+A config with ``method: findings`` is a pattern-oriented calibration
+(:mod:`.patterns`): it needs no pyabc and evaluates on evaluation seeds itself
+(``--validate`` does not apply).  Exit status: 0 done, 1 a worker died
+(completed work is kept; run the same command again to resume), 2 bad input
+(nothing written).
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ OUTPUTS = ("posterior.parquet", "populations.parquet", "predictive.parquet", "ca
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "calibrate", help="fit config parameters to target metrics by ABC-SMC (pyabc); resumable",
+        "calibrate", help="fit config parameters to target metrics by ABC-SMC (pyabc), or to findings (method: findings); resumable",
         description="Approximate Bayesian computation (ABC-SMC, pyabc) of the parameters of a calibration config "
-                    "against its target metrics. pyabc's history database lives in OUT/history.db: re-running the "
-                    "same command resumes from the last completed population.",
+                    "against its target metrics; pyabc's history database lives in OUT/history.db: re-running the "
+                    "same command resumes from the last completed population. A config with method: findings "
+                    "chooses the point of a design where its fitted findings hold and judges its held-out findings "
+                    "on evaluation seeds (resumable the same way).",
     )
     p.add_argument("calibration_config", metavar="CALIB", help="calibration config YAML (see configs/calibration/)")
     p.add_argument("--out", required=True, help="calibration folder (created, or resumed if it holds the same calibration)")
@@ -43,12 +48,18 @@ def _handle(args: argparse.Namespace) -> int:
     import logging
 
     from ..config import ConfigError, parse_override
-    from .spec import load_calibration_spec
+    from .spec import CalibrationSpec, load_calibration_spec
 
     overrides = dict(parse_override(item) for item in args.overrides)
     spec = load_calibration_spec(args.calibration_config, overrides=overrides)
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {args.workers!r}")
+    command = " ".join(["alliancesim calibrate", args.calibration_config, "--out", args.out,
+                        *([f"--workers {args.workers}"] if args.workers else []),
+                        *([f"--scheduler {args.scheduler}"] if args.scheduler else []),
+                        *[f"--set {o}" for o in args.overrides], *(["--validate"] if args.validate else [])])
+    if not isinstance(spec, CalibrationSpec):
+        return _patterns(spec, args, command)
     if args.validate and spec.evaluation is None:
         raise ConfigError(f"--validate: calibration config {args.calibration_config!r} has no evaluation (seed, runs)")
     try:
@@ -61,15 +72,7 @@ def _handle(args: argparse.Namespace) -> int:
     try:
         cal = calibrate(spec, Path(args.out), workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
     except Exception as err:
-        if type(err).__name__ not in ("ProcessError", "BrokenProcessPool", "KilledWorker", "CommClosedError"):
-            raise
-        print(f"alliancesim: error: a worker died ({type(err).__name__}: {err}); completed populations are saved in "
-              f"{args.out}, run the same command again to resume", file=sys.stderr)
-        return 1
-    command = " ".join(["alliancesim calibrate", args.calibration_config, "--out", args.out,
-                        *([f"--workers {args.workers}"] if args.workers else []),
-                        *([f"--scheduler {args.scheduler}"] if args.scheduler else []),
-                        *[f"--set {o}" for o in args.overrides], *(["--validate"] if args.validate else [])])
+        return _worker_died(err, args.out, "completed populations are")
     summary = write_outputs(spec, cal, command, workers=args.workers, scheduler=args.scheduler,
                             validate=args.validate, progress=not args.quiet)
     print(f"alliancesim calibrate {spec.name}: {cal.populations} populations ({cal.ran} sampled now in "
@@ -77,6 +80,40 @@ def _handle(args: argparse.Namespace) -> int:
     for row in summary.itertuples(index=False):
         print(f"  {row.parameter}: median {row.median:.4g}, 90% interval [{row.low:.4g}, {row.high:.4g}] (before: {row.base!r})")
     print(f"  wrote {cal.out}")
+    return 0
+
+
+WORKER_DIED = ("ProcessError", "BrokenProcessPool", "KilledWorker", "CommClosedError")
+
+
+def _worker_died(err: Exception, out: str, kept: str) -> int:
+    """Exit status 1 with one line if a worker process died (what was done is kept); any other error is raised."""
+    if type(err).__name__ not in WORKER_DIED:
+        raise err
+    print(f"alliancesim: error: a worker died ({type(err).__name__}: {err}); {kept} saved in {out}, "
+          "run the same command again to resume", file=sys.stderr)
+    return 1
+
+
+def _patterns(spec, args: argparse.Namespace, command: str) -> int:
+    """A pattern-oriented calibration (method: findings)."""
+    from ..config import ConfigError
+    from .patterns import calibrate_patterns
+
+    if args.validate:
+        raise ConfigError(f"--validate: calibration config {args.calibration_config!r} (method findings) evaluates on "
+                          "evaluation seeds itself; for the full replication at its values run `alliancesim replicate` with "
+                          "the --set arguments in OUT/calibrated.yaml")
+    try:
+        result = calibrate_patterns(spec, Path(args.out), workers=args.workers, scheduler=args.scheduler,
+                                    progress=not args.quiet, command=command)
+    except Exception as err:
+        return _worker_died(err, args.out, "finished runs are")
+    print(f"alliancesim calibrate {spec.name} (findings): chose point {result.chosen} of {len(result.points)} "
+          f"in {result.seconds:.1f} s on {result.executor}: " + ", ".join(f"{k}={v!r}" for k, v in result.values.items()))
+    for row in result.findings.itertuples(index=False):
+        print(f"  {row.finding} ({row.role}): holds in {row.holds_share:.2f} of {row.runs} evaluation runs")
+    print(f"  wrote {result.out}")
     return 0
 
 

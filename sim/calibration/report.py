@@ -22,7 +22,7 @@ from ..config import Config
 from .run import ParticleModel, history_url, model_for
 from .spec import CalibrationSpec
 
-__all__ = ["Posterior", "read_posterior", "predictive_check", "calibrated_yaml", "write_plots", "report_markdown",
+__all__ = ["Posterior", "read_posterior", "predictive_check", "calibrated_yaml", "nested_yaml", "write_plots", "report_markdown",
            "held_out", "held_out_figure", "NOT_A_TEST", "PREDICTIVE_DRAWS", "INTERVAL"]
 
 PREDICTIVE_DRAWS = 40  # posterior draws simulated (one run each) for the predictive check
@@ -118,13 +118,6 @@ def calibrated_yaml(spec: CalibrationSpec, posterior: Posterior, source: str) ->
     """A model config: the base config's overrides plus the calibrated values (posterior weighted medians)."""
     calibrated = posterior.median(spec)
     fixed = spec.base_overrides()
-    nested: dict[str, Any] = {}
-    for key, value in {**fixed, **calibrated}.items():
-        node = nested
-        *sections, last = key.split(".")
-        for s in sections:
-            node = node.setdefault(s, {})
-        node[last] = value
     summary = posterior.summary(spec).set_index("parameter")
     lines = [
         f"# Calibrated by `alliancesim calibrate {source}` ({spec.name}, fingerprint {spec.fingerprint()}):",
@@ -138,7 +131,19 @@ def calibrated_yaml(spec: CalibrationSpec, posterior: Posterior, source: str) ->
         lines.append("# Fixed by the calibration config (the posterior holds for these): " + ", ".join(sorted(fixed)))
     lines.append("# Use as a base config (alliancesim run calibrated.yaml), or the calibrated values alone:")
     lines.append("#   --set " + " --set ".join(f"{k}={v!r}" for k, v in calibrated.items()))
-    return "\n".join(lines) + "\n" + yaml.safe_dump(nested, sort_keys=False)
+    return "\n".join(lines) + "\n" + nested_yaml({**fixed, **calibrated})
+
+
+def nested_yaml(values: dict[str, Any]) -> str:
+    """Dotted config overrides as a nested YAML model config."""
+    nested: dict[str, Any] = {}
+    for key, value in values.items():
+        node = nested
+        *sections, last = key.split(".")
+        for s in sections:
+            node = node.setdefault(s, {})
+        node[last] = value
+    return yaml.safe_dump(nested, sort_keys=False)
 
 
 # ------------------------------------------------------------------ plots

@@ -22,6 +22,10 @@ metrics with their observed values, and the ABC-SMC budget::
     evaluation: {seed: 42, runs: 2} # --validate: the replication's root seed and number of runs
                                     # (its seeds are spawned from the root and skip the calibration seed ranges)
 
+A config with ``method: findings`` is a pattern-oriented calibration instead
+(fitted and held-out findings, a design, calibration and evaluation seeds):
+:mod:`.patterns`; ``method: abc`` (the default) is the above.
+
 Everything wrong is a :class:`~sim.config.ConfigError` naming the key and the
 value, raised before any output folder exists.
 """
@@ -38,10 +42,11 @@ from ..config import Config, ConfigError, apply_overrides, show, validate
 from ..replication.seeds import CALIBRATION_SEED_RANGES
 from ..sweep.spec import ConfigSpec, base_config, check_top_keys, read_spec_file
 
-__all__ = ["Prior", "Target", "Evaluation", "CalibrationSpec", "load_calibration_spec", "spec_from_dict", "SCALES"]
+__all__ = ["Prior", "Target", "Evaluation", "CalibrationSpec", "load_calibration_spec", "spec_from_dict", "SCALES", "METHODS"]
 
 SCALES = ("linear", "log")
-_TOP_KEYS = {"name", "description", "base", "set", "parameters", "targets", "populations", "epsilon",
+METHODS = ("abc", "findings")  # ABC-SMC on metric targets (here) | pattern-oriented on findings (.patterns)
+_TOP_KEYS = {"name", "description", "method", "base", "set", "parameters", "targets", "populations", "epsilon",
              "min_acceptance_rate", "particles", "replications", "seed", "calibration_seeds", "evaluation"}
 
 
@@ -110,9 +115,19 @@ class CalibrationSpec(ConfigSpec):
             "calibration_seeds": list(self.calibration_seeds),
         }
 
+    def roles(self) -> dict[str, str]:
+        """Each finding's role (:mod:`.roles`): ``base_rate`` if a target is its level (``Finding.metric``), else ``held_out``."""
+        from ..replication.registry import FINDINGS
 
-def load_calibration_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> CalibrationSpec:
-    """Read a calibration config file; ``overrides`` (``--set``) apply to its base model config."""
+        return {f.id: "base_rate" if f.metric is not None and f.metric in self.targets else "held_out" for f in FINDINGS}
+
+
+def load_calibration_spec(path: str | Path, overrides: dict[str, Any] | None = None):
+    """Read a calibration config file; ``overrides`` (``--set``) apply to its base model config.
+
+    Returns a :class:`CalibrationSpec` (``method: abc``, the default) or a
+    :class:`~sim.calibration.patterns.PatternSpec` (``method: findings``).
+    """
     data, p = read_spec_file(path, "calibration", "a mapping (base, set, parameters, targets, populations, particles, seed)")
     return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
 
@@ -124,7 +139,14 @@ def spec_from_dict(
     default_name: str = "calibration",
     source: str | None = None,
 ) -> CalibrationSpec:
-    """Validate a calibration config given as a dict (the parsed YAML)."""
+    """Validate a calibration config given as a dict (the parsed YAML); see :func:`load_calibration_spec`."""
+    method = data.get("method", "abc")
+    if method not in METHODS:
+        raise ConfigError(f"calibration config key 'method': must be one of {list(METHODS)}, got {show(method)}")
+    if method == "findings":
+        from .patterns import pattern_spec_from_dict
+
+        return pattern_spec_from_dict(data, overrides, relative_to, default_name, source)
     check_top_keys(data, _TOP_KEYS, "calibration")
     base = base_config(data, overrides, relative_to)
     parameters = _parameters(data.get("parameters"), base, overrides or {})
@@ -241,19 +263,24 @@ def _targets(targets: Any) -> dict[str, Target]:
     for name, value in targets.items():
         if name not in metrics.NAMES:
             raise ConfigError(f"targets: no metric {name!r} (value {value!r}); metrics are {', '.join(metrics.NAMES)}")
-        if isinstance(value, dict):
-            if not {"value"} <= set(value) <= {"value", "scale"}:
-                raise ConfigError(f"targets.{name}: expected a number or {{value: ..., scale: ...}}, got {value!r}")
-            observed, scale = value["value"], value.get("scale")
-        else:
-            observed, scale = value, None
-        if not _is_number(observed) or not math.isfinite(observed):
-            raise ConfigError(f"targets.{name}: the observed value must be a finite number, got {observed!r}")
-        if scale is None:
-            if observed == 0:
-                raise ConfigError(f"targets.{name}: an observed value of 0 needs an explicit scale, got {value!r}")
-            scale = abs(observed)  # default: deviations relative to the observed value
-        if not _is_number(scale) or not scale > 0 or not math.isfinite(scale):
-            raise ConfigError(f"targets.{name}.scale: must be a positive number, got {scale!r}")
-        parsed[name] = Target(float(observed), float(scale))
+        parsed[name] = target(name, value)
     return parsed
+
+
+def target(name: str, value: Any) -> Target:
+    """``targets.NAME``: an observed value, or ``{value, scale}`` (scale default: ``|value|``)."""
+    if isinstance(value, dict):
+        if not {"value"} <= set(value) <= {"value", "scale"}:
+            raise ConfigError(f"targets.{name}: expected a number or {{value: ..., scale: ...}}, got {value!r}")
+        observed, scale = value["value"], value.get("scale")
+    else:
+        observed, scale = value, None
+    if not _is_number(observed) or not math.isfinite(observed):
+        raise ConfigError(f"targets.{name}: the observed value must be a finite number, got {observed!r}")
+    if scale is None:
+        if observed == 0:
+            raise ConfigError(f"targets.{name}: an observed value of 0 needs an explicit scale, got {value!r}")
+        scale = abs(observed)  # default: deviations relative to the observed value
+    if not _is_number(scale) or not scale > 0 or not math.isfinite(scale):
+        raise ConfigError(f"targets.{name}.scale: must be a positive number, got {scale!r}")
+    return Target(float(observed), float(scale))

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULTS_CALIBRATION
 from .placebos import PLACEBOS
 from .registry import DESIGN_OF, DESIGNS, FINDING_BY_ID, FINDINGS
 from .store import write_text_atomic
@@ -51,14 +52,14 @@ def _markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-TABLE_COLUMNS = ["finding", "kind", "status", "runs", "reproduced_share", "placebo_share", "power_published_n",
+TABLE_COLUMNS = ["finding", "kind", "status", "role", "runs", "reproduced_share", "placebo_share", "power_published_n",
                  "estimate_mean", "estimate_sd"]
 
 
 def format_table(findings: pd.DataFrame) -> str:
     """The findings table for the terminal."""
     t = findings[TABLE_COLUMNS].copy()
-    for col in TABLE_COLUMNS[4:]:
+    for col in TABLE_COLUMNS[5:]:
         t[col] = t[col].map(lambda x: _fmt(x, 2) if col.endswith(("share", "_n")) else _fmt(x))
     return t.to_string(index=False)
 
@@ -158,7 +159,7 @@ def write_outputs(folder: Path, v: pd.DataFrame, findings: pd.DataFrame, manifes
         tmp.replace(plots / name)
     runs = int(findings["runs"].max())
     counts = findings["status"].value_counts()
-    table = findings[["finding", "kind", "status", "runs", "reproduced_share", "placebo_share", "power_published_n",
+    table = findings[["finding", "kind", "status", "role", "runs", "reproduced_share", "placebo_share", "power_published_n",
                       "estimate", "estimate_mean", "estimate_sd", "estimate_low", "estimate_high", "within_se_mean",
                       "placebo_mean", "placebo_rate_gap", "note"]]
     seeds = manifest.get("seeds", [])
@@ -174,7 +175,9 @@ def write_outputs(folder: Path, v: pd.DataFrame, findings: pd.DataFrame, manifes
         "`estimate_low`/`estimate_high`: 2.5-97.5% of the runs' estimates; `within_se_mean`: the mean standard error "
         "a single run's fit reports (when the spread over runs is much larger, a run's own SE understates the "
         "uncertainty: every firm of a run shares one partner market). `placebo_rate_gap`: placebo minus baseline "
-        "rate held by the placebo's offset.", "",
+        "rate held by the placebo's offset. `role`: the finding's role in the calibration behind the defaults "
+        f"(`configs/{DEFAULTS_CALIBRATION}`): `fitted` or `base_rate` (a level it fitted) were used to choose the "
+        "defaults, `held_out` were not, so only those are tests of the defaults.", "",
         "## What the model assumes", "", ASSUMPTIONS, "",
         "## Forest plot", "", "![forest](plots/forest.png)", "", "![shares](plots/shares.png)", "",
         "## Rules and placebos", "",

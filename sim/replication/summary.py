@@ -5,7 +5,9 @@ sample (``study``: the whole study population; ``published``: a draw of the
 published size): whether the finding's rule holds, its headline estimate and
 that estimate's within-run standard error.
 
-``findings_table``: one row per finding R1-R16.  ``reproduced_share`` is the
+``findings_table``: one row per finding R1-R16.  ``role`` is the finding's
+role in the calibration behind the defaults (``fitted``, ``held_out`` or
+``base_rate``: :mod:`sim.calibration.roles`).  ``reproduced_share`` is the
 share of baseline runs in which the rule holds, ``placebo_share`` the same
 with the mechanism switched off, ``power_published_n`` the share of
 published-size samples in which it holds.  ``estimate_mean`` /
@@ -35,7 +37,7 @@ __all__ = ["verdicts", "findings_table", "status", "FINDINGS_COLUMNS", "REPRODUC
 
 REPRODUCED_SHARE = 0.9
 PLACEBO_SHARE = 0.2
-FINDINGS_COLUMNS = ["finding", "kind", "status", "mechanism", "runs", "reproduced_share", "placebo_share",
+FINDINGS_COLUMNS = ["finding", "kind", "status", "role", "mechanism", "runs", "reproduced_share", "placebo_share",
                     "power_published_n", "estimate", "estimate_mean", "estimate_sd", "estimate_low", "estimate_high",
                     "within_se_mean", "placebo_mean", "placebo_sd", "across_runs_above_zero", "published_n",
                     "placebo", "placebo_rate_gap", "claim", "note"]
@@ -79,6 +81,9 @@ def _share(x: pd.Series) -> float:
 
 def findings_table(v: pd.DataFrame, configs: dict[str, Config]) -> pd.DataFrame:
     """One row per finding (see the module docstring for each column)."""
+    from ..calibration.roles import default_roles
+
+    roles = default_roles()
     out = []
     for f in FINDINGS:
         design = DESIGN_OF[f.id]
@@ -102,7 +107,7 @@ def findings_table(v: pd.DataFrame, configs: dict[str, Config]) -> pd.DataFrame:
                              f"{int((base['error'] != '').sum())} of {len(base)} runs not estimable" if (base["error"] != "").any() else None)
                  if n]
         out.append({
-            "finding": f.id, "kind": kind, "status": status(kind, reproduced, placebo_share, across_ok),
+            "finding": f.id, "kind": kind, "status": status(kind, reproduced, placebo_share, across_ok), "role": roles[f.id],
             "mechanism": placebo.mechanism, "runs": int(len(base)),
             "reproduced_share": reproduced, "placebo_share": placebo_share,
             "power_published_n": _share(pub["holds"]) if design.published else math.nan,

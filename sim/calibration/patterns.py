@@ -1,0 +1,385 @@
+"""Pattern-oriented calibration: choose the defaults where the fitted findings hold, judge the held-out ones.
+
+A calibration config with ``method: findings``::
+
+    name: patterns
+    method: findings
+    base: null                       # model config file, relative to this file; null = the baseline
+    set: {}                          # fixed overrides (applied to every study population)
+    fitted: [R1, R7, R11, R12, R13, R14]      # the findings the choice maximises (base rates allowed)
+    held_out: [R3, R4, R9, R10, R15, R16]     # never used to choose; judged on evaluation seeds only
+    targets:                         # optional, fitted base rates only: the tie-break (value, scale)
+      R12: {value: 0.5, scale: 0.2}
+    design:                          # a sweep design over the calibrated keys (docs/sweeps.md)
+      method: lhs
+      samples: 64
+      parameters:
+        learning.general_returns: {low: 1.0, high: 8.0}
+    replications: 2                  # calibration seeds per point
+    seed: 2027                       # root of the design and of each point's seeds
+    calibration_seeds: [100000, 1000000]   # inside sim.replication.seeds.CALIBRATION_SEED_RANGES
+    evaluation: {seed: 42, runs: 4}  # evaluation seeds spawned from this root (never a calibration seed)
+
+Steps, each resumable (they are findings sweeps, :mod:`sim.sweep.findings`):
+
+1. **Search** (``OUT/search``): every design point x ``replications`` runs on
+   seeds drawn from ``calibration_seeds``, judging the fitted findings only.
+2. **Choice**: the point with the highest *fitted hold share* (the mean over
+   fitted findings of the share of the point's runs in which each holds; a
+   failed run holds nothing); ties (e.g. several points where every fitted
+   finding holds in every run: the joint region) go to the point whose fitted
+   base rates lie closest to their ``targets`` (root mean square of
+   ``(mean estimate - value) / scale``), then to the lowest point number.
+   **Leave-one-finding-out**: for each fitted finding the same choice
+   without it (and without its target).
+3. **Evaluation** (``OUT/evaluation``): the chosen point and every
+   leave-one-out point, ``evaluation.runs`` runs each on evaluation seeds
+   (:func:`sim.replication.seeds.evaluation_seeds`), judging every fitted and
+   held-out finding.
+
+Outputs: ``findings.csv`` (each finding's role and hold share at the chosen
+point on evaluation seeds), ``lofo.csv`` (per fitted finding: whether it
+holds, on evaluation seeds, at the point chosen without it), ``points.csv``
+(the search's scores), ``calibrated.yaml``, ``plots/findings.png``,
+``report.md``, ``manifest.json``.  File names and columns: :data:`OUTPUTS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import Config, ConfigError, show
+from ..sweep.spec import ConfigSpec, SweepSpec, check_top_keys
+from .spec import Evaluation, Target, _evaluation, _seed_range, target
+
+__all__ = ["PatternSpec", "pattern_spec_from_dict", "calibrate_patterns", "score_points", "choose", "PatternResult",
+           "OUTPUTS"]
+
+_TOP_KEYS = {"name", "description", "method", "base", "set", "fitted", "held_out", "targets", "design", "replications",
+             "seed", "calibration_seeds", "evaluation"}
+OUTPUTS = {
+    "findings.csv": ["finding", "role", "holds_share", "runs", "estimate_mean", "calibration_share", "claim"],
+    "lofo.csv": ["finding", "holds_share", "point", "chosen_holds_share", "same_as_chosen"],  # + the point's keys
+    "points.csv": ["point", "score", "joint_share", "base_rate_distance", "chosen", "lofo_for"],  # + keys, X_share
+}
+_WRITTEN = (*OUTPUTS, "calibrated.yaml", "plots", "report.md", "manifest.json")
+
+
+def _is_base_rate(finding: str) -> bool:
+    """A level the model is tuned to (the registry's ``calibration`` kind): fitted as a base rate."""
+    from ..replication.registry import FINDING_BY_ID
+
+    return FINDING_BY_ID[finding].kind.name == "calibration"
+
+
+@dataclass(frozen=True)
+class PatternSpec(ConfigSpec):
+    """A validated pattern-oriented calibration."""
+
+    name: str
+    base: Config
+    search: SweepSpec  # the search: a findings sweep over the fitted findings on calibration seeds
+    fitted: tuple[str, ...]
+    held_out: tuple[str, ...]
+    targets: dict[str, Target]
+    calibration_seeds: tuple[int, int]
+    evaluation: Evaluation
+    description: str = ""
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def keys(self) -> list[str]:
+        return self.search.keys
+
+    @property
+    def judged(self) -> tuple[str, ...]:
+        """Fitted and held-out findings, registry order (what the evaluation judges)."""
+        from ..replication.registry import FINDINGS
+
+        return tuple(f.id for f in FINDINGS if f.id in self.fitted or f.id in self.held_out)
+
+    def identity(self) -> dict[str, Any]:
+        return {"method": "findings", "search": self.search.identity(), "fitted": list(self.fitted),
+                "held_out": list(self.held_out), "targets": {k: vars(t) for k, t in self.targets.items()},
+                "evaluation": vars(self.evaluation)}
+
+    def roles(self) -> dict[str, str]:
+        """Each finding's role (:mod:`.roles`): ``fitted`` (``base_rate`` for a fitted level), else ``held_out``."""
+        from ..replication.registry import FINDINGS
+
+        return {f.id: ("base_rate" if _is_base_rate(f.id) else "fitted") if f.id in self.fitted else "held_out"
+                for f in FINDINGS}
+
+
+def pattern_spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None, relative_to: Path | None = None,
+                           default_name: str = "calibration", source: str | None = None) -> PatternSpec:
+    """Validate a ``method: findings`` calibration config (the parsed YAML): roles first, before anything runs."""
+    from ..replication.seeds import CALIBRATION_SEED_RANGES, skipped
+    from ..sweep.findings import parse_findings
+    from ..sweep.spec import spec_from_dict as sweep_from_dict
+
+    check_top_keys(data, _TOP_KEYS, "calibration")
+    for key in ("fitted", "held_out"):
+        if key not in data:
+            raise ConfigError(f"calibration config key {key!r}: method findings declares the fitted and the held-out "
+                              f"findings (a list of ids each), got none")
+    fitted = parse_findings(data["fitted"], "calibration config key 'fitted'")
+    held_out = parse_findings(data["held_out"], "calibration config key 'held_out'", allow_empty=True)
+    both = [f for f in fitted if f in held_out]
+    if both:
+        raise ConfigError(f"calibration config key 'held_out': {both[0]} is also fitted; a finding is fitted or held out, not both")
+    targets = data.get("targets") or {}
+    if not isinstance(targets, dict):
+        raise ConfigError(f"calibration config key 'targets': expected {{finding: {{value, scale}}}}, got {show(targets)}")
+    parsed_targets = {}
+    for name, value in targets.items():
+        if name not in fitted or not _is_base_rate(name):
+            raise ConfigError(f"calibration config key 'targets': {show(name)} is not a fitted base rate; targets break ties "
+                              f"between points by the fitted base rates' levels ({', '.join(f for f in fitted if _is_base_rate(f)) or 'none fitted'})")
+        parsed_targets[name] = target(name, value)
+    seeds = _seed_range("calibration_seeds", data.get("calibration_seeds", list(CALIBRATION_SEED_RANGES[0])))
+    if not skipped(*seeds):
+        raise ConfigError(f"calibration config key 'calibration_seeds': {list(seeds)} is not inside the calibration seed ranges "
+                          f"{[list(r) for r in CALIBRATION_SEED_RANGES]}, which evaluation seeds skip")
+    if data.get("evaluation") is None:
+        raise ConfigError("calibration config key 'evaluation': method findings needs {seed: ROOT, runs: N}, got none")
+    evaluation = _evaluation(data["evaluation"])
+    sweep = {k: data[k] for k in ("base", "set", "design", "replications", "seed") if k in data}
+    try:
+        search = sweep_from_dict({**sweep, "name": f"{data.get('name', default_name)}-search", "evaluate": "findings",
+                                  "findings": list(fitted)}, overrides=overrides, relative_to=relative_to)
+    except ConfigError as err:
+        raise ConfigError(str(err).replace("sweep config", "calibration config")) from None
+    if not search.keys:
+        raise ConfigError("calibration config key 'design.parameters': name at least one config key to calibrate, got none")
+    if seeds[1] - seeds[0] < search.replications:
+        raise ConfigError(f"calibration config key 'calibration_seeds': the range {list(seeds)} holds fewer seeds than "
+                          f"replications ({search.replications})")
+    return PatternSpec(name=str(data.get("name", default_name)), base=search.base,
+                       search=dataclasses.replace(search, seed_range=seeds), fitted=fitted, held_out=held_out,
+                       targets=parsed_targets, calibration_seeds=seeds, evaluation=evaluation,
+                       description=str(data.get("description", "")), source=source)
+
+
+# ------------------------------------------------------------------ choosing
+def score_points(runs: pd.DataFrame, fitted, targets: dict[str, Target]) -> pd.DataFrame:
+    """Per point: each fitted finding's hold share (``X_share``; a failed run holds nothing), their mean
+    (``score``), the share of runs in which all hold (``joint_share``) and the base rates' distance to ``targets``."""
+    from ..sweep.findings import estimate_column, holds_column
+
+    holds = runs[[holds_column(f) for f in fitted]].fillna(False).astype(bool)
+    holds.columns = [f"{f}_share" for f in fitted]
+    grouped = holds.groupby(runs["point"])
+    out = grouped.mean()
+    out["score"] = out.mean(axis=1) if len(fitted) else 0.0
+    out["joint_share"] = holds.all(axis=1).groupby(runs["point"]).mean() if len(fitted) else math.nan
+    ok = runs[runs["status"] == "ok"]
+    terms = [((ok.groupby("point")[estimate_column(f)].mean() - t.value) / t.scale) ** 2 for f, t in targets.items()]
+    out["base_rate_distance"] = (sum(terms) / len(terms)) ** 0.5 if terms else 0.0
+    return out.reset_index()
+
+
+def choose(runs: pd.DataFrame, fitted, targets: dict[str, Target]) -> tuple[int, pd.DataFrame]:
+    """The chosen point (highest score, then smallest base-rate distance, then lowest number) and the scores."""
+    scores = score_points(runs, fitted, targets)
+    order = scores.assign(distance=scores["base_rate_distance"].fillna(np.inf)).sort_values(
+        ["score", "distance", "point"], ascending=[False, True, True])
+    return int(order["point"].iloc[0]), scores
+
+
+# ------------------------------------------------------------------ running
+@dataclass
+class PatternResult:
+    out: Path
+    chosen: int
+    values: dict[str, Any]
+    findings: pd.DataFrame
+    lofo: pd.DataFrame
+    points: pd.DataFrame
+    seconds: float
+    executor: str
+
+
+def _evaluation_spec(spec: PatternSpec, design: pd.DataFrame, points: list[int]) -> SweepSpec:
+    """The evaluation: ``points`` of the search design (in that order) on evaluation seeds, judging every fitted and held-out finding."""
+    from ..replication.seeds import evaluation_seeds
+
+    values = {k: tuple(v.item() if hasattr(v, "item") else v for v in design.loc[points, k]) for k in spec.keys}
+    seeds = tuple(evaluation_seeds(spec.evaluation.seed, spec.evaluation.runs))
+    return SweepSpec(name=f"{spec.name}-evaluation", base=spec.base, method="points", parameters=values,
+                     replications=spec.evaluation.runs, seed=spec.evaluation.seed, evaluate="findings",
+                     findings=spec.judged, seed_list=seeds)
+
+
+def calibrate_patterns(spec: PatternSpec, out: str | Path, workers: int | None = None, scheduler: Any = None,
+                       progress: bool = True, command: str = "") -> PatternResult:
+    """Run (or resume) the pattern-oriented calibration ``spec`` into ``out``; see the module docstring."""
+    import json
+
+    from ..sweep import read_runs, run_sweep
+    from ..sweep.findings import holds_column
+    from .run import STATE, _check_state
+
+    from ..outputs import check_writable
+    from ..sweep.design import check_points, design_points
+
+    out = Path(out)
+    start = time.perf_counter()
+    resume = _check_state(spec, out)
+    check_writable(out)
+    check_points(spec.search, design_points(spec.search))  # every point's configs, before anything is written
+    if not resume:  # the roles are on disk before anything runs
+        out.mkdir(parents=True, exist_ok=True)
+        (out / STATE).write_text(json.dumps({"name": spec.name, "fingerprint": spec.fingerprint(), "roles": spec.roles(),
+                                             "identity": spec.identity()}, indent=2, default=str) + "\n")
+    search = run_sweep(spec.search, out / "search", workers=workers, scheduler=scheduler, progress=progress, command=command)
+    runs = read_runs(out / "search")
+    design = pd.read_parquet(out / "search" / "design.parquet").set_index("point")
+    chosen, scores = choose(runs, spec.fitted, spec.targets)
+    lofo_points = {f: choose(runs, [g for g in spec.fitted if g != f], {k: t for k, t in spec.targets.items() if k != f})[0]
+                   for f in spec.fitted}
+    evaluated = list(dict.fromkeys([chosen, *lofo_points.values()]))
+    evaluation = run_sweep(_evaluation_spec(spec, design, evaluated), out / "evaluation", workers=workers, scheduler=scheduler,
+                           progress=progress, command=command)
+    ev = read_runs(out / "evaluation")
+    ev["point"] = ev["point"].map(dict(enumerate(evaluated)))  # evaluation point i is search point evaluated[i]
+
+    def share(point: int, finding: str) -> float:
+        at = ev[ev["point"] == point]
+        return float(at[holds_column(finding)].fillna(False).astype(bool).mean()) if len(at) else math.nan
+
+    from ..replication.registry import FINDING_BY_ID
+    from ..sweep.findings import estimate_column
+
+    roles = spec.roles()
+    at_chosen = ev[(ev["point"] == chosen) & (ev["status"] == "ok")]
+    findings = pd.DataFrame([{
+        "finding": f, "role": roles[f], "holds_share": share(chosen, f), "runs": int((ev["point"] == chosen).sum()),
+        "estimate_mean": float(at_chosen[estimate_column(f)].mean()) if len(at_chosen) else math.nan,
+        "calibration_share": float(scores.set_index("point").loc[chosen, f"{f}_share"]) if f in spec.fitted else math.nan,
+        "claim": FINDING_BY_ID[f].claim} for f in spec.judged], columns=OUTPUTS["findings.csv"])
+    lofo = pd.DataFrame([{"finding": f, "holds_share": share(p, f), "point": p, "chosen_holds_share": share(chosen, f),
+                          "same_as_chosen": p == chosen, **_values(design, p, spec.keys)} for f, p in lofo_points.items()],
+                        columns=[*OUTPUTS["lofo.csv"], *spec.keys])
+    points = scores.assign(chosen=scores["point"] == chosen,
+                           lofo_for=scores["point"].map(lambda p: " ".join(f for f, q in lofo_points.items() if q == p)))
+    points = design.reset_index().merge(points, on="point")
+    front = ["point", *spec.keys, *OUTPUTS["points.csv"][1:]]
+    points = points[front + [c for c in points.columns if c not in front]]
+    seconds = time.perf_counter() - start
+    executor = search.executor or evaluation.executor
+    result = PatternResult(out, chosen, _values(design, chosen, spec.keys), findings, lofo, points, seconds, executor)
+    _write_outputs(spec, result, command, search.runs, evaluation.runs)
+    return result
+
+
+def _values(design: pd.DataFrame, point: int, keys: list[str]) -> dict[str, Any]:
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in design.loc[point, keys].items()}
+
+
+# ------------------------------------------------------------------ outputs
+def _write_outputs(spec: PatternSpec, result: PatternResult, command: str, search_runs: int, evaluation_runs: int) -> None:
+    """findings.csv, lofo.csv, points.csv, calibrated.yaml, plots/, report.md, manifest.json; each replaced whole."""
+    from ..figures import save
+    from ..outputs import manifest, write_json
+    from ..replication.seeds import evaluation_seeds
+
+    tmp = result.out / f".outputs-tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "plots").mkdir(parents=True)
+    try:
+        for name, frame in zip(OUTPUTS, (result.findings, result.lofo, result.points)):
+            frame.to_csv(tmp / name, index=False)
+        (tmp / "calibrated.yaml").write_text(_calibrated_yaml(spec, result))
+        save(_findings_figure(spec, result), tmp / "plots" / "findings.png")
+        (tmp / "report.md").write_text(_report(spec, result, command, search_runs, evaluation_runs))
+        write_json(tmp / "manifest.json", manifest(
+            spec.base, spec.search.seed, result.seconds,
+            calibration={**spec.identity(), "name": spec.name, "fingerprint": spec.fingerprint()}, roles=spec.roles(),
+            calibration_seeds=list(spec.calibration_seeds), evaluation=vars(spec.evaluation),
+            evaluation_seeds=evaluation_seeds(spec.evaluation.seed, spec.evaluation.runs), chosen_point=result.chosen,
+            chosen=result.values, executor=result.executor, **({"command": command} if command else {})))
+        for name in _WRITTEN:
+            src, dst = tmp / name, result.out / name
+            if dst.is_dir():
+                shutil.rmtree(dst)
+            os.replace(src, dst)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _calibrated_yaml(spec: PatternSpec, result: PatternResult) -> str:
+    from .report import nested_yaml
+
+    row = result.points.set_index("point").loc[result.chosen]
+    lines = [
+        f"# Chosen by `alliancesim calibrate {spec.source or spec.name}` (pattern-oriented, {spec.name}, fingerprint "
+        f"{spec.fingerprint()}):",
+        f"# point {result.chosen} of {len(result.points)}, fitted hold share {row['score']:.3g} on calibration seeds "
+        f"(all fitted hold together in {row['joint_share']:.3g} of its runs).",
+        f"# Fitted: {', '.join(spec.fitted)}.  Held out: {', '.join(spec.held_out) or 'none'}.",
+        "# Use as a base config (alliancesim run calibrated.yaml), or the chosen values alone:",
+        "#   --set " + " --set ".join(f"{k}={v!r}" for k, v in result.values.items()),
+    ]
+    return "\n".join(lines) + "\n" + nested_yaml({**spec.base_overrides(), **result.values})
+
+
+def _findings_figure(spec: PatternSpec, result: PatternResult):
+    from ..figures import subplots
+
+    colours = {"fitted": "C0", "base_rate": "0.55", "held_out": "C1"}
+    table = result.findings
+    fig, ax = subplots(figsize=(max(6.0, 0.5 * len(table) + 2), 4.0))
+    x = np.arange(len(table))
+    ax.bar(x, table["holds_share"].fillna(0), color=[colours[r] for r in table["role"]])
+    lofo = result.lofo.set_index("finding")["holds_share"]
+    mine = [i for i, f in enumerate(table["finding"]) if f in lofo.index]
+    ax.scatter(mine, [lofo[table["finding"].iloc[i]] for i in mine], marker="v", color="k", zorder=3,
+               label="at the point chosen without it (leave one out)")
+    for role, colour in colours.items():
+        ax.bar([0], [0], color=colour, label=role)
+    ax.set_xticks(x, table["finding"])
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(f"share of {spec.evaluation.runs} evaluation runs")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=7, frameon=False)
+    ax.set_title(f"Where the findings hold at the chosen point ({spec.name})", fontsize=10)
+    return fig
+
+
+def _report(spec: PatternSpec, result: PatternResult, command: str, search_runs: int, evaluation_runs: int) -> str:
+    from .report import _md_table
+
+    chosen = pd.DataFrame([{"key": k, "value": v, "before": spec.base.flat()[k]} for k, v in result.values.items()])
+    held = result.findings[result.findings["role"] == "held_out"]
+    parts = [
+        f"# Pattern-oriented calibration `{spec.name}`\n",
+        f"{spec.description.strip()}\n" if spec.description else "",
+        f"Command: `{command}`\n" if command else "",
+        f"Fitted (declared before anything ran): {', '.join(spec.fitted)}. Held out: {', '.join(spec.held_out) or 'none'}.\n",
+        f"Search: {len(result.points)} points x {spec.search.replications} runs ({search_runs} runs) on calibration seeds "
+        f"drawn from [{spec.calibration_seeds[0]}, {spec.calibration_seeds[1]}), judging the fitted findings only. "
+        f"Chosen: the highest fitted hold share (mean over fitted findings of the share of runs where each holds), ties "
+        f"to the base rates closest to their targets ({', '.join(spec.targets) or 'none declared'}), then the lowest point. "
+        f"Evaluation: {spec.evaluation.runs} runs per point on seeds spawned from root {spec.evaluation.seed} (never a "
+        f"calibration seed), {evaluation_runs} runs in all; this call {result.seconds:.0f} s on {result.executor}.\n",
+        "## Chosen point\n", _md_table(chosen),
+        "\n`calibrated.yaml` sets these values. Plot: `plots/findings.png`.\n",
+        "## Findings at the chosen point, on evaluation seeds\n",
+        f"{int((held['holds_share'] >= 0.5).sum())} of {len(held)} held-out findings hold in at least half of the "
+        "evaluation runs.\n",
+        _md_table(result.findings.drop(columns="claim")),
+        "## Leave one finding out\n",
+        "For each fitted finding: the point chosen without it, and the share of evaluation runs in which it holds there.\n",
+        _md_table(result.lofo),
+    ]
+    return "\n".join(p for p in parts if p)

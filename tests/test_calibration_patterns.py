@@ -1,0 +1,194 @@
+"""Pattern-oriented calibration (method: findings): declared roles, choice, leave-one-finding-out, seeds, resume."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.calibration import load_calibration_spec, spec_from_dict
+from sim.calibration.patterns import OUTPUTS, PatternSpec, choose
+from sim.calibration.roles import ROLES, default_roles
+from sim.calibration.spec import Target
+from sim.cli import main
+from sim.config import load_config
+from sim.replication.registry import FINDINGS
+from sim.replication.seeds import evaluation_seeds, in_ranges
+from sim.sweep import read_runs
+from tests.test_calibration import write
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = ["learning.general_returns", "execution.health_check_detection"]
+# the market population only (R11-R16 share it), small: a run is a fraction of a second
+GOOD = {
+    "name": "tiny-patterns",
+    "method": "findings",
+    "set": {"firms.n": 60, "run.ticks": 32, "run.burn_in": 16},
+    "fitted": ["R14", "R11", "R12"],
+    "held_out": ["R13", "R16"],
+    "targets": {"R12": {"value": 0.5, "scale": 0.2}, "R14": {"value": 0.5, "scale": 0.15}},
+    "design": {"method": "lhs", "samples": 4, "parameters": {KEYS[0]: {"low": 1.0, "high": 8.0}, KEYS[1]: {"low": 0.0, "high": 1.0}}},
+    "replications": 2,
+    "seed": 9,
+    "calibration_seeds": [100000, 200000],
+    "evaluation": {"seed": 42, "runs": 2},
+}
+
+
+def with_(**changes) -> dict:
+    data = {**GOOD, **changes}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_spec_declares_roles_in_registry_order_and_the_installed_configs_load():
+    spec = spec_from_dict(GOOD)
+    assert isinstance(spec, PatternSpec)
+    assert spec.fitted == ("R11", "R12", "R14") and spec.held_out == ("R13", "R16") and spec.judged == ("R11", "R12", "R13", "R14", "R16")
+    roles = spec.roles()
+    assert set(roles.values()) <= set(ROLES) and list(roles) == [f.id for f in FINDINGS]
+    assert (roles["R11"], roles["R12"], roles["R14"], roles["R13"], roles["R16"], roles["R1"]) == (
+        "fitted", "base_rate", "base_rate", "held_out", "held_out", "held_out")
+    assert spec.search.findings == spec.fitted and spec.search.seed_range == (100000, 200000)  # the search judges fitted only
+    assert spec_from_dict(with_(held_out=["R13", "R15"])).fingerprint() != spec.fingerprint()
+    for path in sorted((ROOT / "configs" / "calibration").glob("patterns*.yaml")):
+        loaded = load_calibration_spec(path)
+        directional_held_out = [f for f in loaded.held_out if loaded.roles()[f] == "held_out"]
+        assert isinstance(loaded, PatternSpec) and directional_held_out, path
+    full = load_calibration_spec(ROOT / "configs" / "calibration" / "patterns.yaml")
+    assert len(full.keys) >= 10 and full.search.samples * full.search.replications >= 400
+    assert {"R3", "R9", "R10", "R15", "R16"} <= set(full.held_out)  # at least 4 directional findings held out
+
+
+BAD = [
+    (with_(held_out=["R13", "R12"]), "R12 is also fitted"),
+    (with_(fitted=["R11", "R99"]), "R99"),
+    (with_(held_out=None), "'held_out'"),
+    (with_(fitted=[]), "'fitted'"),
+    (with_(targets={"R13": {"value": 0.45, "scale": 0.1}}), "'R13' is not a fitted base rate"),
+    (with_(targets={"R11": 0.6}), "'R11' is not a fitted base rate"),
+    (with_(targets={"R12": {"value": 0.5, "scale": -1}}), "targets.R12.scale"),
+    (with_(calibration_seeds=[5, 500]), "calibration_seeds"),
+    (with_(evaluation=None), "'evaluation'"),
+    (with_(method="bayes"), "bayes"),
+    (with_(particles=30), "particles"),
+    (with_(design={"method": "lhs", "samples": 4, "parameters": {"firms.small.capture_rate": {"low": 0.2, "high": 1.7}}}), "firms.small.capture_rate"),
+    (with_(design={"method": "grid", "parameters": {}}), "at least one config key"),
+    (with_(design={"method": "cubes", "parameters": {KEYS[0]: [1.0]}}), "calibration config key 'design.method'"),
+]
+
+
+@pytest.mark.parametrize("data,needle", BAD, ids=[f"bad{i}" for i in range(len(BAD))])
+def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, data, needle):
+    out = tmp_path / "out"
+    assert main(["calibrate", str(write(tmp_path, data)), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and needle in err and err.startswith("alliancesim: error:"), err
+    assert not out.exists()
+
+
+def test_validate_does_not_apply(tmp_path, capsys):
+    assert main(["calibrate", str(write(tmp_path, GOOD)), "--out", str(tmp_path / "out"), "--validate"]) == 2
+    assert "--validate" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_choice_maximises_the_fitted_share_then_the_base_rates_closeness():
+    from sim.sweep.findings import estimate_column, holds_column
+
+    def runs(rows):
+        frame = pd.DataFrame(rows, columns=["point", "status", "R11", "R12", "R12_value"])
+        return pd.DataFrame({"point": frame["point"], "status": frame["status"],
+                             holds_column("R11"): pd.array(frame["R11"], dtype="boolean"),
+                             holds_column("R12"): pd.array(frame["R12"], dtype="boolean"),
+                             estimate_column("R12"): frame["R12_value"]})
+
+    table = runs([(0, "ok", True, True, 0.62), (0, "ok", True, True, 0.62),
+                  (1, "ok", True, True, 0.52), (1, "ok", True, True, 0.48),
+                  (2, "ok", True, True, 0.50), (2, "failed", None, None, math.nan),  # a failed run holds nothing
+                  (3, "ok", False, True, 0.50), (3, "ok", False, True, 0.50)])
+    target = {"R12": Target(0.5, 0.2)}
+    point, scores = choose(table, ["R11", "R12"], target)
+    assert point == 1  # 0 and 1 both hold everywhere; 1's failure share is closer to 0.5
+    s = scores.set_index("point")
+    assert s.loc[2, "score"] == 0.5 and s.loc[2, "joint_share"] == 0.5 and s.loc[3, "score"] == 0.5
+    assert s.loc[0, "base_rate_distance"] == pytest.approx(0.6)
+    assert choose(table, ["R11", "R12"], {})[0] == 0  # no targets: the lowest point among the best
+    assert choose(table, ["R12"], target)[0] == 1
+    assert choose(table, [], {})[0] == 0
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("patterns")
+    cfg = write(folder, GOOD)
+    assert main(["calibrate", str(cfg), "--out", str(folder / "out"), "--workers", "1", "--quiet"]) == 0
+    return cfg, folder / "out"
+
+
+def test_outputs_hold_the_roles_the_choice_and_leave_one_finding_out(calibrated):
+    cfg, out = calibrated
+    spec = load_calibration_spec(cfg)
+    search = read_runs(out / "search")
+    assert [c for c in search.columns if c.endswith("_holds")] == ["R11_holds", "R12_holds", "R14_holds"]  # held out: never in the search
+    assert search["seed"].between(100000, 199999).all() and len(search) == 4 * 2
+    chosen, _ = choose(search, spec.fitted, spec.targets)
+    findings = pd.read_csv(out / "findings.csv")
+    assert list(findings.columns) == OUTPUTS["findings.csv"] and list(findings["finding"]) == list(spec.judged)
+    assert dict(zip(findings["finding"], findings["role"])) == {f: spec.roles()[f] for f in spec.judged}
+    assert findings.loc[findings["role"] == "held_out", "calibration_share"].isna().all()
+    lofo = pd.read_csv(out / "lofo.csv")
+    assert list(lofo.columns) == [*OUTPUTS["lofo.csv"], *KEYS] and list(lofo["finding"]) == list(spec.fitted)
+    assert lofo["holds_share"].between(0, 1).all()
+    for row in lofo.itertuples():
+        without = [f for f in spec.fitted if f != row.finding]
+        assert row.point == choose(search, without, {k: t for k, t in spec.targets.items() if k != row.finding})[0]
+    evaluation = read_runs(out / "evaluation")
+    seeds = evaluation_seeds(42, 2)
+    assert sorted(set(evaluation["seed"])) == sorted(seeds) and not any(in_ranges(s) for s in seeds)
+    assert not set(evaluation["seed"]) & set(search["seed"])
+    assert len(evaluation) == 2 * len({chosen, *lofo["point"]})
+    ev_chosen = evaluation[evaluation["point"] == 0]  # the chosen point is evaluated first
+    assert findings.set_index("finding").loc["R13", "holds_share"] == pytest.approx(ev_chosen["R13_holds"].astype(bool).mean())
+    design = pd.read_parquet(out / "search" / "design.parquet").set_index("point")
+    config = load_config(out / "calibrated.yaml")
+    assert config.learning.general_returns == design.loc[chosen, KEYS[0]] and config.firms.n == 60
+    points = pd.read_csv(out / "points.csv")
+    assert points["chosen"].sum() == 1 and int(points.loc[points["chosen"], "point"].iloc[0]) == chosen
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["roles"] == spec.roles() and manifest["chosen_point"] == chosen and "commit" in manifest["git"]
+    assert json.loads((out / "calibration.json").read_text())["roles"] == spec.roles()
+    report = (out / "report.md").read_text()
+    assert "Fitted (declared before anything ran): R11, R12, R14. Held out: R13, R16." in report
+    assert (out / "plots" / "findings.png").stat().st_size > 10_000
+
+
+def test_the_same_command_resumes_without_rerunning_and_another_calibration_is_refused(calibrated, capsys):
+    cfg, out = calibrated
+    before = {name: (out / name).read_text() for name in ("findings.csv", "lofo.csv", "points.csv")}
+    parts = sorted(p.name for p in (out / "search" / "runs").iterdir())
+    assert main(["calibrate", str(cfg), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert sorted(p.name for p in (out / "search" / "runs").iterdir()) == parts
+    assert {name: (out / name).read_text() for name in before} == before
+    capsys.readouterr()
+    other = write(cfg.parent, with_(held_out=["R13"]), name="other")
+    assert main(["calibrate", str(other), "--out", str(out), "--quiet"]) == 2
+    assert "different calibration" in capsys.readouterr().err
+
+
+def test_the_replication_table_shows_each_findings_role_in_the_defaults_calibration():
+    from sim.config import CONFIGS_DIR, DEFAULTS_CALIBRATION
+    from sim.replication.registry import population_configs
+    from sim.replication.summary import FINDINGS_COLUMNS, findings_table
+
+    roles = default_roles()
+    assert roles == load_calibration_spec(CONFIGS_DIR / DEFAULTS_CALIBRATION).roles()
+    assert {f for f, r in roles.items() if r == "base_rate"} == {"R12", "R13", "R14"}  # the ABC fit of the base rates
+    assert set(roles.values()) == {"base_rate", "held_out"}
+    v = pd.DataFrame([{"finding": f.id, "run": 0, "seed": 1, "arm": "baseline", "sample": "study", "holds": True,
+                       "estimate": 0.1, "std_error": 0.1, "p_value": 0.01, "success_rate": 0.5, "approval_rate": 0.5,
+                       "error": ""} for f in FINDINGS])
+    table = findings_table(v, population_configs())
+    assert "role" in FINDINGS_COLUMNS and dict(zip(table["finding"], table["role"])) == roles
+
