@@ -364,6 +364,8 @@ def effect_figure(runs: pd.DataFrame, key: str, metrics: list[str], title: str =
         ax.fill_between(eff["x"], eff["ci_low"], eff["ci_high"], color="C0", alpha=0.25, label="95% CI")
         ax.set_xlabel(key)
         ax.set_ylabel(m)
+        if m.endswith("_holds"):  # whether a finding holds (sim.sweep.findings): the mean is a share
+            ax.set_ylim(-0.03, 1.03)
     fig.suptitle(title or f"outcomes vs {key} (mean over runs, 95% CI)")
     return fig
 
@@ -488,8 +490,9 @@ def boxes_figure(boxes: pd.DataFrame, runs: pd.DataFrame):
         left, right = (b["low"] - lo) / span, (b["high"] - lo) / span
         colours = np.where(b["restricted"].astype(bool), "C3", "0.75")
         ax.barh(np.arange(len(keys)), (right - left).to_numpy(dtype=float), left=left.to_numpy(dtype=float), color=colours)
-        labels = [f"{k.rsplit('.', 1)[-1]} [{b.loc[k, 'low']:.3g}, {b.loc[k, 'high']:.3g}]" if b.loc[k, "restricted"]
-                  else k.rsplit(".", 1)[-1] for k in keys]
+        short = {k: k.split(".", 1)[-1] for k in keys}  # without the section: small.capture_rate, general_returns
+        labels = [f"{short[k]} [{b.loc[k, 'low']:.3g}, {b.loc[k, 'high']:.3g}]" if b.loc[k, "restricted"] else short[k]
+                  for k in keys]
         ax.set_yticks(np.arange(len(keys)), labels, fontsize=6)
         ax.set_xlim(0, 1)
         first = b.iloc[0]
