@@ -216,9 +216,9 @@ def _evaluation_spec(spec: PatternSpec, design: pd.DataFrame, points: list[int])
 
     values = {k: tuple(v.item() if hasattr(v, "item") else v for v in design.loc[points, k]) for k in spec.keys}
     seeds = tuple(evaluation_seeds(spec.evaluation.seed, spec.evaluation.runs))
-    return SweepSpec(name=f"{spec.name}-evaluation", base=spec.base, method="points", parameters=values,
-                     replications=spec.evaluation.runs, seed=spec.evaluation.seed, evaluate="findings",
-                     findings=spec.judged, seed_list=seeds)
+    return dataclasses.replace(spec.search, name=f"{spec.name}-evaluation", method="points", parameters=values,
+                               replications=spec.evaluation.runs, seed=spec.evaluation.seed, samples=None,
+                               findings=spec.judged, seed_range=None, seed_list=seeds)
 
 
 def calibrate_patterns(spec: PatternSpec, out: str | Path, workers: int | None = None, scheduler: Any = None,

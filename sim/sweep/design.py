@@ -83,7 +83,7 @@ def check_points(spec: SweepSpec, points: pd.DataFrame) -> None:
         seen.add(key)
         try:
             if spec.evaluate == "findings":
-                point_configs(spec.findings, base, _plain(values))  # every study population the findings need
+                point_configs(spec.findings, spec.study_overrides, _plain(values), spec.study_base)  # each population the findings need
             else:
                 load_config(overrides={**base, **_plain(values)})
         except ConfigError as err:

@@ -3,9 +3,10 @@
 A sweep config with ``evaluate: findings`` (optionally ``findings: [R1, R4,
 ...]``, default all) makes each run one replication seed at one design
 point: every study population the findings need
-(:data:`sim.replication.registry.DESIGN_OF`) is configured as its study file
-(``configs/studies/``), then the sweep's base config (its differences from
-the schema defaults) and ``set``, then the point's values; it is simulated
+(:data:`sim.replication.registry.DESIGN_OF`) is configured as ``alliancesim
+replicate [CONFIG] --set ...`` configures it, its study file
+(``configs/studies/``, or the sweep's ``base`` file instead if it names one),
+then the sweep's ``set`` (and ``--set``), then the point's values; it is simulated
 from the run's seed, each design builds its data set and fits it
 (:func:`sim.replication.runs.fit_designs`, the replication's own code), and
 each finding's rule is applied to the estimates of the whole simulated
@@ -38,7 +39,7 @@ import pyarrow as pa
 
 from ..config import Config, ConfigError, show
 
-__all__ = ["parse_findings", "populations_of", "point_configs", "population_identity", "holds_column",
+__all__ = ["parse_findings", "populations_of", "point_configs", "population_identity", "task_fields", "holds_column",
            "estimate_column", "holds_columns", "estimate_columns", "outcome_fields", "FIT_ERRORS", "run_findings_task",
            "findings_map", "cooccurrence", "prim_boxes", "analyze_findings", "FILES", "PRIM_DENSITY"]
 
@@ -86,15 +87,20 @@ def populations_of(findings: tuple[str, ...] | list[str]) -> dict[str, list[str]
     return {p: out[p] for p in reg.POPULATIONS if p in out}
 
 
-def point_configs(findings, base: dict[str, Any], values: dict[str, Any]) -> dict[str, Config]:
-    """The config of each study population at a point: its study file, then ``base`` overrides, then ``values``."""
+def point_configs(findings, overrides: dict[str, Any], values: dict[str, Any], base: str | None = None) -> dict[str, Config]:
+    """The config of each study population at a point: its study file (or ``base``), then ``overrides``, then ``values``."""
     reg = _registry()
-    return {p: reg.population_config(p, {**base, **values}) for p in populations_of(findings)}
+    return {p: reg.population_config(p, {**overrides, **values}, base) for p in populations_of(findings)}
 
 
 def population_identity(spec) -> dict[str, Any]:
     """Each population's resolved config without the point's values (part of a findings sweep's fingerprint)."""
-    return {p: c.model_dump() for p, c in point_configs(spec.findings, spec.base_overrides(), {}).items()}
+    return {p: c.model_dump() for p, c in point_configs(spec.findings, spec.study_overrides, {}, spec.study_base).items()}
+
+
+def task_fields(spec) -> dict[str, Any]:
+    """What a findings sweep's task carries besides the point and seed."""
+    return {"findings": list(spec.findings), "study_overrides": dict(spec.study_overrides), "study_base": spec.study_base}
 
 
 def holds_column(finding: str) -> str:
@@ -134,7 +140,7 @@ def run_findings_task(task: dict[str, Any]) -> tuple[dict[str, Any], None]:
         findings = task["findings"]
         estimates: dict[str, dict[str, float]] = {}
         errors = []
-        for population, config in point_configs(findings, task["base"], task["values"]).items():
+        for population, config in point_configs(findings, task["study_overrides"], task["values"], task["study_base"]).items():
             designs = [reg.DESIGN_BY_ID[d] for d in populations_of(findings)[population]]
             _, fits = fit_designs(config, task["seed"], designs)
             for fit in fits:

@@ -100,7 +100,11 @@ def _tasks(spec: SweepSpec, points, seeds, done: set[tuple[int, int]]) -> Iterat
     """Plain-dict tasks for the runs not yet on disk, generated lazily."""
     base = spec.base_overrides()
     columns = list(points.columns)
-    extra = {"findings": list(spec.findings)} if spec.evaluate == "findings" else {}
+    extra = {}
+    if spec.evaluate == "findings":
+        from .findings import task_fields
+
+        extra = task_fields(spec)
     for point, row in enumerate(points.itertuples(index=False)):
         values = _plain(dict(zip(columns, row)))
         for rep in range(spec.replications):

@@ -98,6 +98,9 @@ class SweepSpec(ConfigSpec):
     source: str | None = field(default=None, compare=False)
     evaluate: str = "metrics"  # "findings": each run judges the published findings (sim.sweep.findings)
     findings: tuple[str, ...] = ()  # the finding ids judged, registry order
+    # a findings run configures each study population as `alliancesim replicate [CONFIG] --set ...` does:
+    study_base: str | None = None  # the `base` file, used for every population instead of its study file
+    study_overrides: dict[str, Any] = field(default_factory=dict)  # `set` and --set as given, on every population
     # Where run seeds come from (sim.sweep.design.sweep_seeds); set from Python only (the findings calibration):
     seed_range: tuple[int, int] | None = None  # each point draws its replications' seeds from [start, stop)
     seed_list: tuple[int, ...] | None = None  # replication r of every point runs on seed_list[r]
@@ -203,10 +206,13 @@ def spec_from_dict(
     if evaluate not in EVALUATE:
         raise ConfigError(f"sweep config key 'evaluate': must be one of {list(EVALUATE)}, got {show(evaluate)}")
     findings: tuple[str, ...] = ()
+    study_base, study_overrides = None, {}
     if evaluate == "findings":
         from .findings import parse_findings
 
-        findings = parse_findings(data.get("findings"), "findings")
+        findings = parse_findings(data.get("findings"), "sweep config key 'findings'")
+        base_path, study_overrides = base_parts(data, overrides, relative_to)
+        study_base = None if base_path is None else str(base_path)
         if alliances:
             raise ConfigError("sweep config key 'outputs.alliances': not available with evaluate: findings "
                               "(a run simulates several study populations), got true")
@@ -227,6 +233,8 @@ def spec_from_dict(
         source=source,
         evaluate=evaluate,
         findings=findings,
+        study_base=study_base,
+        study_overrides=study_overrides,
     )
 
 
@@ -244,6 +252,12 @@ def check_top_keys(data: dict[str, Any], allowed: set[str], kind: str) -> None:
 
 
 def base_config(data: dict[str, Any], overrides: dict[str, Any] | None, relative_to: Path | None) -> Config:
+    base_path, fixed = base_parts(data, overrides, relative_to)
+    return load_config(base_path, overrides=fixed)
+
+
+def base_parts(data: dict[str, Any], overrides: dict[str, Any] | None, relative_to: Path | None) -> tuple[Path | None, dict[str, Any]]:
+    """The ``base`` file (resolved, checked) and the fixed overrides (``set``, then ``--set``) of a config, as given."""
     base_path = data.get("base")
     if base_path is not None:
         candidate = Path(base_path)
@@ -255,8 +269,7 @@ def base_config(data: dict[str, Any], overrides: dict[str, Any] | None, relative
     if not isinstance(fixed, dict):
         raise ConfigError(f"sweep config key 'set' must map config keys to values, got {show(fixed)}")
     # nested mappings under `set` are allowed too: {firms: {n: 60}} == {firms.n: 60}
-    fixed = flatten(fixed)
-    return load_config(base_path, overrides={**fixed, **(overrides or {})})
+    return base_path, {**flatten(fixed), **(overrides or {})}
 
 
 def _positive_int(key: str, value: Any) -> int:

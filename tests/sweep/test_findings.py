@@ -164,3 +164,22 @@ def test_a_run_judges_only_the_listed_findings_on_the_populations_they_need(tmp_
     assert table.loc["R12", "runs"] == 5 and table.loc["R12", "points"] == 5  # the failed run is left out
     points = pd.read_csv(tmp_path / "out" / "analysis" / "points.csv")  # by default: whether each finding holds
     assert set(points["metric"]) == {"R12_holds", "R14_holds"} and points["mean"].between(0, 1).all()
+
+
+def test_populations_are_configured_as_replicate_configures_them(tmp_path):
+    """Study file (or the sweep's base file instead), then set as given (even a value equal to the default), then the point."""
+    from sim.config import Config
+    from sim.sweep.findings import point_configs, population_identity
+
+    default_n = Config().firms.n
+    spec = spec_from_dict({"set": {"firms.n": default_n}, "evaluate": "findings", "findings": ["R1", "R12"], "design": DESIGN})
+    populations = population_identity(spec)
+    assert set(populations) == {"projects", "shares"}
+    assert all(p["firms"]["n"] == default_n for p in populations.values())  # not the study files' 550 and 1,200
+    at = point_configs(spec.findings, spec.study_overrides, {KEYS[0]: 3.0}, spec.study_base)
+    assert at["projects"].learning.general_returns == 3.0 and at["shares"].firms.n == default_n
+    (tmp_path / "mine.yaml").write_text("firms:\n  share_large: 0.3\n")
+    mine = spec_from_dict({"base": "mine.yaml", "evaluate": "findings", "findings": ["R1", "R12"], "design": DESIGN},
+                          relative_to=tmp_path)
+    assert {p["firms"]["share_large"] for p in population_identity(mine).values()} == {0.3}
+    assert mine.fingerprint() != spec.fingerprint()
