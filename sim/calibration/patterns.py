@@ -357,6 +357,7 @@ def _findings_figure(spec: PatternSpec, result: PatternResult):
 
 
 def _report(spec: PatternSpec, result: PatternResult, command: str, search_runs: int, evaluation_runs: int) -> str:
+    from ..replication.summary import REPRODUCED_SHARE
     from .report import _md_table
 
     chosen = pd.DataFrame([{"key": k, "value": v, "before": spec.base.flat()[k]} for k, v in result.values.items()])
@@ -375,8 +376,8 @@ def _report(spec: PatternSpec, result: PatternResult, command: str, search_runs:
         "## Chosen point\n", _md_table(chosen),
         "\n`calibrated.yaml` sets these values. Plot: `plots/findings.png`.\n",
         "## Findings at the chosen point, on evaluation seeds\n",
-        f"{int((held['holds_share'] >= 0.5).sum())} of {len(held)} held-out findings hold in at least half of the "
-        "evaluation runs.\n",
+        f"{int((held['holds_share'] >= REPRODUCED_SHARE).sum())} of {len(held)} held-out findings hold in at least "
+        f"{REPRODUCED_SHARE:.0%} of the evaluation runs (the replication's reproduced share; without its placebo check).\n",
         _md_table(result.findings.drop(columns="claim")),
         "## Leave one finding out\n",
         "For each fitted finding: the point chosen without it, and the share of evaluation runs in which it holds there.\n",
