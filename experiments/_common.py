@@ -19,7 +19,8 @@ import pandas as pd  # noqa: E402
 
 from sim.config import parse_override  # noqa: E402
 from sim.sweep import load_sweep_spec, run_sweep  # noqa: E402
-from sim.sweep.analyze import analyze_sweep, load_runs, main_effects  # noqa: E402
+from sim.sweep.analyze import load_runs, main_effects  # noqa: E402
+from sim.sweep.report import analyze_sweep  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

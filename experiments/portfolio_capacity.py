@@ -1,7 +1,7 @@
 """Headline sweep 3: portfolio size vs alliance-management capacity.
 
 Sweeps portfolio.overconfidence (how far beyond capacity firms take on
-alliances) x portfolio.capacity_per_knowhow (capacity that experience adds) and
+alliances) x portfolio.capacity_learning (capacity that experience adds) and
 plots new products per firm-year against the mean number of simultaneous
 alliances, one line per capacity setting, with 95% CIs over replications.
 
@@ -14,7 +14,7 @@ from _common import plt, run_experiment, save
 def main() -> None:
     args, out, runs = run_experiment("portfolio_capacity", __doc__.splitlines()[0])
     X, Y = "mean_active_alliances", "products_per_firm_year"
-    points = runs[runs["status"] == "ok"].groupby(["portfolio.capacity_per_knowhow", "portfolio.overconfidence"])[[X, Y]].agg(["mean", "sem"])
+    points = runs[runs["status"] == "ok"].groupby(["portfolio.capacity_learning", "portfolio.overconfidence"])[[X, Y]].agg(["mean", "sem"])
 
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for capacity, group in points.groupby(level=0):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .columns import Column, ColumnLog, Rows
+from .columns import Column, ColumnLog, Rows, labels
 from .state import TYPE_NAMES, PairMemory
 
 __all__ = ["ColumnLog", "AllianceLog", "EXIT_REASONS", "TABLE"]
@@ -23,8 +23,12 @@ EXIT_REASONS = np.array(
 GOAL, MISSED, OVERRUN, CONFLICT, EXPIRED, PARTNER_EXIT = 1, 2, 3, 4, 5, 6
 
 
+SIZE_NAMES = np.array(["small", "large"], dtype=object)  # by the ``large`` flag
+GOVERNANCE_NAMES = np.array(["adaptive", "protective"], dtype=object)  # by the ``protective`` flag
+
+
 def _size(large: np.ndarray, rows: Rows) -> np.ndarray:
-    return np.where(large, "large", "small")
+    return labels(SIZE_NAMES, large)
 
 
 # The alliance table, declared once (see :mod:`sim.columns`): storage, output
@@ -38,34 +42,34 @@ TABLE: tuple[Column, ...] = (
     Column("large_a", bool, "Size class of partner a: large incumbent or small venture.", export="size_a", convert=_size),
     Column("large_b", bool, "Size class of partner b.", export="size_b", convert=_size),
     Column("type", np.int8, "Alliance type: exploration or exploitation.", convert=lambda v, r: r.labels(TYPE_NAMES, v)),
-    Column("start_tick", np.int64, "Tick the alliance was formed."),
-    Column("end_tick", np.int64, "Tick the alliance ended (missing while it runs).", missing=-1,
-           convert=lambda v, r: r.masked_int(v)),
-    Column("general_experience_a", float, "Partner a's alliances formed before this one (both types)."),
-    Column("general_experience_b", float, "Partner b's alliances formed before this one (both types)."),
-    Column("exploration_experience_a", float, "Partner a's exploration alliances formed before this one."),
-    Column("exploitation_experience_a", float, "Partner a's exploitation alliances formed before this one."),
-    Column("exploration_experience_b", float, "Partner b's exploration alliances formed before this one."),
-    Column("exploitation_experience_b", float, "Partner b's exploitation alliances formed before this one."),
-    Column("partner_specific_experience", np.int64, "Alliances the two partners formed together before this one."),
+    Column("start_tick", np.int32, "Tick the alliance was formed.", output=np.int64),
+    Column("end_tick", np.int32, "Tick the alliance ended (missing while it runs).", missing=-1,
+           convert=lambda v, r: r.masked_int(v), output=np.int64),
+    Column("general_experience_a", np.float32, "Partner a's alliances formed before this one (both types).", output=float),
+    Column("general_experience_b", np.float32, "Partner b's alliances formed before this one (both types).", output=float),
+    Column("exploration_experience_a", np.float32, "Partner a's exploration alliances formed before this one.", output=float),
+    Column("exploitation_experience_a", np.float32, "Partner a's exploitation alliances formed before this one.", output=float),
+    Column("exploration_experience_b", np.float32, "Partner b's exploration alliances formed before this one.", output=float),
+    Column("exploitation_experience_b", np.float32, "Partner b's exploitation alliances formed before this one.", output=float),
+    Column("partner_specific_experience", np.int32, "Alliances the two partners formed together before this one.", output=np.int64),
     Column("capability_a", float, "Partner a's internal capability in the alliance's type, in [0, 1]."),
     Column("capability_b", float, "Partner b's internal capability in the alliance's type, in [0, 1]."),
     Column("complementarity", float, "Complementarity of the partners' capability profiles, in [0, 1]."),
     Column("function_a", bool, "Partner a has a dedicated alliance function."),
     Column("function_b", bool, "Partner b has a dedicated alliance function."),
-    Column("portfolio_a", np.int64, "Partner a's active alliances when this one was formed."),
-    Column("portfolio_b", np.int64, "Partner b's active alliances when this one was formed."),
+    Column("portfolio_a", np.int32, "Partner a's active alliances when this one was formed.", output=np.int64),
+    Column("portfolio_b", np.int32, "Partner b's active alliances when this one was formed.", output=np.int64),
     Column("value_at_stake", float, "Value the alliance creates if it reaches its goal."),
     Column("share_a", float, "Partner a's negotiated share of the value."),
     Column("share_b", None, "Partner b's negotiated share of the value (1 - share_a).",
            convert=lambda v, r: 1.0 - r["share_a"]),
     Column("protective", bool, "Governance agreed: protective (contract-heavy) or adaptive.", export="governance",
-           convert=lambda v, r: np.where(v, "protective", "adaptive")),
+           convert=lambda v, r: labels(GOVERNANCE_NAMES, v)),
     Column("exit_triggers", bool, "The partners agreed exit triggers (a planned way out)."),
-    Column("milestones", np.int64, "Milestones the alliance must meet to reach its goal."),
-    Column("met", np.int64, "Milestones met so far.", export="milestones_met"),
-    Column("missed", np.int64, "Milestones missed so far.", export="milestones_missed"),
-    Column("caught", np.int64, "Misses caught early by a health assessment (given a retry).", export="problems_caught"),
+    Column("milestones", np.int32, "Milestones the alliance must meet to reach its goal.", output=np.int64),
+    Column("met", np.int32, "Milestones met so far.", export="milestones_met", output=np.int64),
+    Column("missed", np.int32, "Milestones missed so far.", export="milestones_missed", output=np.int64),
+    Column("caught", np.int32, "Misses caught early by a health assessment (given a retry).", export="problems_caught", output=np.int64),
     Column("outcome", None, "Outcome score: milestones met / milestones.",
            convert=lambda v, r: r["met"] / np.maximum(r["milestones"], 1)),
     Column("success", np.int8, "Reached its goal (missing while it runs).", missing=-1,
@@ -86,13 +90,13 @@ TABLE: tuple[Column, ...] = (
     Column("handoff_loss", float, "Share of know-how lost when negotiators hand over to the team.", export=None),
     Column("partner_specific_logit", float, "Net partner-specific term of the milestone logit.", export=None),
     Column("attention", float, "Attention units the alliance takes from each partner.", export=None),
-    Column("next_due", np.int64, "Tick of the next milestone review.", export=None),
+    Column("next_due", np.int32, "Tick of the next milestone review.", export=None, output=np.int64),
     Column("retry_used", bool, "The last review's miss was caught and retried.", export=None),
     Column("active", bool, "Still running.", export=None),
-    Column("slot_a", np.int64, "Partner a's slot in the firm state arrays (firm_a is its id).", export=None),
-    Column("slot_b", np.int64, "Partner b's slot in the firm state arrays.", export=None),
-    Column("spacing", np.int64, "Ticks between milestone reviews in the plan.", export=None),
-    Column("plan_ticks", np.int64, "Planned duration: milestones x spacing.", export=None),
+    Column("slot_a", np.int32, "Partner a's slot in the firm state arrays (firm_a is its id).", export=None, output=np.int64),
+    Column("slot_b", np.int32, "Partner b's slot in the firm state arrays.", export=None, output=np.int64),
+    Column("spacing", np.int32, "Ticks between milestone reviews in the plan.", export=None, output=np.int64),
+    Column("plan_ticks", np.int32, "Planned duration: milestones x spacing.", export=None, output=np.int64),
     Column("cost_per_tick", float, "Budgeted running cost per tick.", export=None),
     Column("relief", float, "Relational-routines relief of coordination load and conflict at formation.", export=None),
     Column("novelty", float, "Share of the partners' knowledge that is not yet redundant, at formation.", export=None),

@@ -15,20 +15,24 @@ by appending rows and are then read and updated a whole column at a time.
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Column", "Rows", "ColumnLog", "SAME", "storage", "export_names", "reference"]
+from .memory import release_memory
+
+__all__ = ["Column", "Rows", "ColumnLog", "Batch", "SAME", "storage", "labels", "export_names", "reference"]
 
 SAME = "="  # ``export`` default: the output column has the storage name
+_BIG_ROWS = 200_000  # a table this long returns its build's temporaries to the system
 
 
 class Rows(dict):
     """The output rows of a log while its frame is built: ``rows[name]`` is a column, plus ``n``,
-    ``first`` (the log row of the first output row) and ``ended``."""
+    ``first`` (the id of the first output row: its row number plus the rows dropped before it) and ``ended``."""
 
     n: int
     first: int
@@ -36,7 +40,7 @@ class Rows(dict):
 
     def masked_int(self, values: np.ndarray) -> pd.arrays.IntegerArray:
         """Nullable integers, missing while the row is still running."""
-        return pd.arrays.IntegerArray(np.where(self.ended, values, 0), ~self.ended)
+        return pd.arrays.IntegerArray(np.where(self.ended, values, 0).astype(np.int64, copy=False), ~self.ended)
 
     def masked_bool(self, values: np.ndarray) -> pd.arrays.BooleanArray:
         """Nullable booleans, missing while the row is still running."""
@@ -44,7 +48,13 @@ class Rows(dict):
 
     def labels(self, names: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Names of integer codes (an empty object array for an empty table)."""
-        return names[codes.astype(int)] if self.n else np.array([], dtype=object)
+        return labels(names, codes) if self.n else np.array([], dtype=object)
+
+
+def labels(names, codes: np.ndarray) -> np.ndarray:
+    """``names[codes]`` as an object array (codes: integers or booleans): each row points at one of a few strings,
+    where numpy's own strings would copy the longest name into every row (40 bytes a row for "protective")."""
+    return np.asarray(names, dtype=object)[np.asarray(codes).astype(np.intp)]
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,10 @@ class Column:
     line for the column reference; ``export``: output name (``SAME``: as
     stored; ``None``: internal, not in the output); ``convert(values, rows)``:
     the output column from the stored one (``values`` is ``None`` for derived
-    columns); ``missing``: fill value of rows not yet set.
+    columns); ``missing``: fill value of rows not yet set; ``output``: the
+    table's dtype where the storage is narrower (``np.int32`` ticks and counts,
+    ``np.float32`` whole-number experience counts: the same values, half the
+    memory; the column is widened before ``convert`` sees it).
     """
 
     name: str
@@ -65,6 +78,7 @@ class Column:
     export: str | None = SAME
     convert: Callable[[np.ndarray | None, Rows], Any] | None = None
     missing: int | None = None
+    output: Any = None
 
     @property
     def out(self) -> str | None:
@@ -93,13 +107,14 @@ class ColumnLog:
 
     table: tuple[Column, ...] = ()
     first = 0  # rows before this one (the burn-in) are left out of the output table
+    id_offset = 0  # an output row's id is its row number plus this (rows dropped before it: see start_output)
     _oldest_active = 0  # no active row before this one (active_ids' starting point)
 
     def __init__(self, capacity: int = 1024):
         self.n = 0
         self._active: np.ndarray | None = None  # active_ids, while no row has ended or been added since
         self.missing = {c.name: c.missing for c in self.table if c.missing is not None}
-        self.cols = {name: np.zeros(capacity, dtype=dt) for name, dt in storage(self.table).items()}
+        self.cols = {name: _zeros(capacity, dt) for name, dt in storage(self.table).items()}
         for name, value in self.missing.items():
             self.cols[name][:] = value
 
@@ -107,13 +122,42 @@ class ColumnLog:
         """The live (first ``n``) entries of one column."""
         return self.cols[name][: self.n]
 
+    @property
+    def first_id(self) -> int:
+        """Id of the first output row: rows formed before it are not in the table."""
+        return self.first + self.id_offset
+
+    def ids(self, rows: np.ndarray) -> np.ndarray:
+        """The output ids (``alliance_id``, ``project_id``) of output rows ``rows`` (row numbers from ``first`` on)."""
+        return np.asarray(rows) + self.id_offset
+
+    def start_output(self) -> None:
+        """Rows from now on are the output table's; the ended ones before (the burn-in's, never output) are dropped.
+
+        The rows still running move to the front (they end later, as any row); row numbers change but output ids do
+        not (``id_offset``).  The columns are allocated afresh at the same capacity, so the room the burn-in's rows
+        took is reused without growing (untouched room costs no memory).
+        """
+        keep = self.cols["active"][: self.n].nonzero()[0] if "active" in self.cols else np.arange(self.n)
+        k = len(keep)
+        cap = len(next(iter(self.cols.values())))
+        for name, arr in self.cols.items():
+            fresh = _zeros(cap, arr.dtype)
+            fresh[:k] = arr[keep]
+            if name in self.missing:
+                fresh[k:] = self.missing[name]
+            self.cols[name] = fresh
+        self.id_offset += self.n - k
+        self.n = self.first = k
+        self._active, self._oldest_active = None, 0
+
     def _grow(self, needed: int) -> None:
         cap = len(next(iter(self.cols.values())))
         if needed <= cap:
             return
         new_cap = max(needed, int(self.growth * cap))
         for name, arr in self.cols.items():
-            fresh = np.zeros(new_cap, dtype=arr.dtype)
+            fresh = _zeros(new_cap, arr.dtype)
             fresh[:cap] = arr
             if name in self.missing:
                 fresh[cap:] = self.missing[name]
@@ -125,10 +169,21 @@ class ColumnLog:
         unknown = set(batch) - set(self.cols)
         if unknown:
             raise KeyError(f"unknown {type(self).__name__} columns: {sorted(unknown)}")
-        start, stop = self.n, self.n + size
-        self._grow(stop)
+        rows = self.reserve(size)
         for name, values in batch.items():
-            self.cols[name][start:stop] = values
+            self.cols[name][rows.start: rows.start + size] = values
+        return self.commit(rows)
+
+    def reserve(self, size: int) -> "Batch":
+        """Room for ``size`` rows after the last one, for a kernel to write (:meth:`commit` then adds them; until
+        then the log does not show them, and nothing else may reserve or append)."""
+        self._grow(self.n + size)
+        return Batch(self.cols, self.n, size)
+
+    def commit(self, rows: "Batch") -> np.ndarray:
+        """Add the reserved ``rows`` (written in place) to the log, active; return their ids."""
+        start, stop = rows.start, rows.start + rows.size
+        assert start == self.n and rows.cols is self.cols, "commit the rows last reserved"
         ids = np.arange(start, stop)
         if "active" in self.cols:
             self.cols["active"][start:stop] = True
@@ -150,9 +205,19 @@ class ColumnLog:
         return self._active
 
     def deactivate(self, ids: np.ndarray) -> None:
-        """Rows ``ids`` have ended (the only way to clear ``active``, so :meth:`active_ids` stays right)."""
+        """Rows ``ids`` have ended (with :meth:`deactivated`, the only way to clear ``active``, so
+        :meth:`active_ids` stays right)."""
         self.cols["active"][ids] = False
         self._active = None
+
+    def deactivated(self, remaining: np.ndarray | None = None) -> None:
+        """A kernel cleared ``active`` of some rows (they ended); ``remaining``, if the kernel knows them, are the
+        rows still active, in order (else they are searched for when next asked)."""
+        if remaining is None:
+            self._active = None
+            return
+        self._oldest_active = int(remaining[0]) if len(remaining) else self.n
+        self._active = _frozen(remaining)
 
     def frame(self) -> pd.DataFrame:
         """The output table: one row per logged row, columns as declared.
@@ -162,7 +227,7 @@ class ColumnLog:
         of a large table.
         """
         rows = Rows((name, arr[self.first: self.n]) for name, arr in self.cols.items())
-        rows.first = self.first
+        rows.first = self.first_id
         rows.n = self.n - self.first
         rows.ended = ~rows["active"] if "active" in rows else np.ones(rows.n, dtype=bool)
         out = {}
@@ -170,8 +235,49 @@ class ColumnLog:
             if c.out is None:
                 continue
             values = rows.get(c.name) if c.dtype is not None else None
-            out[c.out] = c.convert(values, rows) if c.convert else values
-        return pd.DataFrame(out)
+            if c.output is not None:
+                values = values.astype(c.output)
+            column = c.convert(values, rows) if c.convert else values
+            if isinstance(column, np.ndarray) and c.name in self.cols and np.may_share_memory(column, self.cols[c.name]):
+                column = column.copy()  # the table's own: the log changes in place as the model runs
+            out[c.out] = column
+        # Every column is the table's own array by now: the frame takes them as they are (pandas would copy them
+        # all again, holding the table twice while it builds).
+        table = pd.DataFrame(out, copy=False)
+        del out, rows
+        if self.n > _BIG_ROWS:
+            release_memory()  # the conversions' temporaries, freed, back to the system
+        return table
+
+
+@dataclass
+class Batch:
+    """Rows ``start .. start + size`` of the columns ``cols`` (a log's storage, or a dict of a batch's own columns):
+    what a kernel writes new rows to.  ``batch[name]`` is that column's slice."""
+
+    cols: dict[str, np.ndarray]
+    start: int
+    size: int
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.cols[name][self.start: self.start + self.size]
+
+    def __len__(self) -> int:
+        return self.size
+
+
+_MAPPED_BYTES = 1 << 20  # columns this large get pages of their own from the system
+
+
+def _zeros(n: int, dtype) -> np.ndarray:
+    """``np.zeros(n, dtype)``; a large one in an anonymous memory map of its own, so room not yet used costs no memory
+    and a freed column goes straight back to the system (glibc serves arrays up to 32 MiB from its heap once it has
+    freed one that large, zeroing them in full and keeping them when freed)."""
+    dtype = np.dtype(dtype)
+    nbytes = n * dtype.itemsize
+    if nbytes < _MAPPED_BYTES:
+        return np.zeros(n, dtype=dtype)
+    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=dtype, count=n)
 
 
 def _frozen(ids: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import reprlib
+import textwrap
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -109,6 +110,7 @@ class SizeClass(Section):
     initial_experience: NonNegative = Field(description="Mean count of alliances done before the simulation starts.")
     units: PositiveInt = Field(1, description="Organisational units that run alliances: a lesson learned in one unit reaches the others diluted (internal complexity).")
     key_people: PositiveInt = Field(3, description="People who hold the firm's alliance know-how; one leaving takes 1/key_people of it.")
+    overconfidence_sd: NonNegative = Field(0.6, description="Log-normal spread of overconfidence (portfolio.overconfidence) across firms of this class: some underestimate coordination costs far more than others.")
 
 
 class Firms(Section):
@@ -117,13 +119,13 @@ class Firms(Section):
     capability_sd: NonNegative = Field(0.12, description="Spread of capabilities around the size-class mean.")
     large: SizeClass = SizeClass(
         resources=100.0, income=4.0, explore_capability=0.35, exploit_capability=0.75,
-        capture_rate=0.2, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
-        units=8, key_people=30,
+        capture_rate=0.05021, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
+        units=8, key_people=30, overconfidence_sd=0.004399,
     )
     small: SizeClass = SizeClass(
         resources=10.0, income=0.2, explore_capability=0.7, exploit_capability=0.3,
-        capture_rate=0.5, alliance_function_prob=0.15, base_capacity=1.5, initial_experience=0.5,
-        units=1, key_people=3,
+        capture_rate=0.7362, alliance_function_prob=0.15, base_capacity=1.5, initial_experience=0.5,
+        units=1, key_people=3, overconfidence_sd=0.6,
     )
     entry_rate: Probability = Field(0.01, description="New ventures entering per tick, as a share of firms.n (they fill the slots of firms that exited; the population never exceeds firms.n).")
     exit_threshold: float = Field(0.0, description="A firm whose resources fall below this exits (its alliances are dissolved, its projects stopped).")
@@ -131,30 +133,30 @@ class Firms(Section):
 
 # ------------------------------------------------------------------ learning
 class Learning(Section):
-    general_returns: NonNegative = Field(5.5, description="Logit gain at saturation from general alliance know-how.")
-    general_saturation: Annotated[float, Field(gt=0.0)] = Field(2.0, description="Know-how at which ~63% of the general gain is reached (diminishing returns).")
+    general_returns: NonNegative = Field(2.292, description="Logit gain at saturation from general alliance know-how.")
+    general_saturation: Annotated[float, Field(gt=0.0)] = Field(2.5, description="Know-how at which ~63% of the general gain is reached (diminishing returns).")
     partner_specific_effect: float = Field(0.0, description="Optional direct logit term of partner-specific experience (default 0: the net effect comes from the two mechanisms below; > 0 repeat partners help).")
     partner_specific_saturation: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Joint history (depreciating count of prior joint alliances) at which ~63% of relational routines (and of the direct term) is reached.")
     relational_routines: Probability = Field(0.4, description="Strength of relational routines: share of a repeat alliance's attention need and conflict hazard removed at saturated joint history (0 = off).")
-    knowledge_redundancy: Probability = Field(1.0, description="Strength of knowledge redundancy and complacency: share of the novelty a pair can still create and teach lost at full knowledge overlap (0 = off).")
+    knowledge_redundancy: Probability = Field(0.4196, description="Strength of knowledge redundancy and complacency: share of the novelty a pair can still create and teach lost at full knowledge overlap (0 = off).")
     overlap_per_alliance: Probability = Field(0.5, description="Share of the remaining knowledge distance between two partners closed by each joint alliance (overlap = 1 - (1 - this)^joint alliances).")
     redundancy_exploitation_weight: Probability = Field(0.5, description="How much redundancy hurts exploitation relative to exploration (1 = as much; exploitation builds on shared knowledge).")
     complexity_dilution: NonNegative = Field(0.5, description="Dilution of a captured lesson per extra organisational unit: firm-level gain = lesson / (1 + this x (units - 1)).")
     incentive_weight: Probability = Field(0.5, description="Weight of the incentive to capture lessons: capture effort = 1 - this + this x dependence on alliances (share of its recent spending its core income does not cover).")
     key_person_hazard: Probability = Field(0.02, description="Per-tick chance that one of a firm's key people leaves, taking 1/key_people of its alliance know-how (0 = off).")
-    function_capture_bonus: NonNegative = Field(1.0, description="Relative rise of the capture rate with a dedicated alliance function (rate x (1 + bonus)): a function spreads the lessons the firm's structure lets it capture, it cannot undo a large firm's internal complexity.")
+    function_capture_bonus: NonNegative = Field(1.3, description="Relative rise of the capture rate with a dedicated alliance function (rate x (1 + bonus)): a function spreads the lessons the firm's structure lets it capture, it cannot undo a large firm's internal complexity.")
     lesson_per_alliance: NonNegative = Field(1.0, description="Raw know-how an ended alliance offers (before capture).")
-    forgetting_rate: Probability = Field(0.025, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
+    forgetting_rate: Probability = Field(0.03525, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
     internal_forgetting_rate: Probability = Field(0.02, description="Share of internal R&D know-how lost per tick.")
     internal_capture_rate: Probability = Field(0.6, description="Mean capture of the lesson of an ended internal R&D project.")
     internal_capture_noise: NonNegative = Field(0.8, description="Log-normal spread of what each internal project teaches (lessons are uneven; know-how is not a multiple of the project count).")
-    absorb_exploitation: Probability = Field(0.2, description="Usable share of the technical knowledge an exploitation partner brings home, with no overlapping internal research knowledge.")
-    absorb_exploration: Probability = Field(0.3, description="Usable share of the technical knowledge an exploration partner brings home, with no exploitation routines crowding it out.")
-    absorptive_capacity_gain: Probability = Field(0.7, description="Rise of the usable share of exploitation partners' knowledge at saturated internal research (exploration) know-how: overlapping knowledge lets the firm use what they bring.")
-    exploitation_rigidity: Probability = Field(0.9, description="Share of exploration partners' (distant) knowledge crowded out at saturated internal exploitation know-how (routines).")
-    technical_returns: NonNegative = Field(1.2, description="Logit gain of internal R&D approval at saturated absorbed technical knowledge.")
-    technical_saturation: Annotated[float, Field(gt=0.0)] = Field(2.0, description="Absorbed technical knowledge (depreciating) at which ~63% of its use in internal R&D is reached.")
-    absorptive_saturation: Annotated[float, Field(gt=0.0)] = Field(3.0, description="Internal know-how at which ~63% of its shift in absorption (capacity or rigidity) is reached.")
+    absorb_exploitation: Probability = Field(0.1, description="Usable share of the technical knowledge an exploitation partner brings home, with no overlapping internal research knowledge.")
+    absorb_exploration: Probability = Field(0.2543, description="Usable share of the technical knowledge an exploration partner brings home, with no exploitation routines crowding it out.")
+    absorptive_capacity_gain: Probability = Field(0.6463, description="Rise of the usable share of exploitation partners' knowledge at saturated internal research (exploration) know-how: overlapping knowledge lets the firm use what they bring.")
+    exploitation_rigidity: Probability = Field(0.5102, description="Share of exploration partners' (distant) knowledge crowded out at saturated internal exploitation know-how (routines).")
+    technical_returns: NonNegative = Field(2.2, description="Logit gain of internal R&D approval at saturated absorbed technical knowledge.")
+    technical_saturation: Annotated[float, Field(gt=0.0)] = Field(3.5, description="Absorbed technical knowledge (depreciating) at which ~63% of its use in internal R&D is reached.")
+    absorptive_saturation: Annotated[float, Field(gt=0.0)] = Field(1.1, description="Internal know-how at which ~63% of its shift in absorption (capacity or rigidity) is reached.")
 
 
 # ----------------------------------------------------------------- selection
@@ -189,7 +191,7 @@ class Negotiation(Section):
     protective_new_partner: Probability = Field(0.3, description="Extra chance of protective governance with an unfamiliar partner.")
     exit_trigger_probability: Probability = Field(0.3, description="Chance exit triggers are agreed up front.")
     exit_trigger_function_bonus: Probability = Field(0.4, description="Extra chance of agreed triggers when a partner has an alliance function.")
-    prior_return: float = Field(0.07527, description="Net return per unit of stake a firm expects before it has its own track record.")
+    prior_return: float = Field(0.08859, description="Net return per unit of stake a firm expects before it has its own track record.")
     handoff_loss: Probability = Field(0.45, description="Share of the know-how benefit lost in the hand-off from negotiators to execution.")
     handoff_function_reduction: Probability = Field(1.0, description="Share of the hand-off loss an alliance function avoids.")
 
@@ -201,17 +203,17 @@ class Execution(Section):
     ticks_per_milestone: PositiveInt = Field(3, description="Median ticks between milestone reviews of an alliance's plan.")
     plan_sd: NonNegative = Field(0.8, description="Log-normal spread of the review interval across alliances (some plans run over many years).")
     stale_penalty: NonNegative = Field(1.0, description="Milestone logit lost per planned duration an alliance has overrun its plan (stale alliances drag).")
-    base_logit_exploration: float = Field(0.8, description="Milestone success logit of an exploration alliance, before the terms below.")
-    base_logit_exploitation: float = Field(1.2, description="Milestone success logit of an exploitation alliance, before the terms below.")
+    base_logit_exploration: float = Field(1.444, description="Milestone success logit of an exploration alliance, before the terms below.")
+    base_logit_exploitation: float = Field(1.999, description="Milestone success logit of an exploitation alliance, before the terms below.")
     capability_weight: float = Field(1.5, description="Logit per unit of the partners' mean relevant capability (centred at 0.5).")
-    coordination_penalty: NonNegative = Field(0.5, description="Logit loss per unit of squared coordination load (attention used / capacity).")
+    coordination_penalty: NonNegative = Field(2.821, description="Logit loss per unit of squared coordination load (attention used / capacity).")
     coordination_exponent: Annotated[float, Field(ge=1.0)] = Field(2.0, description="Convexity of the coordination penalty in load.")
-    attention_exploration: NonNegative = Field(1.3, description="Attention an exploration alliance needs (upstream, tacit, open-ended).")
+    attention_exploration: NonNegative = Field(1.193, description="Attention an exploration alliance needs (upstream, tacit, open-ended).")
     attention_exploitation: NonNegative = Field(0.8, description="Attention an exploitation alliance needs (downstream, codified).")
     protective_attention: NonNegative = Field(0.2, description="Extra attention protective governance takes (monitoring).")
     lopsided_effort_penalty: NonNegative = Field(2.0, description="Milestone logit loss per unit of lopsidedness (|share - 0.5|) from the weaker side's defensiveness.")
     governance_fit: NonNegative = Field(0.3, description="Logit bonus when governance fits the type (adaptive-exploration, protective-exploitation), loss otherwise.")
-    health_check_detection: Probability = Field(0.9, description="Chance an alliance function's health assessment catches a missed milestone early.")
+    health_check_detection: Probability = Field(0.7, description="Chance an alliance function's health assessment catches a missed milestone early.")
     cost_rate: NonNegative = Field(0.35, description="Budgeted running cost over the whole plan as a share of the value at stake (spread evenly over the planned ticks).")
     cost_sd: NonNegative = Field(0.6, description="Log-normal error of the budget: actual running cost per tick = budget per tick x this error.")
     novelty_weight: NonNegative = Field(3.0, description="Milestone logit of the novelty a pair can still create; redundancy removes up to learning.knowledge_redundancy of it.")
@@ -222,9 +224,11 @@ class Exit(Section):
     trigger_misses: PositiveInt = Field(2, description="Missed milestones that fire an agreed exit trigger (planned exit).")
     tolerance_misses: PositiveInt = Field(3, description="Missed milestones after which an alliance without triggers is dissolved (unplanned).")
     overrun_limit: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Costs above this share of the value at stake end the alliance (cost overrun).")
-    conflict_hazard: Probability = Field(0.02239, description="Per-tick chance of dissolution through conflict.")
+    conflict_hazard: Probability = Field(0.016, description="Per-tick chance of dissolution through conflict.")
     lopsided_conflict: NonNegative = Field(0.07, description="Extra conflict hazard per unit of lopsidedness.")
     protective_conflict_reduction: Probability = Field(0.5, description="Share of the conflict hazard protective governance removes.")
+    knowhow_conflict_reduction: Probability = Field(0.7574, description="Share of the conflict hazard removed when the team commands saturated general alliance know-how (conflict-resolution routines; 0 = know-how does not damp conflict).")
+    function_conflict_reduction: Probability = Field(0.4415, description="Share of the conflict hazard removed when a partner has a dedicated alliance function (it manages the relationship; 0 = off).")
     max_duration: PositiveInt = Field(44, description="Ticks after which an unfinished alliance is closed (expired).")
     salvage_share: Probability = Field(0.3, description="Share of the value at stake realised per met milestone share when an alliance ends short of its goal.")
     planned_exit_cost: NonNegative = Field(0.05, description="Value lost (share of value at stake) in a planned exit.")
@@ -235,14 +239,14 @@ class Exit(Section):
 
 # ----------------------------------------------------------------- portfolio
 class Portfolio(Section):
-    capacity_per_knowhow: NonNegative = Field(0.05, description="Alliance-management capacity added per unit of general know-how.")
-    overconfidence: Annotated[float, Field(ge=1.0)] = Field(1.8, description="Firms take on up to this multiple of their capacity (coordination costs underestimated).")
-    overconfidence_sd: NonNegative = Field(0.6, description="Log-normal spread of overconfidence across firms (some underestimate coordination costs far more than others); never below 1.")
+    capacity_learning: NonNegative = Field(0.9339, description="Relative rise of alliance-management capacity at saturated general know-how: capacity = base x (1 + this x (1 - exp(-know-how / learning.general_saturation))), the diminishing-returns curve of general know-how (0 = experience adds no capacity).")
+    cap_follows_capacity: Probability = Field(0.2734, description="Share of the capacity experience added that a firm's appetite for alliances follows (1: it takes on more alliances as it learns; 0: its cap stays at overconfidence x base capacity and what it learned lowers its load).")
+    overconfidence: Annotated[float, Field(ge=1.0)] = Field(1.718, description="Firms take on up to this multiple of their capacity (coordination costs underestimated).")
     reputation_reversion: Probability = Field(0.02, description="Per-tick pull of reputation back towards 0.5.")
     function_cost: NonNegative = Field(0.4, description="Running cost per tick of a dedicated alliance function (also paid while it is being set up).")
     function_setup_ticks: NonNegativeInt = Field(4, description="Ticks from the decision to set up an alliance function until it works.")
     function_review_probability: Probability = Field(0.1, description="Per-tick chance a firm reviews whether an alliance function pays (0 = functions stay as drawn).")
-    function_value_per_alliance: NonNegative = Field(0.12, description="Value per tick a firm expects a function to add per active alliance; it sets one up when this x its portfolio exceeds the cost, and drops it below half the cost.")
+    function_value_per_alliance: NonNegative = Field(0.08, description="Value per tick a firm expects a function to add per active alliance; it sets one up when this x its portfolio exceeds the cost, and drops it below half the cost.")
     function_value_sd: NonNegative = Field(0.4, description="Log-normal noise on a firm's estimate of what a function would add.")
 
 
@@ -250,11 +254,11 @@ class Portfolio(Section):
 class Innovation(Section):
     project_probability: Probability = Field(0.15, description="Chance per tick a firm starts an internal R&D project (if it has room).")
     max_projects: NonNegativeInt = Field(3, description="Internal R&D projects a firm runs at once.")
-    base_logit: float = Field(-2.6, description="Per-tick approval (success) logit of an internal project, before the terms below.")
+    base_logit: float = Field(-3.3, description="Per-tick approval (success) logit of an internal project, before the terms below.")
     termination_hazard: Probability = Field(0.06, description="Per-tick chance an internal project is terminated.")
     capability_weight: float = Field(1.5, description="Logit per unit of the relevant capability (centred at 0.5).")
     experience_returns: NonNegative = Field(0.8, description="Logit gain at saturation from internal know-how of the project's kind.")
-    load_penalty: NonNegative = Field(0.4, description="Logit loss per unit of alliance coordination load (attention diverted from R&D).")
+    load_penalty: NonNegative = Field(1.0, description="Logit loss per unit of alliance coordination load (attention diverted from R&D).")
     max_duration: PositiveInt = Field(24, description="Ticks after which an unfinished project is terminated.")
     project_cost: NonNegative = Field(0.5, description="Cost per tick of an active internal R&D project.")
     product_value: NonNegative = Field(3.0, description="Resources a new product from internal R&D earns.")
@@ -310,13 +314,18 @@ DEFAULTS_CALIBRATION = "calibration/defaults.yaml"  # under CONFIGS_DIR: the cal
 def defaults_header() -> str:
     """configs/baseline.yaml's header: :data:`YAML_HEADER` and which calibration produced which defaults."""
     calib = read_yaml_mapping(CONFIGS_DIR / DEFAULTS_CALIBRATION, "calibration config", "a calibration")
-    keys = ", ".join(calib["parameters"])
-    return YAML_HEADER + (
-        f"# Calibrated defaults: {keys} are the weighted posterior medians of\n"
-        f"# `alliancesim calibrate configs/{DEFAULTS_CALIBRATION}` (ABC-SMC on the published base rates\n"
-        "# R12-R14, on calibration seeds only); the run, its posterior and its held-out check are in\n"
-        "# docs/calibration.md.  Every other default is set by hand.\n"
-    )
+    if calib.get("method") == "findings":  # pattern-oriented: a design over the keys, fitted findings declared
+        keys = ", ".join(calib["design"]["parameters"])
+        how = (f"the point of `alliancesim calibrate configs/{DEFAULTS_CALIBRATION}` where the fitted findings\n"
+               f"# ({', '.join(calib['fitted'])}) hold, chosen on calibration seeds only; the held-out findings\n"
+               f"# ({', '.join(calib['held_out'])}) were never used to choose")
+    else:  # ABC-SMC on run metrics
+        keys = ", ".join(calib["parameters"])
+        how = (f"the weighted posterior medians of\n# `alliancesim calibrate configs/{DEFAULTS_CALIBRATION}` (ABC-SMC on "
+               "the published base rates\n# R12-R14, on calibration seeds only)")
+    text = (f"Calibrated defaults: {keys} are {how.replace(chr(10) + '# ', ' ')}; the run and its held-out check "
+            "are in docs/calibration.md.  Every other default is set by hand.")
+    return YAML_HEADER + textwrap.fill(text, width=100, initial_indent="# ", subsequent_indent="# ") + "\n"
 
 
 def to_yaml(config: Config, header: str | None = None) -> str:

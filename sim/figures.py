@@ -7,16 +7,14 @@ in worker processes) through :func:`subplots`, which applies :data:`STYLE`;
 
 * panels (``draw_*`` onto a given axes; ``*_figure(model)`` of a running
   model): the live dashboard, the instructor notebooks and the run plots;
-* run plots (:func:`write_summary_plots`): ``alliancesim run``'s plots folder;
-* sweep plots (:func:`write_sweep_plots`): ``alliancesim sweep``'s analysis.
+* run plots (:func:`write_summary_plots`): ``alliancesim run``'s plots folder.
 
-The replication report draws its figures with :func:`subplots` and
-:func:`close` as well.
+The sweep plots (:mod:`sim.sweep.plots`) draw theirs with :func:`subplots`,
+:func:`legend`, :func:`axes_title` and :func:`save` as well.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +37,10 @@ if TYPE_CHECKING:
     from .model import AllianceModel
 
 __all__ = [
-    "STYLE", "DPI", "SIZE_COLOURS", "TYPE_COLOURS", "EXIT_COLOURS", "subplots", "save", "close",
+    "STYLE", "DPI", "SIZE_COLOURS", "TYPE_COLOURS", "EXIT_COLOURS", "subplots", "save", "close", "legend", "axes_title",
     "ring_layout", "active_alliances", "draw_network", "draw_general_curve", "draw_partner_specific",
     "draw_portfolio", "draw_exits", "network_figure", "learning_figure", "portfolio_figure", "exits_figure",
     "learning_curves", "activity", "portfolio", "success_by_start_year", "write_summary_plots",
-    "effect_figure", "distribution_figure", "heatmap_figure", "sensitivity_figure", "write_sweep_plots",
-    "findings_shares_figure", "cooccurrence_figure", "boxes_figure",
 ]
 
 # ------------------------------------------------------------------- style
@@ -85,11 +81,13 @@ def close(fig: Figure) -> None:
     fig.clear()
 
 
-def _legend(ax: "Axes", **kwargs: Any) -> None:
+def legend(ax: "Axes", **kwargs: Any) -> None:
+    """A legend in the project's style."""
     ax.legend(frameon=False, fontsize=8, **kwargs)
 
 
-def _title(ax: "Axes", text: str) -> None:
+def axes_title(ax: "Axes", text: str) -> None:
+    """An axes title in the project's style."""
     ax.set_title(text, fontsize=10)
 
 
@@ -144,8 +142,8 @@ def draw_network(ax: "Axes", model: "AllianceModel") -> None:
         Line2D([], [], marker="o", ls="", color=SIZE_COLOURS["small"], label="small venture"),
         *[Line2D([], [], color=c, label=f"{k} alliance") for k, c in TYPE_COLOURS.items()],
     ]
-    _legend(ax, handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    _title(ax, f"Alliance network at tick {model.steps}: {len(edges)} active alliances")
+    legend(ax, handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes_title(ax, f"Alliance network at tick {model.steps}: {len(edges)} active alliances")
 
 
 # ---------------------------------------------------------- learning curves
@@ -172,13 +170,13 @@ def draw_general_curve(ax: "Axes", alliances: pd.DataFrame, min_count: int = 10)
         ax.plot(curve[col], curve["success_rate"], "o-", color=colour, label=label)
         drawn = True
     if drawn:
-        _legend(ax)
+        legend(ax)
     else:
         _empty(ax, "waiting for ended\nlarge x small alliances")
     ax.set_ylim(0, 1)
     ax.set_xlabel("general alliance experience at formation")
     ax.set_ylabel("share reaching their goal")
-    _title(ax, "vs general experience")
+    axes_title(ax, "vs general experience")
 
 
 def draw_partner_specific(ax: "Axes", alliances: pd.DataFrame, top: int = 3) -> None:
@@ -196,7 +194,7 @@ def draw_partner_specific(ax: "Axes", alliances: pd.DataFrame, top: int = 3) -> 
         ax.set_xticks(range(top + 1), [str(i) if i < top else f"{top}+" for i in range(top + 1)])
     ax.set_ylim(0, 1)
     ax.set_xlabel("prior alliances with the same partner")
-    _title(ax, "vs partner-specific experience")
+    axes_title(ax, "vs partner-specific experience")
 
 
 # ---------------------------------------------------------------- portfolio
@@ -212,10 +210,10 @@ def draw_portfolio(ax: "Axes", firms: pd.DataFrame, min_count: int = 5) -> None:
             curve = pd.DataFrame({"mean": g.mean(), "n": g.size()})
             curve = curve[curve["n"] >= min_count]
             ax.plot(curve.index, curve["mean"], "o-", color=colour, label=f"{cls} firms")
-        _legend(ax)
+        legend(ax)
     ax.set_xlabel("simultaneous alliances (mean over the year)")
     ax.set_ylabel("new products per firm-year")
-    _title(ax, "Portfolio size vs performance")
+    axes_title(ax, "Portfolio size vs performance")
 
 
 # -------------------------------------------------------------------- exits
@@ -241,7 +239,7 @@ def draw_exits(ax: "Axes", alliances: pd.DataFrame) -> None:
     ax.set_yticks(y, [r.replace("_", " ") for r in reasons])
     ax.invert_yaxis()
     ax.set_xlabel("alliances ended (solid: planned exit, hatched: unplanned)")
-    _title(ax, f"Exits by reason ({len(ended)} ended)")
+    axes_title(ax, f"Exits by reason ({len(ended)} ended)")
 
 
 # --------------------------------------------------------- stationarity
@@ -267,8 +265,8 @@ def draw_success_by_start_year(ax: "Axes", alliances: pd.DataFrame, ticks_per_ye
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year the alliance began")
     ax.set_ylabel("share")
-    _legend(ax)
-    _title(ax, "Success rate by start year")
+    legend(ax)
+    axes_title(ax, "Success rate by start year")
 
 
 def success_by_start_year(alliances: pd.DataFrame, ticks_per_year: int) -> Figure:
@@ -317,8 +315,8 @@ def activity(model: pd.DataFrame, alliances: pd.DataFrame) -> Figure:
     ax.plot(model["tick"], model["active_alliances"], color="k", label="all")
     ax.set_xlabel("tick")
     ax.set_ylabel("active alliances")
-    _legend(ax)
-    _title(ax, "Alliances over time")
+    legend(ax)
+    axes_title(ax, "Alliances over time")
     draw_exits(right, alliances)
     return fig
 
@@ -340,162 +338,3 @@ def write_summary_plots(folder: Path, frames: dict[str, pd.DataFrame], ticks_per
         "success_by_start_year.png": success_by_start_year(frames["alliances"], ticks_per_year),
     }
     return [save(fig, folder / name) for name, fig in figures.items()]
-
-
-# ------------------------------------------------------------- sweep plots
-def _grid(n: int, width: float = 3.6, height: float = 2.8):
-    """A figure with ``n`` panels, up to four a row."""
-    cols = min(n, 4)
-    rows = math.ceil(n / cols)
-    fig, axes = subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    return fig, list(axes.flat[:n])
-
-
-def effect_figure(runs: pd.DataFrame, key: str, metrics: list[str], title: str = ""):
-    """One panel per metric: mean over runs at each value of ``key`` with a 95% CI band."""
-    from .sweep.analyze import main_effects
-
-    fig, axes = _grid(len(metrics))
-    for ax, m in zip(axes, metrics):
-        eff = main_effects(runs, key, m)
-        ax.plot(eff["x"], eff["mean"], marker="o", color="C0")
-        ax.fill_between(eff["x"], eff["ci_low"], eff["ci_high"], color="C0", alpha=0.25, label="95% CI")
-        ax.set_xlabel(key)
-        ax.set_ylabel(m)
-        if m.endswith("_holds"):  # whether a finding holds (sim.sweep.findings): the mean is a share
-            ax.set_ylim(-0.03, 1.03)
-    fig.suptitle(title or f"outcomes vs {key} (mean over runs, 95% CI)")
-    return fig
-
-
-def distribution_figure(runs: pd.DataFrame, metrics: list[str]):
-    """Histogram of each outcome over runs, with the mean and its 95% CI."""
-    from .sweep.analyze import _ci
-
-    fig, axes = _grid(len(metrics))
-    for ax, m in zip(axes, metrics):
-        n, mean, _, lo, hi = _ci(runs[m])
-        ax.hist(runs[m].dropna(), bins=30, color="C0", alpha=0.7)
-        ax.axvline(mean, color="k", lw=1)
-        ax.axvspan(lo, hi, color="k", alpha=0.15) if n > 1 else None
-        ax.set_xlabel(m)
-        ax.set_ylabel("runs")
-    fig.suptitle(f"outcomes over {len(runs)} runs (line: mean, band: 95% CI of the mean)")
-    return fig
-
-
-def heatmap_figure(summary: pd.DataFrame, keys: list[str], metrics: list[str], title: str = ""):
-    """Replication means on a two-key grid, one panel per metric."""
-    fig, axes = _grid(len(metrics), width=4.0, height=3.4)
-    x, y = keys
-    for ax, m in zip(axes, metrics):
-        table = summary[summary["metric"] == m].pivot_table(index=y, columns=x, values="mean")
-        ax.grid(False)
-        im = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
-        ax.set_xticks(range(len(table.columns)), [f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in table.columns], rotation=45)
-        ax.set_yticks(range(len(table.index)), [f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in table.index])
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
-        _title(ax, m)
-        fig.colorbar(im, ax=ax, shrink=0.85)
-    fig.suptitle(title or f"replication means over {x} x {y}")
-    return fig
-
-
-def sensitivity_figure(indices: pd.DataFrame, method: str, metrics: list[str]):
-    """Sobol S1/ST or Morris mu*/sigma per parameter, one panel per metric."""
-    shown = [m for m in metrics if m in set(indices["metric"])]
-    fig, axes = _grid(len(shown), width=4.2, height=3.0)
-    bars = [("S1", "S1_conf"), ("ST", "ST_conf")] if method == "sobol" else [("mu_star", "mu_star_conf"), ("sigma", None)]
-    for ax, m in zip(axes, shown):
-        part = indices[indices["metric"] == m]
-        pos = np.arange(len(part))
-        width = 0.38
-        for i, (col, conf) in enumerate(bars):
-            err = part[conf].to_numpy() if conf else None
-            ax.barh(pos + (i - 0.5) * width, part[col].to_numpy(), height=width, xerr=err, label=col, color=f"C{i}", capsize=2)
-        ax.set_yticks(pos, [p.rsplit(".", 1)[-1] if len(p) > 28 else p for p in part["parameter"]], fontsize=7)
-        _title(ax, m)
-        ax.axvline(0, color="k", lw=0.6)
-        _legend(ax)
-    fig.suptitle(f"{method} sensitivity indices (SALib; bars: 95% conf.)")
-    return fig
-
-
-def write_sweep_plots(folder: Path, runs: pd.DataFrame, summary: pd.DataFrame, indices: pd.DataFrame,
-                      manifest: dict[str, Any], keys: list[str], metrics: list[str]) -> list[Path]:
-    """Write the standard figure set of a sweep; returns the files."""
-    ok = runs[runs["status"] == "ok"]
-    metrics = [m for m in metrics if ok[m].notna().any()]  # an outcome undefined everywhere has nothing to show
-    written: list[Path] = []
-    if not metrics:
-        return written
-    if not keys:  # replications of one config: show how outcomes vary run to run
-        written.append(save(distribution_figure(ok, metrics), folder / "distributions.png"))
-    for key in keys:
-        written.append(save(effect_figure(runs, key, metrics), folder / f"effect_{key}.png"))
-    if manifest["method"] == "grid" and len(keys) == 2 and len(summary):
-        written.append(save(heatmap_figure(summary, keys, metrics), folder / f"heatmap_{keys[0]}__{keys[1]}.png"))
-    if len(indices):
-        written.append(save(sensitivity_figure(indices, manifest["method"], metrics), folder / f"sensitivity_{manifest['method']}.png"))
-    return written
-
-
-# ------------------------------------------------------ findings-map plots
-def findings_shares_figure(table: pd.DataFrame):
-    """Share of runs in which each finding holds over the whole design (``findings_map.csv``)."""
-    fig, ax = subplots(figsize=(max(5.0, 0.45 * len(table) + 1.5), 3.4))
-    x = np.arange(len(table))
-    ax.bar(x, table["share_holds"].fillna(0), color="C0")
-    for i, r in enumerate(table.itertuples()):
-        height = 0.0 if pd.isna(r.share_holds) else min(r.share_holds, 0.93)
-        ax.text(i, height + 0.02, f"{r.points_always}/{r.points}", ha="center", fontsize=6, color="0.3")
-    ax.set_xticks(x, table["finding"], fontsize=8)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel(f"share of {int(table['runs'].max()) if len(table) else 0} runs where it holds")
-    _title(ax, "Where each finding holds over the design (label: points where it holds in every run / points)")
-    return fig
-
-
-def cooccurrence_figure(pairs: pd.DataFrame, findings: list[str]):
-    """Two heatmaps over pairs of findings: share of runs where both hold, and the phi correlation."""
-    fig, axes = subplots(1, 2, figsize=(2 * (0.42 * len(findings) + 2.4), 0.42 * len(findings) + 1.6))
-    for ax, column, cmap, limits, label in ((axes[0], "share_both", "viridis", (0, 1), "share of runs where both hold"),
-                                            (axes[1], "phi", "RdBu", (-1, 1), "phi: > 0 together, < 0 against")):
-        table = pairs.pivot(index="finding", columns="with", values=column).reindex(index=findings, columns=findings)
-        ax.grid(False)
-        im = ax.imshow(table.to_numpy(dtype=float), cmap=mpl.colormaps[cmap].with_extremes(bad="0.85"),
-                       vmin=limits[0], vmax=limits[1])
-        ax.set_xticks(range(len(findings)), findings, rotation=90, fontsize=7)
-        ax.set_yticks(range(len(findings)), findings, fontsize=7)
-        ax.set_xlabel("with")
-        ax.set_ylabel("finding")
-        _title(ax, label)
-        fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.suptitle("Which findings hold together (over runs; grey: undefined, one of the two always or never holds)")
-    return fig
-
-
-def boxes_figure(boxes: pd.DataFrame, runs: pd.DataFrame):
-    """Per finding whose PRIM box restricts a key: each key's range in the box, on the design's range (0-1)."""
-    shown = [f for f, b in boxes.groupby("finding", sort=False) if b["restricted"].any()]
-    keys = list(dict.fromkeys(boxes["key"]))
-    fig, axes = _grid(len(shown), width=4.2, height=0.32 * len(keys) + 1.2)
-    for ax, f in zip(axes, shown):
-        b = boxes[boxes["finding"] == f].set_index("key").reindex(keys)
-        lo, hi = runs[keys].astype(float).min(), runs[keys].astype(float).max()
-        span = (hi - lo).replace(0, 1.0)
-        left, right = (b["low"] - lo) / span, (b["high"] - lo) / span
-        colours = np.where(b["restricted"].astype(bool), "C3", "0.75")
-        ax.barh(np.arange(len(keys)), (right - left).to_numpy(dtype=float), left=left.to_numpy(dtype=float), color=colours)
-        short = {k: k.split(".", 1)[-1] for k in keys}  # without the section: small.capture_rate, general_returns
-        labels = [f"{short[k]} [{b.loc[k, 'low']:.3g}, {b.loc[k, 'high']:.3g}]" if b.loc[k, "restricted"] else short[k]
-                  for k in keys]
-        ax.set_yticks(np.arange(len(keys)), labels, fontsize=6)
-        ax.set_xlim(0, 1)
-        first = b.iloc[0]
-        _title(ax, f"{f}: coverage {first['coverage']:.2f}, density {first['density']:.2f}")
-    fig.suptitle("PRIM box per finding: where it holds (red: restricted keys, on each key's design range)")
-    return fig

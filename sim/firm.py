@@ -7,14 +7,38 @@ way the domain does: ``firm.general_experience``, ``firm.partners``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
+
+from .state import EXPLOITATION, EXPLORATION
 
 if TYPE_CHECKING:
     from .model import AllianceModel
 
 __all__ = ["Firm"]
+
+
+class _Row:
+    """A firm attribute read from its row of one state column: ``cast(column[index])``, one type's entry of a
+    per-type column (``kind``), or the sum over types (``total``)."""
+
+    def __init__(self, column: str, cast: type, doc: str = "", kind: int | None = None, total: bool = False):
+        self.column, self.cast, self.kind, self.total = column, cast, kind, total
+        self.__doc__ = doc
+
+    def __get__(self, firm: "Firm | None", owner: type | None = None) -> Any:
+        if firm is None:
+            return self
+        value = getattr(firm.model.state, self.column)[firm.index]
+        if self.kind is not None:
+            value = value[self.kind]
+        elif self.total:
+            value = value.sum()
+        return self.cast(value)
+
+    def __set__(self, firm: "Firm", value: Any) -> None:
+        raise AttributeError(f"a firm's {self.column} is read from the state; the model's steps change it")
 
 
 class Firm(mesa.Agent):
@@ -30,77 +54,29 @@ class Firm(mesa.Agent):
         super().__init__(model)
         self.index = index
 
-    @property
-    def _s(self):
-        return self.model.state
-
-    @property
-    def firm_id(self) -> int:
-        """The firm's id in every output table."""
-        return int(self._s.firm_id[self.index])
+    firm_id = _Row("firm_id", int, "The firm's id in every output table.")
+    is_large = _Row("large", bool)
+    exploration_capability = _Row("capability", float, kind=EXPLORATION)
+    exploitation_capability = _Row("capability", float, kind=EXPLOITATION)
+    general_experience = _Row("experience", float, "Alliances formed so far (the count a study would observe).", total=True)
+    knowhow = _Row("knowhow", float, "Alliance know-how retained: captured lessons net of forgetting.", total=True)
+    capture_rate = _Row("capture_rate", float)
+    alliance_function = _Row("alliance_function", bool)
+    capacity = _Row("capacity", float)
+    max_alliances = _Row("max_alliances", int)
+    active_alliances = _Row("active", int, total=True)
+    resources = _Row("resources", float)
+    reputation = _Row("reputation", float)
+    products = _Row("products", int)
 
     @property
     def size(self) -> str:
-        return "large" if self._s.large[self.index] else "small"
-
-    @property
-    def is_large(self) -> bool:
-        return bool(self._s.large[self.index])
-
-    @property
-    def exploration_capability(self) -> float:
-        return float(self._s.capability[self.index, 0])
-
-    @property
-    def exploitation_capability(self) -> float:
-        return float(self._s.capability[self.index, 1])
-
-    @property
-    def general_experience(self) -> float:
-        """Alliances formed so far (the count a study would observe)."""
-        return float(self._s.experience[self.index].sum())
-
-    @property
-    def knowhow(self) -> float:
-        """Alliance know-how retained: captured lessons net of forgetting."""
-        return float(self._s.knowhow[self.index].sum())
-
-    @property
-    def capture_rate(self) -> float:
-        return float(self._s.capture_rate[self.index])
-
-    @property
-    def alliance_function(self) -> bool:
-        return bool(self._s.alliance_function[self.index])
-
-    @property
-    def capacity(self) -> float:
-        return float(self._s.capacity[self.index])
-
-    @property
-    def max_alliances(self) -> int:
-        return int(self._s.max_alliances[self.index])
-
-    @property
-    def active_alliances(self) -> int:
-        return int(self._s.active[self.index].sum())
-
-    @property
-    def resources(self) -> float:
-        return float(self._s.resources[self.index])
-
-    @property
-    def reputation(self) -> float:
-        return float(self._s.reputation[self.index])
-
-    @property
-    def products(self) -> int:
-        return int(self._s.products[self.index])
+        return "large" if self.is_large else "small"
 
     @property
     def partners(self) -> list["Firm"]:
         """Every firm still in the market this one has allied with, in order of first alliance."""
-        agents, slot_of = self.model.firms, self._s.slot_of_id
+        agents, slot_of = self.model.firms, self.model.state.slot_of_id
         return [agents[slot_of[j]] for j in self.model.pairs.past_partners(self.firm_id) if slot_of[j] >= 0]
 
     def partner_specific_experience(self, other: "Firm") -> int:

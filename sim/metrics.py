@@ -64,7 +64,15 @@ class _Run:
     """Views of one run's frames shared by the metric functions (each computed once)."""
 
     def __init__(self, frames: dict[str, pd.DataFrame], config: Config):
-        self.a, self.m, self.config = frames["alliances"], frames["model"], config
+        self.frames, self.config = frames, config
+
+    @property
+    def a(self) -> pd.DataFrame:
+        return self.frames["alliances"]
+
+    @property
+    def m(self) -> pd.DataFrame:
+        return self.frames["model"]
 
     @cached_property
     def ended(self) -> pd.DataFrame:
@@ -137,10 +145,11 @@ METRICS: tuple[Metric, ...] = (
 NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 
 
-def compute(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, float]:
-    """Every metric of one run: ``{name: value}`` in :data:`METRICS` order (``NaN`` when undefined)."""
+def compute(frames: dict[str, pd.DataFrame], config: Config, names: tuple[str, ...] | None = None) -> dict[str, float]:
+    """Every metric of one run (or those ``names``): ``{name: value}`` in :data:`METRICS` order (``NaN`` when
+    undefined)."""
     run = _Run(frames, config)
-    return {m.name: m.func(run) for m in METRICS}
+    return {m.name: m.func(run) for m in METRICS if names is None or m.name in names}
 
 
 def reference() -> str:

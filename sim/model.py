@@ -35,10 +35,11 @@ from mesa import DataCollector
 from .alliances import GOAL, AllianceLog
 from .config import Config, flatten, load_config
 from .firm import Firm
+from .kernels import exit as kexit
 from .recording import Recorder
 from .state import PairMemory, init_firms
 from .steps import demography, execution, innovation, negotiation, portfolio, selection
-from .steps.exit import close
+from .steps.exit import execute_and_close
 
 __all__ = ["AllianceModel", "as_config"]
 
@@ -81,8 +82,8 @@ class AllianceModel(mesa.Model):
         self.running = True
         for t in range(1 - burn_in, 1):  # burn-in: simulated, never recorded
             self._advance(t)
-        self.log.first = self.log.n
-        self.projects.first = self.projects.n
+        self.log.start_output()  # the burn-in's ended rows are dropped: never output
+        self.projects.start_output()
         self.recorder.start()
 
     # ----------------------------------------------------------------- step
@@ -102,26 +103,28 @@ class AllianceModel(mesa.Model):
     def _advance(self, tick: int) -> tuple[int, np.ndarray, int, np.ndarray, np.ndarray]:
         """Simulate one tick; returns what the records need (formations, ended ids, new products, exits, entries)."""
         cfg, s, rng = self.config, self.state, self.rng
-        matches = selection.select_partners(s, self.pairs, self.log.active_pair_codes(), cfg.selection, rng)
+        matches = selection.select_partners(s, self.pairs, None, cfg.selection, rng)  # allied pairs: self.pairs knows
         formed = 0
-        if len(matches):
-            records = negotiation.negotiate(s, self.pairs, matches, tick, cfg.negotiation, cfg.learning, rng)
-            records = execution.launch(s, records, cfg.execution, rng)
-            self.log.append(records)
-            self.pairs.record_many(records["firm_a"], records["firm_b"], tick)
+        if len(matches):  # negotiated and launched in the alliance log's next rows
+            rows = negotiation.negotiate(s, self.pairs, matches, tick, cfg.negotiation, cfg.learning, rng, log=self.log)
+            execution.launch(s, rows, cfg.execution, rng)
+            self.log.commit(rows)
+            self.pairs.record_many(rows["firm_a"], rows["firm_b"], tick, top_id=len(s.slot_of_id) - 1)
             formed = len(matches)
-        execution.execute(s, self.log, tick, cfg.execution, cfg.learning, rng)
-        ended = close(s, self.log, tick, cfg, rng)
+        ended = execute_and_close(s, self.log, tick, cfg, rng)  # execution.execute, then exit.close, in one pass
         portfolio.manage(s, cfg, rng)
         approved = innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
-        new_products = approved + 2 * int((self.log["exit_code"][ended] == GOAL).sum())
+        new_products = approved + 2 * kexit.count_code(ended, self.log.cols["exit_code"], GOAL)
         gone, dissolved = demography.exits(s, self.log, self.projects, tick, cfg)
-        ended = np.concatenate([ended, dissolved])
+        if len(dissolved):
+            ended = np.concatenate([ended, dissolved])
+        self.pairs.end_rows(ended, self.log.cols["firm_a"], self.log.cols["firm_b"])
         born = demography.entries(s, tick, cfg, rng)
-        for slot in born.tolist():  # the agents: a new face for every entrant
-            self.firms[slot].remove()
-            self.firms[slot] = Firm(self, slot)
-        self.recorder.replace(born)
+        if len(born):
+            for slot in born.tolist():  # the agents: a new face for every entrant
+                self.firms[slot].remove()
+                self.firms[slot] = Firm(self, slot)
+            self.recorder.replace(born)
         return formed, ended, new_products, gone, born
 
     def run(self, ticks: int | None = None, progress: bool = False) -> "AllianceModel":

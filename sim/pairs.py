@@ -2,14 +2,14 @@
 
 Selection and negotiation ask about thousands of pairs a tick (is this
 candidate a past partner? how many joint alliances, how much memory left?),
-so every question is a batch over numpy arrays, never a Python loop:
+so every question is a batch answered by a compiled kernel
+(:mod:`sim.kernels.pairs`), never a Python loop:
 
 * each pair is one row, in order of its first alliance, of count, stock
   and the tick the stock was last updated (:class:`~sim.columns.ColumnLog`);
-* :class:`SortedKeys` indexes find rows by binary search: pair code
-  ``lo << 32 | hi`` -> row, and ``firm << 32 | row`` (twice per pair, once
-  per side), whose run of keys for one firm lists its past partners in order
-  of first alliance.
+* an open-addressing hash finds a pair's row from its code ``lo << 32 | hi``;
+* per firm id, a segment of a shared pool lists its past partners in order
+  of first alliance (the repeat-partner search draws the ``k``-th).
 """
 
 from __future__ import annotations
@@ -17,70 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from .columns import Column, ColumnLog
-from .learning import clip
+from .kernels import pairs as kp
 
-__all__ = ["PairMemory", "SortedKeys"]
-
-_EMPTY = np.zeros(0, dtype=np.int64)
-
-
-class SortedKeys:
-    """Unique int64 keys, each with an int64 value, kept sorted for batch binary search.
-
-    Why two levels: inserting into one big sorted array copies all of it,
-    every tick.  New keys go to a small sorted ``recent`` level instead, which
-    is merged into ``main`` once it outgrows an eighth of it, so insertion is
-    amortised O(1) per key and a lookup is two binary searches.
-    """
-
-    def __init__(self) -> None:
-        self.main = (_EMPTY, _EMPTY)  # (keys, values)
-        self.recent = (_EMPTY, _EMPTY)
-
-    def __len__(self) -> int:
-        return len(self.main[0]) + len(self.recent[0])
-
-    @staticmethod
-    def _merge(level: tuple[np.ndarray, np.ndarray], keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        old_keys, old_values = level
-        # np.insert's work without its per-call overhead: the new keys (sorted)
-        # land at their search positions shifted by the new keys before them.
-        new_at = old_keys.searchsorted(keys) + np.arange(len(keys))
-        size = len(old_keys) + len(keys)
-        old_at = np.ones(size, dtype=bool)
-        old_at[new_at] = False
-        merged_keys, merged_values = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
-        merged_keys[new_at], merged_values[new_at] = keys, values
-        merged_keys[old_at], merged_values[old_at] = old_keys, old_values
-        return merged_keys, merged_values
-
-    def insert(self, keys: np.ndarray, values: np.ndarray) -> None:
-        """Add new ``keys`` (not yet present) with their ``values``."""
-        order = keys.argsort(kind="stable")
-        self.recent = self._merge(self.recent, keys[order], values[order])
-        if len(self.recent[0]) > max(1024, len(self.main[0]) // 8):
-            self.main = self._merge(self.main, *self.recent)
-            self.recent = (_EMPTY, _EMPTY)
-
-    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Value of each key (0 where absent) and whether it is present."""
-        values = np.zeros(np.shape(keys), dtype=np.int64)
-        found = np.zeros(np.shape(keys), dtype=bool)
-        for stored, vals in (self.main, self.recent):
-            if len(stored):
-                at = np.minimum(stored.searchsorted(keys), len(stored) - 1)
-                hit = stored[at] == keys
-                values = np.where(hit, vals[at], values)
-                found |= hit
-        return values, found
-
-    def spans(self, lo: np.ndarray, hi: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per level, (first position, count) of the stored keys in ``[lo, hi)``."""
-        out = []
-        for stored, _ in (self.main, self.recent):
-            start = stored.searchsorted(lo)
-            out.append((start, stored.searchsorted(hi) - start))
-        return out
+__all__ = ["PairMemory"]
 
 
 class _PairRows(ColumnLog):
@@ -89,9 +28,10 @@ class _PairRows(ColumnLog):
     table = (
         Column("lo", np.int64, "lower firm id of the pair"),
         Column("hi", np.int64, "higher firm id of the pair"),
-        Column("count", np.int64, "alliances formed by the pair so far"),
+        Column("count", np.int32, "alliances formed by the pair so far", output=np.int64),
         Column("stock", float, "depreciating partner-specific memory, as of tick ``since``"),
-        Column("since", np.int64, "tick the stock was last updated"),
+        Column("since", np.int32, "tick the stock was last updated", output=np.int64),
+        Column("running", np.int32, "alliances of the pair running now", output=np.int64),
     )
 
 
@@ -105,16 +45,19 @@ class PairMemory:
     def __init__(self, forgetting_rate: float):
         self.forgetting_rate = forgetting_rate
         self._rows = _PairRows()
-        self._by_pair = SortedKeys()  # pair code -> row
-        self._by_firm = SortedKeys()  # firm << 32 | row -> row
+        self._keys = np.full(1024, kp.EMPTY, dtype=np.int64)  # hash table: pair code -> row
+        self._vals = np.zeros(1024, dtype=np.int32)  # rows (fewer than 2**31)
+        # per firm id: where its segment of the partner pool starts, its room and its partners so far
+        self._start = np.zeros(0, dtype=np.int64)
+        self._capacity = np.zeros(0, dtype=np.int64)
+        self._partners = np.zeros(0, dtype=np.int64)
+        self._pool = np.zeros(4096, dtype=np.int32)  # partner ids (fewer than 2**31)
+        self._pool_n = 0
         # (1 - rate) ** k for k = 0, 1, ...: Python powers, so a batch lookup
         # gives the very same floats as a scalar one.
         self._decay: list[float] = [1.0]
         self._decay_array = np.ones(1)
-        # The last counts_and_stocks search (tick, codes, rows, found, stocks):
-        # the model records the pairs it has just negotiated, so record_many
-        # reuses it instead of searching again.  Any update clears it.
-        self._last: tuple | None = None
+        self._first_tick: int | None = None  # earliest tick recorded: no stock is older
 
     # ------------------------------------------------------------ pair codes
     @staticmethod
@@ -127,47 +70,71 @@ class PairMemory:
         a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
         return (np.minimum(a, b) << 32) | np.maximum(a, b)
 
-    def _find(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Row of each pair (0 where absent) and whether it has ever allied."""
-        return self._by_pair.find(self.codes(a, b))
+    @property
+    def table(self) -> tuple[np.ndarray, np.ndarray]:
+        """The hash table's keys and values, for kernels that look pairs up themselves."""
+        return self._keys, self._vals
 
-    def _decay_by(self, ticks: np.ndarray) -> np.ndarray:
-        top = int(ticks.max(initial=0))
+    @property
+    def partner_lists(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each firm id's past partners, for kernels: where its segment of the pool starts, how many it has, the pool."""
+        return self._start, self._partners, self._pool
+
+    @property
+    def running(self) -> np.ndarray:
+        """Alliances running now, by pair row (kernels read it through :attr:`table`)."""
+        return self._rows.cols["running"]
+
+    def _decay_to(self, tick: int) -> np.ndarray:
+        """The decay table, long enough for any stock's age at ``tick``."""
+        top = tick - (tick if self._first_tick is None else self._first_tick)
         if len(self._decay) <= top:
             while len(self._decay) <= top:
                 self._decay.append((1.0 - self.forgetting_rate) ** len(self._decay))
             self._decay_array = np.asarray(self._decay)
-        return self._decay_array[ticks]
+        return self._decay_array
 
-    def _stocks_at(self, row: np.ndarray, found: np.ndarray, tick: int) -> np.ndarray:
-        if self._rows.n == 0:
-            return np.zeros(row.shape)
-        value = np.where(found, self._rows["stock"][row], 0.0)
-        elapsed = np.where(found, tick - self._rows["since"][row], 0)
-        return value * self._decay_by(elapsed)
+    @staticmethod
+    def _ids(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if (type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype == np.int64 and a.ndim == 1
+                and a.shape == b.shape and a.flags.c_contiguous and b.flags.c_contiguous):
+            return a, b  # what the model passes: nothing to convert
+        a, b = np.broadcast_arrays(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
+        return np.ascontiguousarray(a).ravel(), np.ascontiguousarray(b).ravel()
 
     # --------------------------------------------------------------- lookups
+    def _find(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row of each pair (0 where absent) and whether it has ever allied."""
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+        a, b = self._ids(a, b)
+        rows, found = np.empty(len(a), dtype=np.int64), np.empty(len(a), dtype=bool)
+        kp.find(self._keys, self._vals, a, b, rows, found)
+        return rows.reshape(shape), found.reshape(shape)
+
     def counts(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Prior joint alliances of each pair (0 for strangers)."""
         row, found = self._find(a, b)
-        if self._rows.n == 0:
-            return np.zeros(row.shape, dtype=np.int64)
-        return np.where(found, self._rows["count"][row], 0)
+        return np.where(found, self._rows.cols["count"][row], 0).astype(np.int64)
 
     def stocks(self, a: np.ndarray, b: np.ndarray, tick: int) -> np.ndarray:
         """Depreciated partner-specific memory of each pair at ``tick``."""
-        return self._stocks_at(*self._find(a, b), tick)
+        return self.counts_and_stocks(a, b, tick)[1]
 
     def counts_and_stocks(self, a: np.ndarray, b: np.ndarray, tick: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`counts` and :meth:`stocks` of the same pairs, with one search."""
-        codes = self.codes(a, b)
-        row, found = self._by_pair.find(codes)
-        if self._rows.n == 0:
-            counts, stocks = np.zeros(row.shape, dtype=np.int64), np.zeros(row.shape)
-        else:
-            counts, stocks = np.where(found, self._rows["count"][row], 0), self._stocks_at(row, found, tick)
-        self._last = (tick, codes, row, found, stocks)
-        return counts, stocks
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+        a, b = self._ids(a, b)
+        counts, stocks = np.empty(len(a), dtype=np.int64), np.empty(len(a))
+        c = self._rows.cols
+        kp.counts_and_stocks(self._keys, self._vals, a, b, c["count"], c["stock"], c["since"], self._decay_to(tick),
+                             tick, counts, stocks)
+        return counts.reshape(shape), stocks.reshape(shape)
+
+    def lookup(self, tick: int) -> tuple[np.ndarray, ...]:
+        """What a kernel needs to look pairs up at ``tick`` (:func:`sim.kernels.pairs.count_and_stock`): the hash
+        table's keys and values, the rows' counts, stocks and ticks of their last update, the decay table."""
+        c = self._rows.cols
+        return self._keys, self._vals, c["count"], c["stock"], c["since"], self._decay_to(tick)
 
     def known(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Whether each pair has ever allied (``counts(a, b) > 0``, without reading the counts)."""
@@ -179,45 +146,29 @@ class PairMemory:
     def stock(self, a: int, b: int, tick: int) -> float:
         return float(self.stocks(np.array([a]), np.array([b]), tick)[0])
 
-    def _spans(self, firms: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        firms = np.asarray(firms, dtype=np.int64)
-        return self._by_firm.spans(firms << 32, (firms + 1) << 32)
-
     def partner_counts(self, firms: np.ndarray) -> np.ndarray:
         """Distinct past partners of each firm."""
-        (_, n_main), (_, n_recent) = self._spans(firms)
-        return n_main + n_recent
+        firms = np.asarray(firms, dtype=np.int64)
+        counts = np.zeros(firms.shape, dtype=np.int64)
+        seen = firms < len(self._partners)  # ids beyond the table have no partners yet
+        counts[seen] = self._partners[firms[seen]]
+        return counts
 
     def random_partners(self, firms: np.ndarray, draws: np.ndarray) -> np.ndarray:
         """A past partner of each of ``firms``, the ``floor(draws[i] * count)``-th (``draws`` uniform in [0, 1)); -1 for a firm with none."""
-        firms = np.asarray(firms, dtype=np.int64)
-        spans = self._spans(firms)
-        known = spans[0][1] + spans[1][1]
-        has = known > 0
-        out = np.full(len(firms), -1, dtype=np.int64)
-        nth = (draws[has] * known[has]).astype(np.int64)
-        out[has] = self._nth(firms[has], nth, [(start[has], count[has]) for start, count in spans], checked=True)
+        firms = np.ascontiguousarray(firms, dtype=np.int64)
+        out = np.empty(len(firms), dtype=np.int64)
+        kp.random_partners(firms, np.ascontiguousarray(draws, dtype=float), self._start, self._partners, self._pool, out)
         return out
 
     def nth_partners(self, firms: np.ndarray, nth: np.ndarray) -> np.ndarray:
         """The ``nth[i]`` past partner (0-based, in order of first alliance) of ``firms[i]``."""
-        firms, nth = np.asarray(firms, dtype=np.int64), np.asarray(nth, dtype=np.int64)
-        return self._nth(firms, nth, self._spans(firms))
-
-    def _nth(self, firms: np.ndarray, nth: np.ndarray, spans: list[tuple[np.ndarray, np.ndarray]], checked: bool = False) -> np.ndarray:
-        (s_main, n_main), (s_recent, n_recent) = spans
-        if not checked and np.any((nth < 0) | (nth >= n_main + n_recent)):  # random_partners' indices are in range
+        firms, nth = np.ascontiguousarray(firms, dtype=np.int64), np.ascontiguousarray(nth, dtype=np.int64)
+        if np.any((nth < 0) | (nth >= self.partner_counts(firms))):
             raise IndexError("partner index out of range")
-        # A firm's recent partners all came after its older ones (rows only grow).
-        in_main = nth < n_main
-        main, recent = self._by_firm.main[1], self._by_firm.recent[1]
-        row = np.where(
-            in_main,
-            # both branches are evaluated: clip each index into its array
-            main[clip(s_main + nth, 0, len(main) - 1)] if len(main) else 0,
-            recent[clip(s_recent + nth - n_main, 0, len(recent) - 1)] if len(recent) else 0,
-        )
-        return self._rows["lo"][row] + self._rows["hi"][row] - firms
+        out = np.empty(len(firms), dtype=np.int64)
+        kp.nth_partners(firms, nth, self._start, self._pool, out)
+        return out
 
     def past_partners(self, firm: int) -> list[int]:
         """Firms ``firm`` has allied with, in order of first alliance."""
@@ -229,39 +180,51 @@ class PairMemory:
         return self._rows.n
 
     # --------------------------------------------------------------- updates
-    def record_many(self, a: np.ndarray, b: np.ndarray, tick: int) -> None:
-        """New alliances between ``a[i]`` and ``b[i]`` were formed at ``tick`` (in this order)."""
-        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-        codes = self.codes(a, b)
-        last, self._last = self._last, None
-        ordered = np.sort(codes)
-        if (ordered[1:] == ordered[:-1]).any():  # a pair twice in one batch: one at a time
-            for x, y in zip(a, b):
-                self.record_many(x[None], y[None], tick)
+    def _make_room(self, new: int, top_id: int) -> None:
+        """Room for ``new`` more pairs and for firm ids up to ``top_id``."""
+        rows = self._rows
+        rows._grow(rows.n + new)
+        if 2 * (rows.n + new) > len(self._keys):  # keep the table at most half full
+            size = len(self._keys)
+            while 2 * (rows.n + new) > size:
+                size *= 2
+            self._keys, self._vals = np.full(size, kp.EMPTY, dtype=np.int64), np.zeros(size, dtype=np.int32)
+            kp.rehash(self._keys, self._vals, rows.cols["lo"], rows.cols["hi"], rows.n)
+        if top_id >= len(self._partners):
+            size = max(top_id + 1, int(1.25 * len(self._partners)), 1024)
+            grow = size - len(self._partners)
+            self._start = np.concatenate([self._start, np.zeros(grow, dtype=np.int64)])
+            self._capacity = np.concatenate([self._capacity, np.zeros(grow, dtype=np.int64)])
+            self._partners = np.concatenate([self._partners, np.zeros(grow, dtype=np.int64)])
+
+    def record_many(self, a: np.ndarray, b: np.ndarray, tick: int, top_id: int | None = None) -> None:
+        """New alliances between ``a[i]`` and ``b[i]`` were formed at ``tick`` (in this order); ``top_id``, if given,
+        is at least every id among them (the model knows it: the last id issued)."""
+        a, b = self._ids(a, b)
+        if len(a) == 0:
             return
-        if last is not None and last[0] == tick and np.array_equal(last[1], codes):
-            _, _, row, found, stocks = last  # these very pairs were just looked up
-            old = row[found]
-            stock = stocks[found]
-        else:
-            row, found = self._by_pair.find(codes)
-            old = row[found]
-            stock = self._stocks_at(old, np.ones(len(old), dtype=bool), tick)
-        rows = self._rows.cols
-        rows["stock"][old] = stock + 1.0
-        rows["count"][old] += 1
-        rows["since"][old] = tick
-        new = ~found
-        if new.any():
-            lo, hi = np.minimum(a[new], b[new]), np.maximum(a[new], b[new])
-            m = len(lo)
-            ids = self._rows.append({
-                "lo": lo, "hi": hi, "count": np.ones(m, dtype=np.int64),
-                "stock": np.ones(m), "since": np.full(m, tick, dtype=np.int64),
-            })
-            self._by_pair.insert(codes[new], ids)
-            both = np.concatenate([ids, ids])
-            self._by_firm.insert((np.concatenate([lo, hi]) << 32) | both, both)
+        self._make_room(len(a), int(max(a.max(), b.max())) if top_id is None else top_id)
+        if self._first_tick is None:
+            self._first_tick = tick
+        rows = self._rows
+        c = rows.cols
+        rows.n, self._pool, self._pool_n = kp.record(
+            self._keys, self._vals, a, b, tick, rows.n, c["lo"], c["hi"], c["count"], c["stock"], c["since"],
+            c["running"], self._decay_to(tick), self._start, self._capacity, self._partners, self._pool, self._pool_n)
+
+    def end_many(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Alliances between ``a[i]`` and ``b[i]``, recorded when they were formed, have ended."""
+        a, b = self._ids(a, b)
+        kp.end(self._keys, self._vals, a, b, self._rows.cols["running"])
+
+    def end_rows(self, rows: np.ndarray, firm_a: np.ndarray, firm_b: np.ndarray) -> None:
+        """:meth:`end_many` of the alliances in rows ``rows`` of the columns ``firm_a``, ``firm_b`` (an alliance log's)."""
+        kp.end_rows(self._keys, self._vals, np.asarray(rows, dtype=np.int64), firm_a, firm_b, self._rows.cols["running"])
+
+    def allied(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether each pair has an alliance running now."""
+        row, found = self._find(a, b)
+        return found & (self._rows.cols["running"][row] > 0)
 
     def record(self, a: int, b: int, tick: int) -> None:
         """A new alliance between a and b was formed at ``tick``."""

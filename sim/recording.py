@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
 from mesa import DataCollector
 
-from .alliances import EXIT_REASONS, GOAL
+from .alliances import EXIT_REASONS, GOAL, SIZE_NAMES
+from .columns import labels
+from .kernels import recording as kr
 from .metrics import year_of
 from .panel import FirmPanel
 
@@ -46,13 +48,6 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else float("nan")
 
 
-def _mean_where(values: np.ndarray, mask: np.ndarray) -> float:
-    """Mean of ``values[mask]``, NaN for an empty mask: the sum over the count, as ``ndarray.mean`` computes it
-    (the same float), without its Python-level overhead."""
-    count = np.count_nonzero(mask)
-    return float(values[mask].sum() / count) if count else float("nan")
-
-
 # The firms' search preferences, by column of ``state.preference``: series and panel name, meaning.
 _PREFERENCES = (
     ("exploration", "target share of exploration alliances"),
@@ -60,16 +55,48 @@ _PREFERENCES = (
     ("large", "preference for large partners"),
 )
 
+class Totals(NamedTuple):
+    """Totals over the firms the model series read, counted in one pass each tick (:func:`sim.kernels.recording.firm_totals`):
+    active alliance ends by type (each alliance counts with both partners), then over the firms in the market:
+    how many there are, how many have ended alliances and how many of those are underperforming, how many have an
+    alliance function, the sums of general experience, know-how and each search preference; and the internal R&D
+    projects of every slot."""
+
+    exploration: int
+    exploitation: int
+    firms: int
+    has_ended: int
+    underperforming: int
+    functions: int
+    projects: int
+    general_experience: float
+    knowhow: float
+    preference: tuple[float, float, float]
+
+    @classmethod
+    def of(cls, state, active_sum: np.ndarray) -> "Totals":
+        t = kr.firm_totals(state.alive, state.active, state.ended_alliances, state.captured_value, state.expected_value,
+                           state.experience, state.knowhow, state.projects, state.alliance_function, state.preference,
+                           active_sum)
+        return cls(*t[:9], t[9:])
+
+
+def _mean_of(total: float, count: int) -> float:
+    """A mean from a total and a count, NaN when the count is 0."""
+    return total / count if count else float("nan")
+
+
 MODEL_SERIES: tuple[Reporter, ...] = (
     Reporter("tick", "Tick (ticks start at 1).", lambda r: r.tick),
     Reporter("year", "Year of the tick (ticks 1..ticks_per_year are year 1).", lambda r: r.year),
-    Reporter("active_alliances", "Alliances running at the end of the tick.", lambda r: int(r.s.active.sum() // 2)),
-    Reporter("active_exploration", "Exploration alliances running.", lambda r: int(r.s.active[:, 0].sum() // 2)),
-    Reporter("active_exploitation", "Exploitation alliances running.", lambda r: int(r.s.active[:, 1].sum() // 2)),
+    Reporter("active_alliances", "Alliances running at the end of the tick.",
+             lambda r: (r.totals.exploration + r.totals.exploitation) // 2),
+    Reporter("active_exploration", "Exploration alliances running.", lambda r: r.totals.exploration // 2),
+    Reporter("active_exploitation", "Exploitation alliances running.", lambda r: r.totals.exploitation // 2),
     Reporter("formations", "Alliances formed this tick.", lambda r: r.formed),
     Reporter("exits", "Alliances ended this tick.", lambda r: len(r.ended)),
     *(Reporter(f"exits_{reason}", f"Alliances ended this tick by {reason.replace('_', ' ')}.",
-               lambda r, code=code: int(r.exit_counts[code]))
+               lambda r, code=code: r.exit_tally[code])
       for code, reason in enumerate(EXIT_REASONS) if reason),
     Reporter("ended_alliances", "Alliances of the table (formed after the burn-in) ended so far.",
              lambda r: r.ended_total),
@@ -77,20 +104,20 @@ MODEL_SERIES: tuple[Reporter, ...] = (
              "ended).", lambda r: _share(r.success_total, r.ended_total)),
     Reporter("underperforming_share", "Share of firms in the market with ended alliances whose captured value is "
              "below what they expected (NaN before any ended).",
-             lambda r: _mean_where(r.s.underperforming, r.has_ended)),
+             lambda r: _mean_of(r.totals.underperforming, r.totals.has_ended)),
     Reporter("mean_general_experience", "Mean alliances formed per firm in the market (both types).",
-             lambda r: _mean_where(r.s.general_experience, r.s.alive)),
+             lambda r: _mean_of(r.totals.general_experience, r.totals.firms)),
     Reporter("mean_knowhow", "Mean retained alliance know-how per firm in the market.",
-             lambda r: _mean_where(r.s.general_knowhow, r.s.alive)),
+             lambda r: _mean_of(r.totals.knowhow, r.totals.firms)),
     Reporter("new_products", "New products this tick (internal R&D and successful alliances).", lambda r: r.new_products),
-    Reporter("rnd_projects_active", "Internal R&D projects running.", lambda r: int(r.s.projects.sum())),
+    Reporter("rnd_projects_active", "Internal R&D projects running.", lambda r: r.totals.projects),
     Reporter("firm_entries", "New ventures that entered the market this tick.", lambda r: len(r.born)),
     Reporter("firm_exits", "Firms that exited this tick (resources ran out).", lambda r: len(r.gone)),
-    Reporter("firms", "Firms in the market at the end of the tick.", lambda r: int(r.s.alive.sum())),
+    Reporter("firms", "Firms in the market at the end of the tick.", lambda r: r.totals.firms),
     Reporter("function_share", "Share of firms in the market with a dedicated alliance function.",
-             lambda r: _mean_where(r.s.alliance_function, r.s.alive)),
+             lambda r: _mean_of(r.totals.functions, r.totals.firms)),
     *(Reporter(f"preference_{name}", f"Mean search preference of firms in the market: {doc}.",
-               lambda r, k=k: _mean_where(r.s.preference[:, k], r.s.alive))
+               lambda r, k=k: _mean_of(r.totals.preference[k], r.totals.firms))
       for k, (name, doc) in enumerate(_PREFERENCES)),
 )
 
@@ -98,7 +125,7 @@ FIRM_PANEL: tuple[Reporter, ...] = (
     Reporter("firm_id", "Firm id (never reused: an entrant gets a new one).", lambda r: r.s.firm_id),
     Reporter("tick", "Tick of the snapshot.", lambda r: r.tick),
     Reporter("year", "Year of the snapshot.", lambda r: r.year),
-    Reporter("size", "large incumbent or small venture.", lambda r: np.where(r.s.large, "large", "small")),
+    Reporter("size", "large incumbent or small venture.", lambda r: labels(SIZE_NAMES, r.s.large)),
     Reporter("alliance_function", "Has a dedicated alliance function.", lambda r: r.s.alliance_function),
     Reporter("exploration_capability", "Internal exploration capability, in [0, 1].", lambda r: r.s.capability[:, 0]),
     Reporter("exploitation_capability", "Internal exploitation capability, in [0, 1].", lambda r: r.s.capability[:, 1]),
@@ -142,8 +169,8 @@ class Recorder:
     """Records one model: the series every tick, the panel every ``output.firm_interval`` ticks.
 
     Reporters read the tick's context from here: ``s`` (the firms' state),
-    ``tick``, ``year``, ``formed``, ``ended`` (ids of the table's alliances
-    that ended this tick), ``exit_codes``, ``new_products``, ``gone`` and
+    ``totals`` (:class:`Totals`), ``tick``, ``year``, ``formed``, ``ended`` (ids of the table's alliances
+    that ended this tick), ``exit_codes`` and ``exit_tally`` (their count by code), ``new_products``, ``gone`` and
     ``born`` (slots of the firms that exited and entered), the running totals
     ``ended_total`` and ``success_total``, and, for the panel, ``interval``,
     ``active_sum`` and ``products_mark``.  The panel holds the firms in the
@@ -153,7 +180,8 @@ class Recorder:
     def __init__(self, model: "AllianceModel"):
         self.model = model
         self.interval = model.config.output.firm_interval
-        self.collector = DataCollector(model_reporters={r.name: partial(_series, name=r.name) for r in MODEL_SERIES})
+        self._collector = DataCollector(model_reporters={r.name: partial(_series, name=r.name) for r in MODEL_SERIES})
+        self._uncollected: list[tuple[float, dict[str, Any]]] = []  # ticks recorded, not yet in the collector
         self.panel = FirmPanel()
         self.active_sum = np.zeros(model.state.n)
         self.products_mark = model.state.products.copy()
@@ -162,10 +190,19 @@ class Recorder:
         self.formed, self.ended, self.new_products = 0, np.zeros(0, dtype=np.int64), 0
         self.gone = self.born = np.zeros(0, dtype=np.int64)
         self._exit_counts: np.ndarray | None = None
+        self.totals: Totals | None = None
+        self.exit_tally = [0] * len(EXIT_REASONS)
 
     def start(self) -> None:
-        """Start recording from the model's state now (after the burn-in)."""
+        """Start recording from the model's state now (after the burn-in).
+
+        ``model.stats`` gets the series of this state (tick 0: nothing formed,
+        ended or entered yet; not a row of the tables), so what a dashboard shows
+        before the first step counts what its network draws.
+        """
         self.products_mark = self.s.products.copy()
+        self.totals = Totals.of(self.s, np.zeros_like(self.active_sum))  # tick 0's; the panel's running sum starts at tick 1
+        self.model.stats = self.series()
 
     def replace(self, slots: np.ndarray) -> None:
         """New firms took these slots: their panel marks start from zero."""
@@ -191,11 +228,6 @@ class Recorder:
             self._exit_counts = np.bincount(self.exit_codes, minlength=len(EXIT_REASONS))
         return self._exit_counts
 
-    @property
-    def has_ended(self) -> np.ndarray:
-        """Firms in the market with ended alliances."""
-        return self.s.alive & (self.s.ended_alliances > 0)
-
     def record(self, tick: int, formed: int, ended: np.ndarray, new_products: int,
                gone: np.ndarray, born: np.ndarray) -> dict[str, Any]:
         """Record tick ``tick``; returns the tick's series values."""
@@ -203,21 +235,52 @@ class Recorder:
         self.gone, self.born = gone, born
         self.ended_total += len(ended)
         self._exit_counts = None
-        self.success_total += int(self.exit_counts[GOAL])
-        stats = {r.name: r.func(self) for r in MODEL_SERIES}
-        self.model.stats = stats
-        self.collector.collect(self.model)
-        self.active_sum += self.s.active_total
+        self.exit_tally = self.exit_counts.tolist()
+        self.success_total += self.exit_tally[GOAL]
+        self.totals = Totals.of(self.s, self.active_sum)  # adds this tick's active alliances to active_sum
+        stats = self.model.stats = self.series()
+        self._collect(stats)
         if tick % self.interval == 0:
             self.panel.add(self.snapshot())
             self.active_sum[:] = 0
             self.products_mark = self.s.products.copy()
         return stats
 
+    def series(self) -> dict[str, Any]:
+        """The model series' values now."""
+        return {r.name: r.func(self) for r in MODEL_SERIES}
+
+    @property
+    def collector(self) -> DataCollector:
+        """Mesa's ``DataCollector`` with every recorded tick's series in it."""
+        if self._uncollected:
+            self._flush()
+        return self._collector
+
+    def _collect(self, stats: dict[str, Any]) -> None:
+        """Keep this tick's series for the collector; they go in when it is asked for (:attr:`collector`)."""
+        self._uncollected.append((self.model.time, stats))
+
+    def _flush(self) -> None:
+        """What ``DataCollector.collect`` does with these reporters for each tick kept (each appends that tick's value
+        of its series; Python scalars, so its deep copy is the value itself), without its per-reporter dispatch and
+        copying."""
+        collector = self._collector
+        steps = getattr(collector, "_collection_steps", None)
+        model_vars = collector.model_vars
+        for time, stats in self._uncollected:
+            if steps is not None:
+                steps.append(time)
+            for name, value in stats.items():
+                model_vars[name].append(value)
+        self._uncollected = []
+
     def snapshot(self) -> dict[str, Any]:
         """The firm panel's columns now, for the firms in the market (scalars are the same for every firm)."""
         alive = self.s.alive
         columns = {r.name: r.func(self) for r in FIRM_PANEL}
+        if self.totals is not None and self.totals.firms == len(alive):  # every slot is in the market: the columns as they are (the panel copies)
+            return columns
         return {k: (v[alive] if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
 
     def model_frame(self) -> pd.DataFrame:

@@ -7,6 +7,8 @@
 * docs/model.md, between the ``generated:parameters`` markers: one table per
   config section, from the schema's defaults and descriptions.
 * docs/metrics.md, its table from :data:`sim.metrics.METRICS` (the rest of the page is prose).
+* docs/targets.md, its two tables at the end from the replication registry
+  (:func:`sim.replication.registry.reference`).
 * configs/baseline.yaml: ``alliancesim config`` with no arguments.
 
 ``python -m sim.reference`` rewrites them; ``python -m sim.reference --check``
@@ -28,7 +30,7 @@ from .config import Config, load_config, to_yaml
 from .recording import FIRM_PANEL, MODEL_SERIES, Reporter
 from .steps.innovation import ProjectLog
 
-__all__ = ["columns_md", "parameters_md", "model_md", "metrics_md", "baseline_yaml", "GENERATED", "stale", "main"]
+__all__ = ["columns_md", "parameters_md", "model_md", "metrics_md", "targets_md", "baseline_yaml", "GENERATED", "stale", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- generated:parameters (python -m sim.reference) -->", "<!-- end generated:parameters -->"
@@ -112,6 +114,16 @@ def metrics_md(current: str) -> str:
     return current[: current.index("| metric | definition |")] + metrics.reference()
 
 
+TARGETS_HEADING = "## Findings, rules, placebos and kinds (generated)"
+
+
+def targets_md(current: str) -> str:
+    """docs/targets.md with its two generated tables (the page's end, from the registry) regenerated."""
+    from .replication.registry import reference
+
+    return current[: current.index(TARGETS_HEADING)] + TARGETS_HEADING + "\n\n" + reference()
+
+
 def baseline_yaml() -> str:
     """configs/baseline.yaml: the schema's defaults as commented YAML (what ``alliancesim config`` prints)."""
     return to_yaml(Config())
@@ -122,6 +134,7 @@ GENERATED = {
     "docs/columns.md": lambda current: columns_md(),
     "docs/model.md": model_md,
     "docs/metrics.md": metrics_md,
+    "docs/targets.md": targets_md,
     "configs/baseline.yaml": lambda current: baseline_yaml(),
 }
 

@@ -37,6 +37,7 @@ def simulate(
     progress: bool = False,
     tables: tuple[str, ...] = TABLES,
     overrides: dict[str, Any] | None = None,
+    with_metrics: bool = True,
 ) -> RunResult:
     """Run ``config`` for ``run.ticks`` ticks from ``seed``; deterministic in (config, seed).
 
@@ -45,7 +46,8 @@ def simulate(
     ``run.seed``.  The result holds the tables and :func:`sim.metrics.compute`
     of them.  ``tables`` names the frames to build; the ones the metrics need
     are always built (sweeps that keep only metrics skip the firm panel and
-    projects).
+    projects).  ``with_metrics=False`` builds only ``tables`` and leaves the
+    metrics empty (the replication fits its own estimates).
     """
     start = time.perf_counter()
     config = as_config(config, overrides or {})
@@ -53,9 +55,10 @@ def simulate(
     model = AllianceModel(config=config, rng=int(seed))
     model.run(progress=progress)
     builders = {"alliances": model.alliances_frame, "firms": model.firms_frame, "model": model.model_frame, "projects": model.projects_frame}
-    frames = {name: builders[name]() for name in TABLES if name in tables or name in metrics.TABLES}
+    needed = set(tables) | (set(metrics.TABLES) if with_metrics else set())
+    frames = {name: builders[name]() for name in TABLES if name in needed}
     wall = time.perf_counter() - start
-    return RunResult(config, int(seed), frames, wall, metrics.compute(frames, config))
+    return RunResult(config, int(seed), frames, wall, metrics.compute(frames, config) if with_metrics else {})
 
 
 def success_by(frame: pd.DataFrame, column: str, bins: np.ndarray | int = 8) -> pd.DataFrame:

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import Config
-from .learning import capture, clip
+from .kernels import formula
+from .learning import capture, clip, saturating
 from .pairs import PairMemory
 
-__all__ = ["FirmState", "PairMemory", "init_firms", "draw_firms", "ZERO_FIELDS", "structural_capture", "believed_cap", "type_mean", "EXPLORATION", "EXPLOITATION", "TYPE_NAMES"]
+__all__ = ["FirmState", "PairMemory", "init_firms", "draw_firms", "ZERO_FIELDS", "structural_capture", "grown_capacity",
+           "believed_cap", "load", "overload", "dependence", "type_mean", "EXPLORATION", "EXPLOITATION", "TYPE_NAMES"]
 
 EXPLORATION = 0
 EXPLOITATION = 1
@@ -107,12 +109,16 @@ class FirmState:
         return (self.ended_alliances > 0) & (self.captured_value < self.expected_value)
 
     def load(self) -> np.ndarray:
-        """Coordination load: attention used per unit of management capacity."""
-        return self.attention / np.maximum(self.capacity, 1e-9)
+        """Coordination load: attention used per unit of management capacity (:func:`load`)."""
+        return load(self.attention, self.capacity)
+
+    def overload(self) -> np.ndarray:
+        """Load beyond capacity (:func:`overload`)."""
+        return overload(self.attention, self.capacity)
 
     def dependence(self, who: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """How far firms ``who`` need alliances to survive: the share of their spending their core income does not cover."""
-        return clip(1.0 - self.income[who] / np.maximum(self.spending[who], 1e-9), 0.0, 1.0)
+        """How far firms ``who`` need alliances to survive (:func:`dependence`)."""
+        return dependence(self.income[who], self.spending[who])
 
     def mask(self, slots: np.ndarray) -> np.ndarray:
         """Boolean mask over all slots, True at ``slots`` (to test many rows' slots at once)."""
@@ -129,15 +135,36 @@ class FirmState:
             getattr(self, name)[slots] = 0
 
 
+@formula
+def load(attention, capacity):
+    """Coordination load: attention used per unit of management capacity."""
+    return attention / np.maximum(capacity, 1e-9)
+
+
+@formula
+def overload(attention, capacity):
+    """Load beyond capacity, ``max(load - 1, 0)``: capacity is the attention a firm can give its alliances
+    without taking it from anything else, so coordination costs start there."""
+    return np.maximum(load(attention, capacity) - 1.0, 0.0)
+
+
+@formula
+def dependence(income, spending):
+    """How far a firm needs alliances to survive: the share of its spending its core income does not cover."""
+    return np.minimum(np.maximum(1.0 - income / np.maximum(spending, 1e-9), 0.0), 1.0)
+
+
 def type_mean(x: np.ndarray) -> np.ndarray:
     """Mean over the last axis of width 2 (the two alliance types), as one addition: ``mean(axis=-1)`` is many times slower on so narrow an axis (same values)."""
     return (x[..., 0] + x[..., 1]) / 2.0
 
 
-def structural_capture(cfg: Config, base: np.ndarray, function: np.ndarray, units: np.ndarray) -> np.ndarray:
-    """Capture rate from structure: the size-class rate, raised by a function, diluted across units."""
-    rate = base * (1.0 + function * cfg.learning.function_capture_bonus)
-    return clip(rate / (1.0 + cfg.learning.complexity_dilution * (units - 1.0)), 0.0, 1.0)
+@formula
+def structural_capture(base, function, units, function_capture_bonus, complexity_dilution):
+    """Capture rate from structure: the size-class rate, raised by a function (``learning.function_capture_bonus``),
+    diluted across units (``learning.complexity_dilution``)."""
+    rate = base * (1.0 + function * function_capture_bonus)
+    return np.minimum(np.maximum(rate / (1.0 + complexity_dilution * (units - 1.0)), 0.0), 1.0)
 
 
 # Fields every new firm starts at zero, with their width (0: one value per
@@ -153,7 +180,7 @@ ZERO_FIELDS: dict[str, tuple[int, type]] = {
 
 # Size-class fields draw_firms reads, in the column order of its class table.
 _CLASS_FIELDS = ("explore_capability", "exploit_capability", "alliance_function_prob", "capture_rate", "units",
-                 "initial_experience", "base_capacity", "resources", "income", "key_people")
+                 "initial_experience", "base_capacity", "resources", "income", "key_people", "overconfidence_sd")
 
 
 def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: int, first_id: int) -> dict[str, np.ndarray]:
@@ -178,7 +205,8 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
     alliance_function = rng.random(n) < column("alliance_function_prob")
     base_capture = by_size("capture_rate")
     units = by_size("units")
-    capture_rate = structural_capture(cfg, base_capture, alliance_function, units)
+    capture_rate = structural_capture(base_capture, alliance_function, units, cfg.learning.function_capture_bonus,
+                                      cfg.learning.complexity_dilution)
 
     mean_prior = column("initial_experience")[:, None] * 0.5
     if n and (mean_prior == mean_prior[0]).all():  # one class: a scalar mean draws the same numbers, faster
@@ -187,10 +215,10 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
     # Prior alliances were spread over past years: what is left of them is the
     # stationary level of capture-with-forgetting, approximated by their capture.
     prior_knowhow = capture(prior * cfg.learning.lesson_per_alliance, capture_rate[:, None])
-    spread = cfg.portfolio.overconfidence_sd
-    overconfidence = np.maximum(cfg.portfolio.overconfidence * (rng.lognormal(0.0, spread, size=n) if spread > 0 else 1.0), 1.0)
+    overconfidence = np.maximum(cfg.portfolio.overconfidence * rng.lognormal(0.0, column("overconfidence_sd")), 1.0)
     base_capacity = by_size("base_capacity")
-    capacity = base_capacity + cfg.portfolio.capacity_per_knowhow * (prior_knowhow[:, 0] + prior_knowhow[:, 1])
+    capacity = grown_capacity(base_capacity, prior_knowhow[:, 0] + prior_knowhow[:, 1], cfg.portfolio.capacity_learning,
+                              cfg.learning.general_saturation)
     preference = np.array([[cfg.selection.exploration_target, cfg.selection.repeat_partner_probability, 0.5]])[np.zeros(n, dtype=np.intp)]
     return {
         "large": large.copy(),
@@ -199,7 +227,7 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
         "capture_rate": capture_rate,
         "base_capacity": base_capacity,
         "capacity": capacity,
-        "max_alliances": believed_cap(capacity, overconfidence),
+        "max_alliances": believed_cap(capacity, base_capacity, overconfidence, cfg.portfolio.cap_follows_capacity).astype(np.int64),
         "resources": by_size("resources") * rng.lognormal(0.0, 0.3, size=n),
         "income": by_size("income"),
         "reputation": np.full(n, 0.5),
@@ -231,6 +259,24 @@ def init_firms(cfg: Config, rng: np.random.Generator, tick: int = 0) -> FirmStat
     return state
 
 
-def believed_cap(capacity: np.ndarray, overconfidence: np.ndarray | float) -> np.ndarray:
-    """Concurrent alliances a firm takes on: its capacity inflated by overconfidence."""
-    return np.floor(capacity * overconfidence + 1e-9).astype(np.int64)
+@formula
+def grown_capacity(base_capacity, knowhow, capacity_learning, general_saturation):
+    """Alliance-management capacity that general know-how has built: ``base x (1 + portfolio.capacity_learning x
+    saturating(know-how))``, on the same diminishing-returns curve as the know-how's other uses
+    (``learning.general_saturation``), so experience can raise capacity by a bounded factor and never run away."""
+    return base_capacity * (1.0 + capacity_learning * saturating(knowhow, general_saturation))
+
+
+@formula
+def believed_cap(capacity, base_capacity, overconfidence, follows):
+    """Concurrent alliances a firm takes on (a whole number, as a float: ``.astype(np.int64)`` on arrays): the
+    capacity it believes it has, inflated by overconfidence.
+
+    The believed capacity is the base capacity plus the share ``follows``
+    (``portfolio.cap_follows_capacity``) of what experience has added to it:
+    at 0 a firm's appetite for alliances stays where its structure started,
+    so what know-how adds to capacity lowers its load instead of raising its
+    count; at 1 it takes on more alliances as it learns.
+    """
+    believed = base_capacity + follows * (capacity - base_capacity)
+    return np.floor(believed * overconfidence + 1e-9)

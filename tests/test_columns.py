@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from sim.columns import Column, ColumnLog
+from tests.strategies import log_changes
 
 
 class _Log(ColumnLog):
@@ -15,7 +16,7 @@ class _Log(ColumnLog):
 
 
 @settings(max_examples=60)
-@given(st.lists(st.tuples(st.integers(0, 40), st.lists(st.integers(0, 10_000), max_size=20)), max_size=30))
+@given(log_changes)
 def test_active_ids_follow_appends_and_deactivations(steps):
     """After any sequence of appends, ends and repeated questions, active_ids is the plain scan of ``active``."""
     log = _Log(capacity=4)
@@ -34,3 +35,25 @@ def test_active_ids_are_read_only():
     log.append({"value": np.ones(3)})
     with pytest.raises(ValueError):
         log.active_ids()[0] = 2
+
+
+def test_dropping_the_burn_ins_ended_rows_changes_no_table(monkeypatch):
+    """start_output drops the burn-in's ended rows (never output) and keeps the running ones: the same tables, ids
+    included, as a log that kept every row."""
+    from sim import AllianceModel, load_config
+    from sim.columns import ColumnLog
+
+    cfg = load_config(overrides={"firms.n": 120, "run.ticks": 15, "run.burn_in": 25, "firms.exit_threshold": 5.0})
+    dropped = AllianceModel(config=cfg, rng=4)
+    assert dropped.log.first < dropped.log.first_id  # rows were dropped
+    dropped.run()
+    log = dropped.log
+    assert dropped.alliances_frame()["alliance_id"].tolist() == log.ids(np.arange(log.first, log.n)).tolist()
+
+    def keep_all(self):
+        self.first = self.n
+
+    monkeypatch.setattr(ColumnLog, "start_output", keep_all)
+    kept = AllianceModel(config=cfg, rng=4).run()
+    for name, table in kept.frames().items():
+        pd.testing.assert_frame_equal(table, dropped.frames()[name], check_exact=True)

@@ -15,7 +15,7 @@ IMPORT_ALL = """
 import sys, matplotlib
 backend = lambda: dict.__getitem__(matplotlib.rcParams, "backend")  # raw: get_backend() would import pyplot
 before = backend()
-import sim.cli, sim.figures, sim.sweep.analyze, sim.replication.report, sim.runner
+import sim.cli, sim.figures, sim.sweep.analyze, sim.sweep.plots, sim.sweep.report, sim.replication.report, sim.runner
 assert "matplotlib.pyplot" not in sys.modules, "pyplot imported"
 assert backend() == before, "backend switched"
 """

@@ -1,10 +1,10 @@
-"""Pair memory against a plain dict-of-pairs reference, and the sorted-key index it is built on."""
+"""Pair memory (its compiled hash and partner lists) against a plain dict-of-pairs reference."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.pairs import PairMemory, SortedKeys
+from sim.pairs import PairMemory
 
 
 class PairReference:
@@ -26,7 +26,7 @@ class PairReference:
         return value * (1.0 - self.rate) ** (tick - since)
 
 
-def test_pair_memory_matches_reference_through_many_merges():
+def test_pair_memory_matches_reference_through_many_rehashes():
     rng = np.random.default_rng(3)
     n, rate = 60, 0.07
     memory, reference = PairMemory(rate), PairReference(rate)
@@ -64,7 +64,7 @@ def test_pair_memory_matches_reference_through_many_merges():
             expected = [reference.partners[f][k] for f, k in zip(firms, nth)]
             assert memory.nth_partners(firms, nth).tolist() == expected
     assert len(memory) == len(reference.count)
-    assert len(memory._by_firm.main[0]) > 0  # the two-level index did merge
+    assert len(memory.table[0]) > 1024  # the hash table did grow (rehash)
     for firm in range(n):
         assert memory.past_partners(firm) == reference.partners.get(firm, [])
     firms = np.arange(n)
@@ -72,20 +72,21 @@ def test_pair_memory_matches_reference_through_many_merges():
     assert memory.count(3, 7) == reference.count.get((3, 7), 0)
 
 
-def test_sorted_keys_find_and_spans():
-    rng = np.random.default_rng(0)
-    index, stored = SortedKeys(), {}
-    for _ in range(50):
-        keys = np.setdiff1d(rng.integers(0, 10_000, 300), list(stored))
-        keys = rng.permutation(keys)
-        values = rng.integers(0, 1000, len(keys))
-        index.insert(keys, values)
-        stored.update(zip(keys.tolist(), values.tolist()))
-    assert len(index) == len(stored)
-    probe = rng.integers(0, 10_000, 2000)
-    values, found = index.find(probe)
-    assert found.tolist() == [int(p) in stored for p in probe]
-    assert values[found].tolist() == [stored[int(p)] for p in probe[found]]
-    lo, hi = np.array([0, 500, 9000]), np.array([500, 700, 10_000])
-    total = sum(size for _, size in index.spans(lo, hi))
-    assert total.tolist() == [sum(a <= k < b for k in stored) for a, b in zip(lo, hi)]
+def test_partner_lists_survive_the_pool_being_compacted():
+    """Thousands of firms with growing partner lists fill the shared pool several times; each time it is rebuilt
+    without the room moved lists left behind, and every firm's partners stay in order."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    memory, reference = PairMemory(0.1), PairReference(0.1)
+    pools = set()
+    for tick in range(1, 40):
+        a = rng.integers(0, n, 400)
+        b = (a + rng.integers(1, n, 400)) % n
+        memory.record_many(a, b, tick)
+        for x, y in zip(a.tolist(), b.tolist()):
+            reference.record(x, y, tick)
+        pools.add(id(memory._pool))
+    assert len(pools) > 2  # the pool was rebuilt
+    assert memory._pool_n <= len(memory._pool)
+    for firm in range(0, n, 7):
+        assert memory.past_partners(firm) == reference.partners.get(firm, [])

@@ -19,6 +19,10 @@ A calibration config with ``method: findings``::
     seed: 2027                       # root of the design and of each point's seeds
     calibration_seeds: [100000, 1000000]   # inside sim.replication.seeds.CALIBRATION_SEED_RANGES
     evaluation: {seed: 42, runs: 4}  # evaluation seeds spawned from this root (never a calibration seed)
+    confirm: {points: 5, replications: 6}    # optional: re-run the best points before choosing
+
+The spec is read with the ABC one (:func:`sim.calibration.spec.load_calibration_spec`,
+:class:`~sim.calibration.spec.PatternSpec`), so the roles are known before anything runs.
 
 Steps, each resumable (they are findings sweeps, :mod:`sim.sweep.findings`):
 
@@ -27,11 +31,19 @@ Steps, each resumable (they are findings sweeps, :mod:`sim.sweep.findings`):
 2. **Choice**: the point with the highest *fitted hold share* (the mean over
    fitted findings of the share of the point's runs in which each holds; a
    failed run holds nothing); ties (e.g. several points where every fitted
-   finding holds in every run: the joint region) go to the point whose fitted
+   finding holds in every run: the joint region) go to the point where all
+   fitted findings hold together in the most runs, then to the point whose fitted
    base rates lie closest to their ``targets`` (root mean square of
    ``(mean estimate - value) / scale``), then to the lowest point number.
    **Leave-one-finding-out**: for each fitted finding the same choice
    without it (and without its target).
+   **Confirmation** (``OUT/confirm``, with ``confirm: {points: K,
+   replications: R}``): the K best points of each choice (the choice and each
+   leave-one-out choice) run R more times on calibration seeds that no search
+   run used, the same seeds for every point; each choice is then made among
+   its K points on their pooled runs.  The search's best score is the maximum
+   of many noisy scores, so it flatters its point; the race re-measures the
+   best few before one is chosen.
 3. **Evaluation** (``OUT/evaluation``): the chosen point and every
    leave-one-out point, ``evaluation.runs`` runs each on evaluation seeds
    (:func:`sim.replication.seeds.evaluation_seeds`), judging every fitted and
@@ -51,124 +63,24 @@ import math
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..config import Config, ConfigError, show
-from ..sweep.spec import ConfigSpec, SweepSpec, check_top_keys
-from .spec import Evaluation, Target, _evaluation, _seed_range, target
+from ..sweep.spec import SweepSpec
+from .spec import PatternSpec, Target
 
-__all__ = ["PatternSpec", "pattern_spec_from_dict", "calibrate_patterns", "score_points", "choose", "PatternResult",
-           "OUTPUTS"]
+__all__ = ["calibrate_patterns", "score_points", "ranked", "choose", "confirmation_seeds", "PatternResult", "OUTPUTS"]
 
-_TOP_KEYS = {"name", "description", "method", "base", "set", "fitted", "held_out", "targets", "design", "replications",
-             "seed", "calibration_seeds", "evaluation"}
 OUTPUTS = {
     "findings.csv": ["finding", "role", "holds_share", "runs", "estimate_mean", "calibration_share", "claim"],
     "lofo.csv": ["finding", "holds_share", "point", "chosen_holds_share", "same_as_chosen"],  # + the point's keys
     "points.csv": ["point", "score", "joint_share", "base_rate_distance", "chosen", "lofo_for"],  # + keys, X_share
 }
 _WRITTEN = (*OUTPUTS, "calibrated.yaml", "plots", "report.md", "manifest.json")
-
-
-def _is_base_rate(finding: str) -> bool:
-    """A level the model is tuned to (the registry's ``calibration`` kind): fitted as a base rate."""
-    from ..replication.registry import FINDING_BY_ID
-
-    return FINDING_BY_ID[finding].kind.name == "calibration"
-
-
-@dataclass(frozen=True)
-class PatternSpec(ConfigSpec):
-    """A validated pattern-oriented calibration."""
-
-    name: str
-    base: Config
-    search: SweepSpec  # the search: a findings sweep over the fitted findings on calibration seeds
-    fitted: tuple[str, ...]
-    held_out: tuple[str, ...]
-    targets: dict[str, Target]
-    calibration_seeds: tuple[int, int]
-    evaluation: Evaluation
-    description: str = ""
-    source: str | None = field(default=None, compare=False)
-
-    @property
-    def keys(self) -> list[str]:
-        return self.search.keys
-
-    @property
-    def judged(self) -> tuple[str, ...]:
-        """Fitted and held-out findings, registry order (what the evaluation judges)."""
-        from ..replication.registry import FINDINGS
-
-        return tuple(f.id for f in FINDINGS if f.id in self.fitted or f.id in self.held_out)
-
-    def identity(self) -> dict[str, Any]:
-        return {"method": "findings", "search": self.search.identity(), "fitted": list(self.fitted),
-                "held_out": list(self.held_out), "targets": {k: vars(t) for k, t in self.targets.items()},
-                "evaluation": vars(self.evaluation)}
-
-    def roles(self) -> dict[str, str]:
-        """Each finding's role (:mod:`.roles`): ``fitted`` (``base_rate`` for a fitted level), else ``held_out``."""
-        from ..replication.registry import FINDINGS
-
-        return {f.id: ("base_rate" if _is_base_rate(f.id) else "fitted") if f.id in self.fitted else "held_out"
-                for f in FINDINGS}
-
-
-def pattern_spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None, relative_to: Path | None = None,
-                           default_name: str = "calibration", source: str | None = None) -> PatternSpec:
-    """Validate a ``method: findings`` calibration config (the parsed YAML): roles first, before anything runs."""
-    from ..replication.seeds import CALIBRATION_SEED_RANGES, skipped
-    from ..sweep.findings import parse_findings
-    from ..sweep.spec import spec_from_dict as sweep_from_dict
-
-    check_top_keys(data, _TOP_KEYS, "calibration")
-    for key in ("fitted", "held_out"):
-        if key not in data:
-            raise ConfigError(f"calibration config key {key!r}: method findings declares the fitted and the held-out "
-                              f"findings (a list of ids each), got none")
-    fitted = parse_findings(data["fitted"], "calibration config key 'fitted'")
-    held_out = parse_findings(data["held_out"], "calibration config key 'held_out'", allow_empty=True)
-    both = [f for f in fitted if f in held_out]
-    if both:
-        raise ConfigError(f"calibration config key 'held_out': {both[0]} is also fitted; a finding is fitted or held out, not both")
-    targets = data.get("targets") or {}
-    if not isinstance(targets, dict):
-        raise ConfigError(f"calibration config key 'targets': expected {{finding: {{value, scale}}}}, got {show(targets)}")
-    parsed_targets = {}
-    for name, value in targets.items():
-        if name not in fitted or not _is_base_rate(name):
-            raise ConfigError(f"calibration config key 'targets': {show(name)} is not a fitted base rate; targets break ties "
-                              f"between points by the fitted base rates' levels ({', '.join(f for f in fitted if _is_base_rate(f)) or 'none fitted'})")
-        parsed_targets[name] = target(name, value)
-    seeds = _seed_range("calibration_seeds", data.get("calibration_seeds", list(CALIBRATION_SEED_RANGES[0])))
-    if not skipped(*seeds):
-        raise ConfigError(f"calibration config key 'calibration_seeds': {list(seeds)} is not inside the calibration seed ranges "
-                          f"{[list(r) for r in CALIBRATION_SEED_RANGES]}, which evaluation seeds skip")
-    if data.get("evaluation") is None:
-        raise ConfigError("calibration config key 'evaluation': method findings needs {seed: ROOT, runs: N}, got none")
-    evaluation = _evaluation(data["evaluation"])
-    sweep = {k: data[k] for k in ("base", "set", "design", "replications", "seed") if k in data}
-    try:
-        search = sweep_from_dict({**sweep, "name": f"{data.get('name', default_name)}-search", "evaluate": "findings",
-                                  "findings": list(fitted)}, overrides=overrides, relative_to=relative_to)
-    except ConfigError as err:
-        raise ConfigError(str(err).replace("sweep config", "calibration config")) from None
-    if not search.keys:
-        raise ConfigError("calibration config key 'design.parameters': name at least one config key to calibrate, got none")
-    if seeds[1] - seeds[0] < search.replications:
-        raise ConfigError(f"calibration config key 'calibration_seeds': the range {list(seeds)} holds fewer seeds than "
-                          f"replications ({search.replications})")
-    return PatternSpec(name=str(data.get("name", default_name)), base=search.base,
-                       search=dataclasses.replace(search, seed_range=seeds), fitted=fitted, held_out=held_out,
-                       targets=parsed_targets, calibration_seeds=seeds, evaluation=evaluation,
-                       description=str(data.get("description", "")), source=source)
 
 
 # ------------------------------------------------------------------ choosing
@@ -189,12 +101,36 @@ def score_points(runs: pd.DataFrame, fitted, targets: dict[str, Target]) -> pd.D
     return out.reset_index()
 
 
-def choose(runs: pd.DataFrame, fitted, targets: dict[str, Target]) -> tuple[int, pd.DataFrame]:
-    """The chosen point (highest score, then smallest base-rate distance, then lowest number) and the scores."""
+def ranked(runs: pd.DataFrame, fitted, targets: dict[str, Target]) -> tuple[list[int], pd.DataFrame]:
+    """Points best first (highest score, then the highest share of runs in which every fitted finding holds at once,
+    then smallest base-rate distance, then lowest number) and the scores."""
     scores = score_points(runs, fitted, targets)
-    order = scores.assign(distance=scores["base_rate_distance"].fillna(np.inf)).sort_values(
-        ["score", "distance", "point"], ascending=[False, True, True])
-    return int(order["point"].iloc[0]), scores
+    order = scores.assign(distance=scores["base_rate_distance"].fillna(np.inf),
+                          joint=scores["joint_share"].fillna(0.0)).sort_values(
+        ["score", "joint", "distance", "point"], ascending=[False, False, True, True])
+    return [int(p) for p in order["point"]], scores
+
+
+def choose(runs: pd.DataFrame, fitted, targets: dict[str, Target]) -> tuple[int, pd.DataFrame]:
+    """The chosen point (the first of :func:`ranked`) and the scores."""
+    order, scores = ranked(runs, fitted, targets)
+    return order[0], scores
+
+
+CONFIRM_KEY = 2**31  # spawn key of the confirmation seeds: apart from the search's per-point streams
+
+
+def confirmation_seeds(spec: PatternSpec, taken: set[int]) -> tuple[int, ...]:
+    """The confirmation race's calibration seeds: drawn from ``calibration_seeds``, none a search seed (``taken``),
+    shared by every confirmed point (common random numbers, so the race compares points, not seeds)."""
+    rng = np.random.default_rng(np.random.SeedSequence(spec.search.seed, spawn_key=(CONFIRM_KEY,)))
+    start, stop = spec.calibration_seeds
+    seeds: list[int] = []
+    while len(seeds) < spec.confirm.replications:
+        seed = int(start + rng.integers(stop - start))
+        if seed not in taken and seed not in seeds:
+            seeds.append(seed)
+    return tuple(seeds)
 
 
 # ------------------------------------------------------------------ running
@@ -208,6 +144,15 @@ class PatternResult:
     points: pd.DataFrame
     seconds: float
     executor: str
+
+
+def _confirm_spec(spec: PatternSpec, design: pd.DataFrame, points: list[int], taken: set[int]) -> SweepSpec:
+    """The confirmation race: ``points`` of the search design (in that order), each on the same
+    :func:`confirmation_seeds`, judging the fitted findings."""
+    values = {k: tuple(v.item() if hasattr(v, "item") else v for v in design.loc[points, k]) for k in spec.keys}
+    return dataclasses.replace(spec.search, name=f"{spec.name}-confirm", method="points", parameters=values,
+                               replications=spec.confirm.replications, samples=None, seed_range=None,
+                               seed_list=confirmation_seeds(spec, taken))
 
 
 def _evaluation_spec(spec: PatternSpec, design: pd.DataFrame, points: list[int]) -> SweepSpec:
@@ -245,9 +190,27 @@ def calibrate_patterns(spec: PatternSpec, out: str | Path, workers: int | None =
     search = run_sweep(spec.search, out / "search", workers=workers, scheduler=scheduler, progress=progress, command=command)
     runs = read_runs(out / "search")
     design = pd.read_parquet(out / "search" / "design.parquet").set_index("point")
+    # The choice, and each leave-one-out choice: the fitted findings (all, or all but one) with their targets.
+    choices = {None: (list(spec.fitted), spec.targets),
+               **{f: ([g for g in spec.fitted if g != f], {k: t for k, t in spec.targets.items() if k != f})
+                  for f in spec.fitted}}
     chosen, scores = choose(runs, spec.fitted, spec.targets)
-    lofo_points = {f: choose(runs, [g for g in spec.fitted if g != f], {k: t for k, t in spec.targets.items() if k != f})[0]
-                   for f in spec.fitted}
+    pool = runs
+    if spec.confirm is not None:  # the race: each choice's best points run again on shared calibration seeds
+        tops = {name: ranked(runs, fitted, targets)[0][: spec.confirm.points] for name, (fitted, targets) in choices.items()}
+        candidates = list(dict.fromkeys(p for top in tops.values() for p in top))
+        confirm_spec = _confirm_spec(spec, design, candidates, set(runs["seed"].astype(int)))
+        run_sweep(confirm_spec, out / "confirm", workers=workers, scheduler=scheduler, progress=progress, command=command)
+        confirmed = read_runs(out / "confirm")
+        confirmed["point"] = confirmed["point"].map(dict(enumerate(candidates)))
+        pool = pd.concat([runs[runs["point"].isin(candidates)], confirmed], ignore_index=True)
+        picks = {name: ranked(pool[pool["point"].isin(top)], *choices[name])[0][0] for name, top in tops.items()}
+        chosen = picks[None]
+        lofo_points = {f: picks[f] for f in spec.fitted}
+        pooled = score_points(pool, spec.fitted, spec.targets)[["point", "score"]].rename(columns={"score": "confirmed_score"})
+        scores = scores.merge(pooled, on="point", how="left")
+    else:
+        lofo_points = {f: choose(runs, *choices[f])[0] for f in spec.fitted}
     evaluated = list(dict.fromkeys([chosen, *lofo_points.values()]))
     evaluation = run_sweep(_evaluation_spec(spec, design, evaluated), out / "evaluation", workers=workers, scheduler=scheduler,
                            progress=progress, command=command)
@@ -262,11 +225,12 @@ def calibrate_patterns(spec: PatternSpec, out: str | Path, workers: int | None =
     from ..sweep.findings import estimate_column
 
     roles = spec.roles()
+    pooled_shares = score_points(pool, spec.fitted, spec.targets).set_index("point")  # all calibration runs of a point
     at_chosen = ev[(ev["point"] == chosen) & (ev["status"] == "ok")]
     findings = pd.DataFrame([{
         "finding": f, "role": roles[f], "holds_share": share(chosen, f), "runs": int((ev["point"] == chosen).sum()),
         "estimate_mean": float(at_chosen[estimate_column(f)].mean()) if len(at_chosen) else math.nan,
-        "calibration_share": float(scores.set_index("point").loc[chosen, f"{f}_share"]) if f in spec.fitted else math.nan,
+        "calibration_share": float(pooled_shares.loc[chosen, f"{f}_share"]) if f in spec.fitted else math.nan,
         "claim": FINDING_BY_ID[f].claim} for f in spec.judged], columns=OUTPUTS["findings.csv"])
     lofo = pd.DataFrame([{"finding": f, "holds_share": share(p, f), "point": p, "chosen_holds_share": share(chosen, f),
                           "same_as_chosen": p == chosen, **_values(design, p, spec.keys)} for f, p in lofo_points.items()],
@@ -370,7 +334,12 @@ def _report(spec: PatternSpec, result: PatternResult, command: str, search_runs:
         f"Search: {len(result.points)} points x {spec.search.replications} runs ({search_runs} runs) on calibration seeds "
         f"drawn from [{spec.calibration_seeds[0]}, {spec.calibration_seeds[1]}), judging the fitted findings only. "
         f"Chosen: the highest fitted hold share (mean over fitted findings of the share of runs where each holds), ties "
-        f"to the base rates closest to their targets ({', '.join(spec.targets) or 'none declared'}), then the lowest point. "
+        f"to the most runs in which all hold together, then to the base rates closest to their targets "
+        f"({', '.join(spec.targets) or 'none declared'}), then the lowest point. " +
+        (f"Confirmation: the {spec.confirm.points} best points of the choice and of each leave-one-out choice ran "
+         f"{spec.confirm.replications} more times on calibration seeds no search run used (the same for every point); "
+         f"each choice was made among its points on their pooled runs (`confirmed_score` in points.csv). "
+         if spec.confirm else "") +
         f"Evaluation: {spec.evaluation.runs} runs per point on seeds spawned from root {spec.evaluation.seed} (never a "
         f"calibration seed), {evaluation_runs} runs in all; this call {result.seconds:.0f} s on {result.executor}.\n",
         "## Chosen point\n", _md_table(chosen),

@@ -3,7 +3,7 @@
 The calibration behind the defaults is declared once, ``DEFAULTS_CALIBRATION``
 in :mod:`sim.config` (``configs/calibration/defaults.yaml``); its spec says
 which findings it fitted (:meth:`CalibrationSpec.roles`,
-:meth:`~sim.calibration.patterns.PatternSpec.roles`).  Roles:
+:meth:`~sim.calibration.spec.PatternSpec.roles`).  Roles:
 
 * ``fitted``: a finding the calibration chose the defaults to reproduce;
 * ``base_rate``: a level (R12-R14) the calibration fitted;

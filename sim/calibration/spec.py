@@ -32,6 +32,7 @@ value, raised before any output folder exists.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +41,12 @@ from typing import Any
 from .. import metrics
 from ..config import Config, ConfigError, apply_overrides, show, validate
 from ..replication.seeds import CALIBRATION_SEED_RANGES
-from ..sweep.spec import ConfigSpec, base_config, check_top_keys, read_spec_file
+from ..specfile import ConfigSpec, check_top_keys, load_spec, non_negative_int, positive_int, spec_base, spec_label
+from ..sweep.spec import SweepSpec
+from ..sweep.spec import spec_from_dict as sweep_from_dict
 
-__all__ = ["Prior", "Target", "Evaluation", "CalibrationSpec", "load_calibration_spec", "spec_from_dict", "SCALES", "METHODS"]
+__all__ = ["Prior", "Target", "Evaluation", "CalibrationSpec", "PatternSpec", "load_calibration_spec", "spec_from_dict",
+           "pattern_spec_from_dict", "SCALES", "METHODS"]
 
 SCALES = ("linear", "log")
 METHODS = ("abc", "findings")  # ABC-SMC on metric targets (here) | pattern-oriented on findings (.patterns)
@@ -77,6 +81,16 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
+class Confirm:
+    """A pattern calibration's confirmation race: the ``points`` best points of the search (for the choice and for
+    each leave-one-out choice) run ``replications`` more times on further calibration seeds, shared by all of them,
+    and the choice is made on the pooled runs, so that a point's lucky search runs cannot carry it alone."""
+
+    points: int
+    replications: int
+
+
+@dataclass(frozen=True)
 class CalibrationSpec(ConfigSpec):
     """A validated calibration: model, priors, targets, ABC-SMC budget and seeds."""
 
@@ -94,10 +108,6 @@ class CalibrationSpec(ConfigSpec):
     min_acceptance_rate: float = 0.0
     description: str = ""
     source: str | None = field(default=None, compare=False)
-
-    @property
-    def keys(self) -> list[str]:
-        return list(self.parameters)
 
     def identity(self) -> dict[str, Any]:
         """What makes two calibrations the same one (so a history database can be resumed).
@@ -122,38 +132,30 @@ class CalibrationSpec(ConfigSpec):
         return {f.id: "base_rate" if f.metric is not None and f.metric in self.targets else "held_out" for f in FINDINGS}
 
 
-def load_calibration_spec(path: str | Path, overrides: dict[str, Any] | None = None):
+def load_calibration_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> CalibrationSpec | PatternSpec:
     """Read a calibration config file; ``overrides`` (``--set``) apply to its base model config.
 
     Returns a :class:`CalibrationSpec` (``method: abc``, the default) or a
-    :class:`~sim.calibration.patterns.PatternSpec` (``method: findings``).
+    :class:`PatternSpec` (``method: findings``, run by :mod:`.patterns`).
     """
-    data, p = read_spec_file(path, "calibration", "a mapping (base, set, parameters, targets, populations, particles, seed)")
-    return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
+    return load_spec(path, "calibration", "a mapping (base, set, parameters, targets, populations, particles, seed)",
+                     spec_from_dict, overrides)
 
 
-def spec_from_dict(
-    data: dict[str, Any],
-    overrides: dict[str, Any] | None = None,
-    relative_to: Path | None = None,
-    default_name: str = "calibration",
-    source: str | None = None,
-) -> CalibrationSpec:
-    """Validate a calibration config given as a dict (the parsed YAML); see :func:`load_calibration_spec`."""
+def spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None, file: Path | None = None) -> CalibrationSpec | PatternSpec:
+    """Validate a calibration config given as a dict (the parsed YAML of ``file``, if it came from one);
+    see :func:`load_calibration_spec`."""
     method = data.get("method", "abc")
     if method not in METHODS:
         raise ConfigError(f"calibration config key 'method': must be one of {list(METHODS)}, got {show(method)}")
     if method == "findings":
-        from .patterns import pattern_spec_from_dict
-
-        return pattern_spec_from_dict(data, overrides, relative_to, default_name, source)
-    check_top_keys(data, _TOP_KEYS, "calibration")
-    base = base_config(data, overrides, relative_to)
+        return pattern_spec_from_dict(data, overrides, file)
+    base = spec_base(data, _TOP_KEYS, "calibration", overrides, file)
     parameters = _parameters(data.get("parameters"), base, overrides or {})
     targets = _targets(data.get("targets"))
     populations = data.get("populations")
     if populations is not None:
-        populations = _positive_int("populations", populations)
+        populations = positive_int("calibration", "populations", populations)
     epsilon = data.get("epsilon")
     if epsilon is not None and (not _is_number(epsilon) or not epsilon > 0 or not math.isfinite(epsilon)):
         raise ConfigError(f"calibration config key 'epsilon': must be a positive number, got {epsilon!r}")
@@ -162,19 +164,19 @@ def spec_from_dict(
     min_rate = data.get("min_acceptance_rate", 0.0)
     if not _is_number(min_rate) or not 0.0 <= min_rate < 1.0:
         raise ConfigError(f"calibration config key 'min_acceptance_rate': must be a number in [0, 1), got {min_rate!r}")
-    replications = _positive_int("replications", data.get("replications", 1))
+    replications = positive_int("calibration", "replications", data.get("replications", 1))
     calibration_seeds = _seed_range("calibration_seeds", data.get("calibration_seeds", list(CALIBRATION_SEED_RANGES[0])))
     if calibration_seeds[1] - calibration_seeds[0] < replications:
         raise ConfigError(f"calibration config key 'calibration_seeds': the range {list(calibration_seeds)} holds fewer seeds "
                           f"than replications ({replications})")
     evaluation = _evaluation(data.get("evaluation"))
-    seed = _seed("seed", data.get("seed", base.run.seed))
+    seed = non_negative_int("calibration", "seed", data.get("seed", base.run.seed))
     return CalibrationSpec(
-        name=str(data.get("name", default_name)),
+        **spec_label(data, file, "calibration"),
         base=base,
         parameters=parameters,
         targets=targets,
-        particles=_positive_int("particles", data.get("particles")),
+        particles=positive_int("calibration", "particles", data.get("particles")),
         replications=replications,
         seed=seed,
         calibration_seeds=calibration_seeds,
@@ -182,25 +184,11 @@ def spec_from_dict(
         populations=populations,
         epsilon=float(epsilon) if epsilon is not None else None,
         min_acceptance_rate=float(min_rate),
-        description=str(data.get("description", "")),
-        source=source,
     )
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _positive_int(key: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"calibration config key {key!r}: must be a positive integer, got {value!r}")
-    return value
-
-
-def _seed(key: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ConfigError(f"calibration config key {key!r}: must be a non-negative integer, got {value!r}")
-    return value
 
 
 def _evaluation(value: Any) -> Evaluation | None:
@@ -210,7 +198,8 @@ def _evaluation(value: Any) -> Evaluation | None:
         return None
     if not isinstance(value, dict) or set(value) != {"seed", "runs"}:
         raise ConfigError(f"calibration config key 'evaluation': expected {{seed: ROOT, runs: N}}, got {value!r}")
-    return Evaluation(_seed("evaluation.seed", value["seed"]), _positive_int("evaluation.runs", value["runs"]))
+    return Evaluation(non_negative_int("calibration", "evaluation.seed", value["seed"]),
+                      positive_int("calibration", "evaluation.runs", value["runs"]))
 
 
 def _seed_range(key: str, value: Any) -> tuple[int, int]:
@@ -284,3 +273,114 @@ def target(name: str, value: Any) -> Target:
     if not _is_number(scale) or not scale > 0 or not math.isfinite(scale):
         raise ConfigError(f"targets.{name}.scale: must be a positive number, got {scale!r}")
     return Target(float(observed), float(scale))
+
+
+# ------------------------------------------------------------------ method: findings
+# A pattern-oriented calibration (run by :mod:`.patterns`): its spec is read here, with the ABC one, so that one
+# loader (:func:`load_calibration_spec`, through :mod:`sim.specfile`) reads either and the roles are known before
+# anything runs; :mod:`.patterns` (search, choice, evaluation, outputs) builds on this module.
+_PATTERN_KEYS = {"name", "description", "method", "base", "set", "fitted", "held_out", "targets", "design", "replications",
+                 "seed", "calibration_seeds", "evaluation", "confirm"}
+
+
+def _is_base_rate(finding: str) -> bool:
+    """A level the model is tuned to (the registry's ``calibration`` kind): fitted as a base rate."""
+    from ..replication.registry import FINDING_BY_ID
+
+    return FINDING_BY_ID[finding].kind.name == "calibration"
+
+
+@dataclass(frozen=True)
+class PatternSpec(ConfigSpec):
+    """A validated pattern-oriented calibration."""
+
+    name: str
+    base: Config
+    search: SweepSpec  # the search: a findings sweep over the fitted findings on calibration seeds
+    fitted: tuple[str, ...]
+    held_out: tuple[str, ...]
+    targets: dict[str, Target]
+    calibration_seeds: tuple[int, int]
+    evaluation: Evaluation
+    confirm: Confirm | None = None
+    description: str = ""
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def keys(self) -> list[str]:
+        return self.search.keys
+
+    @property
+    def judged(self) -> tuple[str, ...]:
+        """Fitted and held-out findings, registry order (what the evaluation judges)."""
+        from ..replication.registry import FINDINGS
+
+        return tuple(f.id for f in FINDINGS if f.id in self.fitted or f.id in self.held_out)
+
+    def identity(self) -> dict[str, Any]:
+        return {"method": "findings", "search": self.search.identity(), "fitted": list(self.fitted),
+                "held_out": list(self.held_out), "targets": {k: vars(t) for k, t in self.targets.items()},
+                "evaluation": vars(self.evaluation), **({"confirm": vars(self.confirm)} if self.confirm else {})}
+
+    def roles(self) -> dict[str, str]:
+        """Each finding's role (:mod:`.roles`): ``fitted`` (``base_rate`` for a fitted level), else ``held_out``."""
+        from ..replication.registry import FINDINGS
+
+        return {f.id: ("base_rate" if _is_base_rate(f.id) else "fitted") if f.id in self.fitted else "held_out"
+                for f in FINDINGS}
+
+
+def pattern_spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None, file: Path | None = None) -> PatternSpec:
+    """Validate a ``method: findings`` calibration config (the parsed YAML of ``file``, if it came from one; read by
+    :func:`sim.calibration.spec.load_calibration_spec`): roles first, before anything runs."""
+    from ..replication.seeds import CALIBRATION_SEED_RANGES, skipped
+    from ..sweep.findings import parse_findings
+
+    check_top_keys(data, _PATTERN_KEYS, "calibration")
+    for key in ("fitted", "held_out"):
+        if key not in data:
+            raise ConfigError(f"calibration config key {key!r}: method findings declares the fitted and the held-out "
+                              f"findings (a list of ids each), got none")
+    fitted = parse_findings(data["fitted"], "calibration config key 'fitted'")
+    held_out = parse_findings(data["held_out"], "calibration config key 'held_out'", allow_empty=True)
+    both = [f for f in fitted if f in held_out]
+    if both:
+        raise ConfigError(f"calibration config key 'held_out': {both[0]} is also fitted; a finding is fitted or held out, not both")
+    targets = data.get("targets") or {}
+    if not isinstance(targets, dict):
+        raise ConfigError(f"calibration config key 'targets': expected {{finding: {{value, scale}}}}, got {show(targets)}")
+    parsed_targets = {}
+    for name, value in targets.items():
+        if name not in fitted or not _is_base_rate(name):
+            raise ConfigError(f"calibration config key 'targets': {show(name)} is not a fitted base rate; targets break ties "
+                              f"between points by the fitted base rates' levels ({', '.join(f for f in fitted if _is_base_rate(f)) or 'none fitted'})")
+        parsed_targets[name] = target(name, value)
+    seeds = _seed_range("calibration_seeds", data.get("calibration_seeds", list(CALIBRATION_SEED_RANGES[0])))
+    if not skipped(*seeds):
+        raise ConfigError(f"calibration config key 'calibration_seeds': {list(seeds)} is not inside the calibration seed ranges "
+                          f"{[list(r) for r in CALIBRATION_SEED_RANGES]}, which evaluation seeds skip")
+    if data.get("evaluation") is None:
+        raise ConfigError("calibration config key 'evaluation': method findings needs {seed: ROOT, runs: N}, got none")
+    evaluation = _evaluation(data["evaluation"])
+    confirm = None
+    if data.get("confirm") is not None:
+        value = data["confirm"]
+        if not isinstance(value, dict) or set(value) != {"points", "replications"}:
+            raise ConfigError(f"calibration config key 'confirm': expected {{points: K, replications: R}}, got {show(value)}")
+        confirm = Confirm(positive_int("calibration", "confirm.points", value["points"]),
+                          positive_int("calibration", "confirm.replications", value["replications"]))
+    label = spec_label(data, file, "calibration")
+    sweep = {k: data[k] for k in ("base", "set", "design", "replications", "seed") if k in data}
+    try:
+        search = sweep_from_dict({**sweep, "name": f"{label['name']}-search", "evaluate": "findings",
+                                  "findings": list(fitted)}, overrides=overrides, file=file)
+    except ConfigError as err:
+        raise ConfigError(str(err).replace("sweep config", "calibration config")) from None
+    if not search.keys:
+        raise ConfigError("calibration config key 'design.parameters': name at least one config key to calibrate, got none")
+    if seeds[1] - seeds[0] < search.replications:
+        raise ConfigError(f"calibration config key 'calibration_seeds': the range {list(seeds)} holds fewer seeds than "
+                          f"replications ({search.replications})")
+    return PatternSpec(**label, base=search.base, search=dataclasses.replace(search, seed_range=seeds, source=None),
+                       fitted=fitted, held_out=held_out, targets=parsed_targets, calibration_seeds=seeds,
+                       evaluation=evaluation, confirm=confirm)

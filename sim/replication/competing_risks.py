@@ -27,13 +27,17 @@ from ..config import Config
 from ..metrics import year_of
 from .fitting import FitError, combination, terms
 
-__all__ = ["dataset", "data", "fit_model", "fit", "SCALE", "TERMS", "CONTROLS", "SAMPLE_SIZE"]
+__all__ = ["dataset", "data", "fit_model", "fit", "SCALE", "TERMS", "SQUARES", "CONTROLS", "SAMPLE_SIZE"]
 
 SCALE = 10.0
 SAMPLE_SIZE: str | None = None  # all firms' projects, with a size control (see docs/replication.md)
 EXPERIENCE = ["external_exploitation", "external_exploration", "internal_exploration", "internal_exploitation"]
 TERMS = [*EXPERIENCE, "internal_exploration_x_external_exploitation", "internal_exploitation_x_external_exploration"]
-CONTROLS = ["capability", "exploitation_project", "active_alliances", "start_year", "alliance_function", "large_firm"]
+# Squared experience terms (of the centred counts) enter as controls: with correlated regressors whose effects are
+# curvilinear, a product term without them picks up the curvature and reads as an interaction (Ganzach 1997,
+# Psychological Methods 2: 235-247), so the interactions are tested net of each main effect's own curve.
+SQUARES = [f"{x}_sq" for x in EXPERIENCE]
+CONTROLS = [*SQUARES, "capability", "exploitation_project", "active_alliances", "start_year", "alliance_function", "large_firm"]
 
 
 def dataset(projects: pd.DataFrame, ticks: int, ticks_per_year: int = 4, size: str | None = SAMPLE_SIZE) -> pd.DataFrame:
@@ -69,6 +73,8 @@ def _centred(data: pd.DataFrame) -> pd.DataFrame:
     d = data.copy()
     for col in EXPERIENCE:
         d[col] = d[col] - d[col].mean()
+    for col in EXPERIENCE:
+        d[f"{col}_sq"] = d[col] ** 2
     d["internal_exploration_x_external_exploitation"] = d["internal_exploration"] * d["external_exploitation"]
     d["internal_exploitation_x_external_exploration"] = d["internal_exploitation"] * d["external_exploration"]
     return d

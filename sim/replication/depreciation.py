@@ -1,27 +1,32 @@
-"""R15: does older alliance experience still count?  The design of Sampson (2005).
+"""R15: does alliance experience depreciate?  The design of Sampson (2005), after Argote, Beckman & Epple (1990).
 
 Sampson asked whether a firm's prior alliances keep paying off or whether
-their lessons depreciate.  The data set here is every *ended* alliance seen
-from each small partner's side (the firms whose capture of lessons makes
-experience matter at all): outcome = goal reached; the firm's alliance
-experience is split into alliances it completed within the last few years
-before the start, and older ones.  If know-how depreciates, recent experience
-adds more than older experience.
+their lessons depreciate, and answered it as the learning-curve literature
+does: experience enters as a *discounted* stock, each prior alliance weighted
+by ``retention ** age`` (its age in years at the new alliance's start), and
+the retention rate is estimated by profile likelihood, the model fitted at
+every rate of a grid and the best-fitting rate kept.  No depreciation is
+``retention = 1`` (the plain cumulative count); the likelihood-ratio test of
+the best rate against it is the test of depreciation.
 
-The model is a linear probability model with firm and start-year fixed
-effects, standard errors clustered by firm: a firm's persistent traits
-(capability, alliance function, how overconfident it is) shape both how
-often it allies and how well its alliances go, so the comparison is made
-within firm, between its alliances begun after a busy recent spell and those
-begun when its experience had aged.  Nothing here reads the simulation's
-know-how: the regressors are counts a researcher codes from announcements.
+The data set is every *ended* alliance seen from each small partner's side
+(the firms whose capture of lessons makes experience matter at all; an
+alliance ended by a partner's exit is censored, not a failure): outcome =
+goal reached; experience = the firm's alliances completed before the start
+(lessons are learned when an alliance ends, so each is dated by its end, as
+a researcher with the alliance table would date it), discounted, entered as
+``log(1 + stock)`` (learning curves are log-linear).  The model is a linear
+probability model with firm and start-year fixed effects and partner,
+portfolio and deal controls, standard errors clustered by firm: a firm's
+persistent traits (capability, how overconfident it is) shape both how often
+it allies and how well its alliances go, so depreciation is identified within
+firm, from the timing of its experience.
 
-Diminishing returns also make older experience look weaker within firm (a
-firm's older count grows late in its life, when further lessons add little),
-so the note of the row adds a check that holds total experience fixed:
-pooled across firms, with a dummy for each total count, does a larger older
-share lower success?  It isolates depreciation but has less power; see
-docs/replication.md.
+Estimates (``fit``): ``annual_depreciation`` = 1 - the best retention rate
+(its ``.p`` is the likelihood-ratio p-value against no depreciation),
+``depreciation_lr`` (the statistic), ``half_life_years`` and the experience
+slope at the best rate.  Nothing here reads the simulation's know-how: the
+regressors are counts a researcher codes from announcements.
 """
 
 from __future__ import annotations
@@ -31,63 +36,59 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..config import Config
-from ..metrics import window_ticks, year_of
-from .fitting import FitError, combination, terms
+from ..metrics import year_of
+from .fitting import FitError, terms
 
-__all__ = ["completed_before", "completed_experience", "dataset", "data", "fit_model", "fit", "composition_t",
-           "RECENT_YEARS", "SCALE", "CONTROLS"]
+__all__ = ["prior_ages", "discounted", "dataset", "data", "within", "fit_at", "fit", "RETENTION_GRID", "CONTROLS"]
 
-SCALE = 10.0  # experience in tens of alliances
-RECENT_YEARS = 3  # "experience older than a few years"
+# Annual retention rates profiled: 1.0 is no depreciation; 0.05 keeps a twentieth of one year's experience.
+RETENTION_GRID = np.round(np.arange(0.05, 1.0001, 0.05), 2)
 CONTROLS = ["partner_experience", "partner_large", "partner_capability", "partner_function", "partner_specific",
-            "portfolio", "portfolio_sq", "exploitation", "log_value", "protective"]
+            "portfolio", "portfolio_sq", "exploitation", "log_value", "small_share", "protective"]
 
 
-def completed_before(alliances: pd.DataFrame) -> np.ndarray:
-    """``counts[f, t]``: alliances firm ``f`` completed before tick ``t`` (ended at a tick < t).
-
-    Lessons are learned when an alliance ends, so experience is dated by its
-    end, as a researcher with the alliance table would date it.
-    """
+def prior_ages(alliances: pd.DataFrame, firms: np.ndarray, starts: np.ndarray, ticks_per_year: int) -> np.ndarray:
+    """Ages in years (at ``starts[i]``) of every alliance firm ``firms[i]`` completed before it: a padded
+    (rows x most completions) array, NaN where a firm has fewer."""
     done = alliances[alliances["end_tick"].notna()]
-    firms = np.concatenate([done["firm_a"].to_numpy(), done["firm_b"].to_numpy()]).astype(np.int64)
+    own = np.concatenate([done["firm_a"].to_numpy(), done["firm_b"].to_numpy()]).astype(np.int64)
     ends = np.tile(done["end_tick"].to_numpy(dtype=np.int64), 2)
-    n = int(max(alliances["firm_a"].max(), alliances["firm_b"].max())) + 1 if len(alliances) else 0
-    horizon = int(max(alliances["start_tick"].max(), ends.max(initial=0))) + 2 if len(alliances) else 1
-    ended_at = np.zeros((n, horizon), dtype=np.int64)
-    np.add.at(ended_at, (firms, ends + 1), 1)
-    return np.cumsum(ended_at, axis=1)
+    order = np.lexsort((ends, own))
+    own, ends = own[order], ends[order]
+    first = np.searchsorted(own, firms, side="left")
+    # completed strictly before the start: ended at a tick < start
+    count = np.searchsorted(own * (1 << 32) + ends, firms.astype(np.int64) * (1 << 32) + starts, side="left") - first
+    width = int(count.max(initial=0))
+    ages = np.full((len(firms), max(width, 1)), np.nan)
+    for k in range(width):  # the k-th completion of each firm that has at least k + 1
+        has = count > k
+        ages[has, k] = (starts[has] - ends[first[has] + k]) / ticks_per_year
+    return ages
 
 
-def completed_experience(alliances: pd.DataFrame, firm_col: str, window: int,
-                         counts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Alliances the firm in ``firm_col`` completed within ``window`` ticks before each alliance's start, and earlier."""
-    counts = completed_before(alliances) if counts is None else counts
-    firm = alliances[firm_col].to_numpy(dtype=np.int64)
-    start = alliances["start_tick"].to_numpy(dtype=np.int64)
-    before = counts[firm, start]
-    older = counts[firm, np.maximum(start - window, 0)]
-    return (before - older).astype(float), older.astype(float)
+def discounted(ages: np.ndarray, retention: float) -> np.ndarray:
+    """Experience stock: each prior completion weighted by ``retention ** age`` (NaN padding counts 0)."""
+    # not nansum(retention ** ages): 1.0 ** nan is 1.0 in IEEE arithmetic, so the padding would count at retention 1
+    return np.where(np.isnan(ages), 0.0, np.power(retention, ages)).sum(axis=1)
 
 
-def dataset(alliances: pd.DataFrame, ticks_per_year: int, recent_ticks: int, size: str = "small") -> pd.DataFrame:
-    """One row per ended alliance and partner of ``size``: outcome, recent (completed within ``recent_ticks``)
-    and older experience, controls."""
+def dataset(alliances: pd.DataFrame, ticks_per_year: int, size: str = "small") -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per ended alliance and partner of ``size`` (partner exits censored): outcome and controls; and the
+    ages of each row's prior completions (:func:`prior_ages`)."""
     a = alliances
-    counts = completed_before(a)
-    parts = []
+    parts, ages = [], []
     for own, other in (("a", "b"), ("b", "a")):
-        d = a[a["end_tick"].notna() & (a[f"size_{own}"] == size)]
+        d = a[a["end_tick"].notna() & (a[f"size_{own}"] == size) & (a["exit_reason"] != "partner_exit")]
         if d.empty:
             continue
-        recent, older = completed_experience(d, f"firm_{own}", recent_ticks, counts)
+        firm, start = d[f"firm_{own}"].to_numpy(dtype=np.int64), d["start_tick"].to_numpy(dtype=np.int64)
         load = d[f"portfolio_{own}"].astype(float).to_numpy()
         parts.append(pd.DataFrame({
             "success": d["success"].astype(int).to_numpy(),
-            "recent": recent / SCALE, "older": older / SCALE,
-            "partner_experience": d[f"general_experience_{other}"].to_numpy() / SCALE,
+            "partner_experience": d[f"general_experience_{other}"].to_numpy() / 10.0,
             "partner_large": (d[f"size_{other}"] == "large").astype(float).to_numpy(),
             "partner_capability": d[f"capability_{other}"].to_numpy(),
             "partner_function": d[f"function_{other}"].astype(float).to_numpy(),
@@ -95,67 +96,123 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int, recent_ticks: int, siz
             "portfolio": load, "portfolio_sq": load**2,
             "exploitation": (d["type"] == "exploitation").astype(float).to_numpy(),
             "log_value": np.log(d["value_at_stake"]).to_numpy(),
+            "small_share": d[f"share_{own}"].to_numpy(),
             "protective": (d["governance"] == "protective").astype(float).to_numpy(),
-            "start_year": year_of(d["start_tick"].to_numpy(), ticks_per_year).astype(int),
-            "firm": d[f"firm_{own}"].to_numpy(),
+            "start_year": year_of(start, ticks_per_year).astype(int),
+            "firm": firm,
         }))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["success", "recent", "older", "firm"])
+        ages.append(prior_ages(a, firm, start, ticks_per_year))
+    if not parts:
+        return pd.DataFrame(columns=["success", *CONTROLS, "start_year", "firm"]), np.zeros((0, 1))
+    width = max(x.shape[1] for x in ages)
+    padded = np.vstack([np.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=np.nan) for x in ages])
+    return pd.concat(parts, ignore_index=True), padded
 
 
 def data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
-    return dataset(frames["alliances"], config.run.ticks_per_year, window_ticks(config, RECENT_YEARS))
+    """The rows with their prior completions' ages as columns ``age_0 ..`` (a researcher's alliance histories)."""
+    rows, ages = dataset(frames["alliances"], config.run.ticks_per_year)
+    return pd.concat([rows, pd.DataFrame(ages, columns=[f"age_{k}" for k in range(ages.shape[1])])], axis=1)
 
 
-def fit_model(data: pd.DataFrame, min_rows: int = 100):
-    """Linear probability model with firm and start-year fixed effects (within-firm), clustered by firm.
+def _ages(data: pd.DataFrame) -> np.ndarray:
+    return data[[c for c in data.columns if c.startswith("age_")]].to_numpy(dtype=float)
 
-    The fixed effects are absorbed by demeaning every column within firm (the
-    year dummies too, which makes the year effects exact in the unbalanced
-    panel); they are nested in the clusters, so no degrees-of-freedom
-    correction is needed for them.
-    """
+
+def within(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The outcome and the controls with start-year dummies, demeaned within firm (firm and year fixed effects;
+    the year dummies are demeaned too, which makes the year effects exact in the unbalanced panel), and the firm
+    codes.  Columns with no within-firm variation are dropped."""
+    firm = pd.factorize(data["firm"])[0]
+    years = pd.get_dummies(data["start_year"], prefix="year", drop_first=True, dtype=float)
+    x = pd.concat([data[CONTROLS].astype(float), years], axis=1).to_numpy()
+    y = data["success"].to_numpy(dtype=float)
+    x = _demean(x, firm)
+    x = x[:, x.std(axis=0) > 1e-12]
+    return _demean(y[:, None], firm)[:, 0], x, firm
+
+
+def _demean(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    counts = np.bincount(groups)
+    means = np.stack([np.bincount(groups, x[:, j], len(counts)) for j in range(x.shape[1])], axis=1) / counts[:, None]
+    return x - means[groups]
+
+
+def _rss(y: np.ndarray, x: np.ndarray) -> float:
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    return float(resid @ resid)
+
+
+def fit_at(data: pd.DataFrame, retention: float):
+    """The within-firm model at one retention rate (statsmodels OLS on demeaned data, SEs clustered by firm)."""
     import statsmodels.api as sm
 
+    y, x, firm = within(data)
+    stock = _demean(np.log1p(discounted(_ages(data), retention))[:, None], firm)
+    design = pd.DataFrame(np.column_stack([stock, x]), columns=["experience", *[f"x{j}" for j in range(x.shape[1])]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": firm}, use_t=True)
+
+
+def profile(data: pd.DataFrame, grid: np.ndarray = RETENTION_GRID) -> np.ndarray:
+    """Residual sum of squares of the within-firm model at each retention rate of ``grid``.
+
+    Only the experience stock changes along the grid, so the controls are projected out once (Frisch-Waugh-Lovell:
+    the RSS of ``y`` on ``[stock, x]`` is that of ``y`` on ``x`` less what the stock's part orthogonal to ``x``
+    explains), with the orthonormal basis and rank ``np.linalg.lstsq`` would use; the same RSS as one least-squares
+    fit per rate, to round-off."""
+    y, x, firm = within(data)
+    ages = _ages(data)
+    known = ~np.isnan(ages)
+    rows, completed = known.nonzero()[0], ages[known]  # each row's prior completions, in order (no padding)
+    basis = _basis(x)
+    y_res = y - basis @ (basis.T @ y)
+    rss_x = float(y_res @ y_res)
+    out = np.empty(len(grid))
+    for i, rate in enumerate(grid):
+        held = np.bincount(rows, np.power(rate, completed), minlength=len(ages))  # discounted(ages, rate)
+        stock = _demean(np.log1p(held)[:, None], firm)[:, 0]
+        s_res = stock - basis @ (basis.T @ stock)
+        ss = float(s_res @ s_res)
+        # a stock (numerically) inside the controls' span explains nothing more (lstsq's rank cut-off)
+        out[i] = rss_x - float(s_res @ y_res) ** 2 / ss if ss > _rank_tolerance(stock, x) else rss_x
+    return out
+
+
+def _basis(x: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the span of ``x``'s columns: its left singular vectors above lstsq's default cut-off."""
+    if x.shape[1] == 0:
+        return np.zeros((x.shape[0], 0))
+    u, sv, _ = np.linalg.svd(x, full_matrices=False)
+    return u[:, sv > np.finfo(float).eps * max(x.shape) * sv[0]]
+
+
+def _rank_tolerance(stock: np.ndarray, x: np.ndarray) -> float:
+    """Squared norm below which the stock's part orthogonal to the controls counts as zero (lstsq's cut-off)."""
+    scale = max(float(stock @ stock), 1e-300)
+    return (np.finfo(float).eps * max(x.shape[0], x.shape[1] + 1)) ** 2 * scale
+
+
+def fit(data: pd.DataFrame, min_rows: int = 100) -> dict[str, float]:
+    """Profile likelihood of the annual retention rate; the likelihood-ratio test of no depreciation."""
     if len(data) < min_rows:
         raise FitError(f"only {len(data)} alliances (need {min_rows})")
-    years = pd.get_dummies(data["start_year"], prefix="year", drop_first=True, dtype=float)
-    x = pd.concat([data[["recent", "older", *CONTROLS]].astype(float), years], axis=1)
-    y = data["success"].astype(float)
-    firm = data["firm"]
-    x = x - x.groupby(firm).transform("mean")
-    y = y - y.groupby(firm).transform("mean")
-    x = x.loc[:, x.std() > 1e-12]
-    for v in ("recent", "older"):
-        if v not in x:
-            raise FitError(f"no within-firm variation in {v} experience")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(firm)[0]}, use_t=True)
-
-
-def composition_t(data: pd.DataFrame) -> float:
-    """t-value of older experience at a fixed total (dummies for each total count up to 15), pooled, clustered by firm.
-
-    Negative when experience depreciates: of two firms with the same number
-    of completed alliances, the one whose alliances are older does worse.
-    """
-    import statsmodels.api as sm
-
-    total = np.minimum(np.rint((data["recent"] + data["older"]) * SCALE).astype(int), 15)
-    dummies = [pd.get_dummies(total, prefix="total", drop_first=True, dtype=float),
-               pd.get_dummies(data["start_year"], prefix="year", drop_first=True, dtype=float)]
-    x = sm.add_constant(pd.concat([data[["older", *CONTROLS]].astype(float), *dummies], axis=1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = sm.OLS(data["success"].astype(float), x).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(data["firm"])[0]})
-    return float(res.tvalues["older"])
-
-
-def fit(data: pd.DataFrame) -> dict[str, float]:
-    """Within-firm recent and older experience, their difference, and the equal-total check's t-value."""
-    res = fit_model(data)
-    est = terms(res, ["recent", "older"])
-    est.update(combination(res, {"recent": 1.0, "older": -1.0}, "recent_minus_older"))
-    est["older_at_equal_total.t"] = composition_t(data)
-    est["n"], est["firms"] = float(len(data)), float(data["firm"].nunique())
+    if data["firm"].nunique() < 10:
+        raise FitError(f"only {data['firm'].nunique()} firms")
+    rss = profile(data)
+    best = int(np.argmin(rss))
+    rate = float(RETENTION_GRID[best])
+    n = len(data)
+    # Gaussian profile log-likelihood: -n/2 log(RSS); the statistic against no depreciation (rate 1, the last point)
+    lr = max(float(n * np.log(rss[-1] / rss[best])), 0.0)
+    est = terms(fit_at(data, rate), ["experience"])
+    est = {k.replace("experience", "experience_slope", 1): v for k, v in est.items()}
+    est.update({
+        "annual_depreciation": 1.0 - rate, "annual_depreciation.p": float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0,
+        "depreciation_lr": lr, "retention": rate,
+        "half_life_years": float(np.log(0.5) / np.log(rate)) if rate < 1.0 else float("inf"),
+        "n": float(n), "firms": float(data["firm"].nunique()),
+    })
     return est

@@ -33,7 +33,9 @@ from .fitting import FitError, cluster_groups, fit_count, terms, turning_point
 
 __all__ = ["alliance_years", "dataset", "data", "fit_model", "fit", "CONTROLS", "FAMILY", "RANGE_PERCENTILES"]
 
-CONTROLS = ["exploration_capability", "exploitation_capability", "alliance_function", "year"]
+# No alliance-function control: a firm sets a function up because it runs many alliances, and the function then
+# changes what they yield, so it lies on the path from the alliance count to output (a mediator, a "bad control").
+CONTROLS = ["exploration_capability", "exploitation_capability", "year"]
 FAMILY = "poisson"
 RANGE_PERCENTILES = (1, 99)  # "the observed range": robust to a handful of outlying firm-years
 

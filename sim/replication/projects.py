@@ -36,7 +36,7 @@ from .fitting import cluster_groups, combination, fit_logit, terms
 __all__ = ["dataset", "data", "fit_model", "fit", "controls", "SCALE", "EXPERIENCE"]
 
 SCALE = 10.0  # experience is entered in tens of alliances (readable coefficients)
-BASE_CONTROLS = ["exploitation", "log_value", "protective", "function_large", "function_small",
+BASE_CONTROLS = ["exploitation", "log_value", "small_share", "protective", "function_large", "function_small",
                  "capability_large", "capability_small", "portfolio_large", "portfolio_small",
                  "portfolio_large_sq", "portfolio_small_sq"]
 EXPERIENCE = ["small_experience", "small_experience_sq", "large_experience", "large_experience_sq", "partner_specific"]
@@ -56,7 +56,10 @@ def controls(data: pd.DataFrame) -> list[str]:
 def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4) -> pd.DataFrame:
     """Ended large-small alliances as the study's project sample."""
     a = alliances
-    d = a[(a["size_a"] == "large") & (a["size_b"] == "small") & a["end_tick"].notna()].copy()
+    # A project that ended because a partner left the market is censored (a competing risk), not a failure:
+    # the study asks how projects performed, and a partner's demise ends a project whatever its progress.
+    d = a[(a["size_a"] == "large") & (a["size_b"] == "small") & a["end_tick"].notna()
+          & (a["exit_reason"] != "partner_exit")].copy()
     xs, xl = d["general_experience_b"] / SCALE, d["general_experience_a"] / SCALE
     out = pd.DataFrame({
         "success": d["success"].astype(int).to_numpy(),
@@ -65,6 +68,7 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int = 4) -> pd.DataFrame:
         "partner_specific": d["partner_specific_experience"].astype(float).to_numpy(),
         "exploitation": (d["type"] == "exploitation").astype(float).to_numpy(),
         "log_value": np.log(d["value_at_stake"]).to_numpy(),
+        "small_share": d["share_b"].to_numpy(),
         "start_year": year_of(d["start_tick"].to_numpy(), ticks_per_year),
         "protective": (d["governance"] == "protective").astype(float).to_numpy(),
         "function_large": d["function_a"].astype(float).to_numpy(), "function_small": d["function_b"].astype(float).to_numpy(),

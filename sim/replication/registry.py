@@ -59,7 +59,7 @@ PROJECTS = Design(
           "experience and controls (type, value, governance, functions, capabilities, each partner's current alliances "
           "and their square, start-year fixed effects); SEs clustered by both partners",
     population="projects",
-    population_reason="550 firms (110 incumbents, 440 ventures) over 20 years yield about 3,000 ended incumbent-venture "
+    population_reason="1,100 firms (220 incumbents, 880 ventures) over 20 years yield about 3,000 ended incumbent-venture "
                       "projects, ten times the study's ~300, so the population estimate is about three times as precise "
                       "as the study's while each published-size draw is a small sample of one market",
     data=projects.data, fit=projects.fit,
@@ -86,7 +86,8 @@ FIRM_PANEL = Design(
     id="firm_panel",
     study="Rothaermel & Deeds (2006), Journal of Business Venturing: 325 biotechnology ventures, 2,226 alliances, 1973-1997",
     model="Poisson regression of a venture's new products in a year on its mean simultaneous alliances and their square "
-          "(total; by experience half; by type), capabilities, alliance function, year; SEs clustered by firm",
+          "(total; by experience half; by type), capabilities, year (not the alliance function: it responds to the "
+          "alliance count and mediates its effect); SEs clustered by firm",
     population="firm_panel",
     population_reason="800 firms (640 ventures, about twice the study's 325) over 25 years, so that a published-size "
                       "draw is a sample of a market rather than all of it; larger panels cost more run time than the "
@@ -118,7 +119,7 @@ COMPETING_RISKS = Design(
           "pharmaceutical firms, 1980-2000",
     model="cause-specific Cox hazard of approval (termination and the window's end censor) on alliance exploitation "
           "and exploration experience, internal exploration and exploitation experience (mean-centred) and the two "
-          "interactions; controls: capability, project type, current alliances, start year, alliance function, size; "
+          "interactions; controls: the four experience counts squared, capability, project type, current alliances, start year, alliance function, size; "
           "SEs robust to clustering by firm",
     population="competing_risks",
     population_reason="300 firms over 20 years give about 3,400 projects, eight times the study's 412; all firms' projects "
@@ -151,7 +152,8 @@ MARKET_REASON = ("1,200 firms (240 incumbents) over 20 years: thousands of allia
 ALLIANCE_FUNCTION = Design(
     id="alliance_function",
     study="Kale, Dyer & Singh (2002), Strategic Management Journal: 1,572 alliances of 200 firms",
-    model="each ended alliance from each partner's side: success rates with and without a dedicated alliance function, "
+    model="each large firm's ended alliances (the study's firms were corporations) by whether the firm had a dedicated "
+          "alliance function at formation: success rates of firms with and without one (means over firms), binomial "
           "logit contrast with SEs clustered by firm",
     population="shares", population_reason=MARKET_REASON,
     data=shares.function_data, fit=shares.fit_function,
@@ -191,16 +193,17 @@ BASE_RATES = Design(
 DEPRECIATION = Design(
     id="depreciation",
     study="Sampson (2005), Strategic Management Journal: 464 R&D alliances in telecommunications equipment",
-    model="linear probability of success of each small firm's ended alliances on its alliances completed in the last "
-          "three years and earlier ones, with firm and start-year fixed effects and partner, portfolio and deal "
-          "controls; SEs clustered by firm",
+    model="linear probability of success of each small firm's ended alliances on log(1 + its discounted experience): "
+          "prior completed alliances weighted by retention^age; the annual retention rate by profile likelihood "
+          "(Argote, Beckman & Epple 1990), tested against no depreciation by likelihood ratio; firm and start-year "
+          "fixed effects, partner, portfolio and deal controls; SEs clustered by firm",
     population="shares", population_reason=MARKET_REASON,
     data=depreciation.data, fit=depreciation.fit,
     published=PublishedSample(464, "alliances", cluster="firm"),
     findings=(
         Finding("R15", "Only recent alliance experience counts: experience depreciates", "Sampson 2005 (SMJ)",
-                "recent experience adds more than experience older than a few years", "low", "recent_minus_older",
-                All((Significant("recent_minus_older", 1), Sign("recent", 1))), "no_forgetting"),
+                "experience depreciates: older alliances add less than recent ones", "low", "annual_depreciation",
+                All((Significant("annual_depreciation", 1), Sign("experience_slope", 1))), "no_forgetting"),
     ),
 )
 

@@ -169,7 +169,7 @@ def write_outputs(folder: Path, v: pd.DataFrame, findings: pd.DataFrame, manifes
         f"{len(manifest.get('calibration_seeds', []))} calibration seeds); each run simulates every study population, "
         "fits each study's model to the whole population and to a sample of the published size, and repeats the run "
         "with each finding's mechanism switched off (placebo).",
-        "", f"Status: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".",
+        "", "Status: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".",
         "" if not manifest.get("command") else f"\nCommand: `{manifest['command']}`", "",
         "## Findings", "", _markdown(table), "",
         "`estimate_low`/`estimate_high`: 2.5-97.5% of the runs' estimates; `within_se_mean`: the mean standard error "

@@ -14,12 +14,14 @@ alone (:mod:`.summary`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,8 @@ import pandas as pd
 
 from ..config import Config, ConfigError
 from ..model import as_config
-from .placebos import PLACEBOS, config_hash, held_rates, load_offsets, placebo_overrides
+from .offsets import load_offsets
+from .placebos import PLACEBOS, held_rates, placebo_overrides
 from .registry import DESIGN_BY_ID, DESIGNS, POPULATIONS, population_configs
 from .seeds import CALIBRATION_SEED_RANGES, CALIBRATION_SEEDS, SEEDING, evaluation_seeds
 
@@ -48,6 +51,7 @@ class Plan:
     arms: dict[str, dict[str, dict[str, Any]]]  # population -> arm -> overrides on the population's config
     offsets: dict[str, Any]
     overrides: dict[str, Any]
+    found: list[str] = field(default_factory=list)  # "placebo/population" whose offsets this replication found afresh
 
     def identity(self) -> dict[str, Any]:
         return {"root_seed": self.root, "seeds": self.seeds,
@@ -60,9 +64,6 @@ class Plan:
     def manifest(self, command: str = "") -> dict[str, Any]:
         from ..outputs import git_commit, package_versions
 
-        recorded = self.offsets.get("offsets", {})
-        stale = sorted(f"{arm}/{p}" for p, arms in self.arms.items() for arm in arms if arm != BASELINE
-                       and not _offsets_current(recorded.get(arm, {}).get(p), PLACEBOS[arm], self.configs[p]))
         return {
             "kind": "alliancesim replicate",
             "fingerprint": self.fingerprint(),
@@ -76,16 +77,12 @@ class Plan:
             "overrides": self.overrides,
             "study_configs": {p: c.model_dump() for p, c in self.configs.items()},
             "placebo_overrides": self.arms,
-            "placebo_offsets_stale_for": stale,
+            "placebo_offsets": self.offsets,
+            "placebo_offsets_found_for": self.found,
             "versions": package_versions(),
             "git": git_commit(),
             "command": command,
         }
-
-
-def _offsets_current(record: dict[str, Any] | None, placebo, config: Config) -> bool:
-    """Every rate the placebo holds has an offset recorded for exactly this population config."""
-    return bool(record) and all(record.get(h.rate, {}).get("config_hash") == config_hash(config) for h in placebo.holds)
 
 
 def plan(overrides: dict[str, Any] | None = None, seed: int = 42, runs: int = 1, base: str | Path | None = None) -> Plan:
@@ -97,6 +94,15 @@ def plan(overrides: dict[str, Any] | None = None, seed: int = 42, runs: int = 1,
     overrides = dict(overrides or {})
     configs = population_configs(overrides, base)
     offsets = load_offsets()
+    p = Plan(seed, evaluation_seeds(seed, runs), configs, placebo_arms(configs, offsets), offsets, overrides)
+    for population, arms in p.arms.items():
+        for extra in arms.values():
+            as_config(configs[population], extra)  # a placebo the config cannot express fails here, not in a worker
+    return p
+
+
+def placebo_arms(configs: dict[str, Config], offsets: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """population -> arm -> overrides on the population's config: the baseline and every placebo its findings name."""
     arms: dict[str, dict[str, dict[str, Any]]] = {}
     for population in POPULATIONS:
         arms[population] = {BASELINE: {}}
@@ -107,9 +113,47 @@ def plan(overrides: dict[str, Any] | None = None, seed: int = 42, runs: int = 1,
                 if finding.placebo not in arms[population]:
                     arms[population][finding.placebo] = placebo_overrides(
                         PLACEBOS[finding.placebo], population, configs[population], offsets)
-        for arm, extra in arms[population].items():
-            as_config(configs[population], extra)  # a placebo the config cannot express fails here, not in a worker
-    return Plan(seed, evaluation_seeds(seed, runs), configs, arms, offsets, overrides)
+    return arms
+
+
+OFFSETS_CACHE = ".placebo-offsets.yaml"  # in the output folder: offsets found afresh, so a resumed replication reuses them
+
+
+def with_current_offsets(p: Plan, out: Path, executor, progress: bool = False) -> tuple[Plan, bool]:
+    """``p`` with every placebo offset found for its own configs: the recorded ones where they were found for the
+    same config, the ones this output folder already found, and the rest found now on the calibration seeds
+    (:func:`sim.replication.offsets.refresh`); and whether any were found now (to keep, :func:`_keep_offsets`)."""
+    import yaml
+
+    from .offsets import refresh, stale
+
+    cache = Path(out) / OFFSETS_CACHE
+    offsets = p.offsets
+    fresh = False
+    if cache.is_file():
+        cached = yaml.safe_load(cache.read_text()) or {}
+        merged = {k: dict(v) for k, v in offsets.get("offsets", {}).items()}
+        for name, pops in cached.get("offsets", {}).items():
+            merged.setdefault(name, {}).update(pops)
+        offsets = {**offsets, "offsets": merged}
+    pairs = stale(offsets, p.configs)
+    if pairs:
+        offsets = refresh(offsets, p.configs, pairs, executor, progress)
+        fresh = True
+    recorded = load_offsets().get("offsets", {})
+    found = sorted(f"{name}/{pop}" for name, pops in offsets.get("offsets", {}).items() for pop, entry in pops.items()
+                   if entry != recorded.get(name, {}).get(pop) and pop in p.configs)
+    return dataclasses.replace(p, arms=placebo_arms(p.configs, offsets), offsets=offsets, found=found), fresh
+
+
+def _keep_offsets(out: Path, offsets: dict[str, Any]) -> None:
+    """Write the offsets found afresh into the (opened, locked) output folder, for a resumed run to reuse."""
+    import yaml
+
+    cache = Path(out) / OFFSETS_CACHE
+    tmp = cache.with_name(cache.name + ".tmp")
+    tmp.write_text(yaml.safe_dump(offsets, sort_keys=False))
+    os.replace(tmp, cache)
 
 
 def tasks(p: Plan, done: set[tuple[int, str, str]] = frozenset()) -> Iterator[dict[str, Any]]:
@@ -151,12 +195,24 @@ def fit_designs(config: Config, seed: int, designs: list, published: bool = Fals
     failed: a failed fit never loses the other designs' estimates).  The
     replication's tasks and the findings sweeps (:mod:`sim.sweep.findings`)
     both run this.
+
+    The fits run on one BLAS thread: their matrices are small, and a second
+    thread spinning for work on a busy machine (or beside the other workers)
+    cost more CPU than the whole simulation (17 vs 6.5 CPU-seconds a
+    replication run on 2 cores); estimates agree to ~1e-13.
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_designs(config, seed, designs, published)
+
+
+def _fit_designs(config: Config, seed: int, designs: list, published: bool) -> tuple[dict[str, float], list[dict[str, Any]]]:
     from ..runner import simulate
     from .fitting import FitError
 
-    tables = tuple({t for d in designs for t in d.tables} | {"projects"})
-    frames = simulate(config, seed, tables=tables).frames
+    tables = tuple({t for d in designs for t in d.tables} | {"projects", "alliances"})  # the held rates read both
+    frames = simulate(config, seed, tables=tables, with_metrics=False).frames
     rates = held_rates(frames, config, RATES)
     fits = []
     for design in designs:
@@ -181,27 +237,31 @@ def execute(p: Plan, out: Path, workers: int | None = None, scheduler: Any = Non
             progress: bool = False) -> tuple[pd.DataFrame, dict[str, Any], float]:
     """Run every task not yet in ``out`` (resuming), return all stored estimates, the manifest and the seconds spent."""
     from ..sweep.executors import make_executor
-    from .store import open_run_store
+    from .store import check_out, open_run_store
 
-    executor = make_executor(workers, scheduler)
-    store = open_run_store(out, p.manifest(command))
     start = time.perf_counter()
-    try:
-        todo = list(tasks(p, store.done()))
-        bar = None
-        if progress and todo:
-            from tqdm.auto import tqdm
+    check_out(out)  # a folder this replication cannot use is refused before any work
+    with make_executor(workers, scheduler) as executor:
+        p, fresh = with_current_offsets(p, out, executor, progress)  # before the store: they are part of the fingerprint
+        store = open_run_store(out, p.manifest(command))
+        try:
+            if fresh:
+                _keep_offsets(out, p.offsets)
+            todo = list(tasks(p, store.done()))
+            bar = None
+            if progress and todo:
+                from tqdm.auto import tqdm
 
-            bar = tqdm(total=len(todo), desc="replicating", unit="task")
-        with executor:
+                bar = tqdm(total=len(todo), desc="replicating", unit="task")
             for task, rows in executor.map_unordered(run_task, todo):
                 store.add(task["run"], task["arm"], task["population"], rows)
                 if bar is not None:
                     bar.update()
-        if bar is not None:
-            bar.close()
-        seconds = time.perf_counter() - start
-        store.write_manifest(executor=executor.description, wall_time_seconds=round(seconds, 1) + store.manifest.get("wall_time_seconds", 0.0))
-        return store.read(), store.manifest, seconds
-    finally:
-        store.close()
+            if bar is not None:
+                bar.close()
+            seconds = time.perf_counter() - start
+            store.write_manifest(executor=executor.description,
+                                 wall_time_seconds=round(seconds, 1) + store.manifest.get("wall_time_seconds", 0.0))
+            return store.read(), store.manifest, seconds
+        finally:
+            store.close()

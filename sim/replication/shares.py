@@ -2,9 +2,10 @@
 
 Three designs read the same simulated market (``configs/studies/shares.yaml``):
 
-* alliance function (R11, Kale, Dyer & Singh 2002): each ended alliance seen
-  from each partner's side; success rates of firms with and without a
-  dedicated alliance function, and the logit contrast (SEs clustered by firm).
+* alliance function (R11, Kale, Dyer & Singh 2002): each large firm's ended
+  alliances (their sample was 200 corporations), split by whether the firm had
+  a dedicated alliance function when each was formed; the success rates of firms with and without one (means over
+  firms) and the binomial logit contrast (SEs clustered by firm).
 * base rates (R12-R14): the failure share of ended alliances; the break-up
   share of alliances observed for ten full years (:func:`sim.metrics.breakups`:
   ended within ten years neither by reaching the goal nor by an agreed exit);
@@ -27,9 +28,9 @@ import pandas as pd
 
 from ..config import Config
 from ..metrics import breakups, year_of
-from .fitting import FitError, cluster_groups, combination, fit_logit, terms
+from .fitting import FitError, cluster_groups, combination, terms
 
-__all__ = ["function_sides", "function_data", "fit_function", "base_rate_data", "fit_base_rates",
+__all__ = ["function_firms", "function_data", "fit_function", "base_rate_data", "fit_base_rates",
            "learning_data", "fit_learning", "R11_WITH", "R11_WITHOUT", "R12_RANGE", "R13_RANGE", "R14_RANGE", "MEASURES"]
 
 R11_WITH, R11_WITHOUT = (0.53, 0.73), (0.40, 0.60)  # "about 63%" / "about 50%": +-10 points
@@ -40,28 +41,53 @@ MEASURES = {"failure": "failure_share", "breakup": "breakup_share", "underperfor
 
 
 # ------------------------------------------------------------------ R11
-def function_sides(alliances: pd.DataFrame) -> pd.DataFrame:
-    """Ended alliances twice, once from each partner's side."""
-    e = alliances[alliances["end_tick"].notna()]
-    return pd.DataFrame({
+def function_firms(alliances: pd.DataFrame, size: str = "large") -> pd.DataFrame:
+    """Each ``size`` firm's ended alliances, split by whether the firm had a dedicated alliance function when the
+    alliance was formed: one row per (firm, function) with the alliances ended and the successes among them.
+
+    The unit is the firm, as in Kale, Dyer & Singh (2002), who compared the alliance success rates of firms with
+    and without a function (a partner's function does not make a firm one with a function), and the firms are
+    large incumbents: their sample was 200 corporations (Dyer, Kale & Singh 2001).  An alliance ended by a
+    partner's exit from the market is left out (it says nothing about how the alliance was managed).
+    """
+    e = alliances[alliances["end_tick"].notna() & (alliances["exit_reason"] != "partner_exit")]
+    sides = pd.DataFrame({
         "firm": np.concatenate([e["firm_a"], e["firm_b"]]),
+        "size": np.concatenate([e["size_a"], e["size_b"]]),
         "function": np.concatenate([e["function_a"], e["function_b"]]).astype(float),
         "success": np.concatenate([e["success"].astype(int)] * 2),
     })
+    sides = sides[sides["size"] == size]
+    g = sides.groupby(["firm", "function"], sort=True)["success"]
+    return pd.DataFrame({"ended": g.size(), "wins": g.sum()}).reset_index()
 
 
 def function_data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
-    return function_sides(frames["alliances"])
+    return function_firms(frames["alliances"])
 
 
 def fit_function(data: pd.DataFrame) -> dict[str, float]:
-    res = fit_logit(data, "success", ["function"], cluster_groups(data["firm"]))
+    """Binomial logit of each firm's alliance success on having a function (SEs clustered by firm); the success
+    rates with and without a function are means over firms, as the study reports them."""
+    import statsmodels.api as sm
+
+    if len(data) < 50 or data["function"].nunique() < 2:
+        raise FitError(f"only {len(data)} firm rows, {data['function'].nunique()} function statuses")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = sm.GLM(np.column_stack([data["wins"], data["ended"] - data["wins"]]),
+                         sm.add_constant(data[["function"]], has_constant="add"), family=sm.families.Binomial()).fit(
+                cov_type="cluster", cov_kwds={"groups": cluster_groups(data["firm"])})
+        except (np.linalg.LinAlgError, ValueError) as err:
+            raise FitError(str(err).splitlines()[0]) from None
     est = terms(res, ["function"])
-    with_f = float(data.loc[data["function"] == 1, "success"].mean())
-    without = float(data.loc[data["function"] == 0, "success"].mean())
+    rate = data["wins"] / data["ended"]
+    with_f = float(rate[data["function"] == 1].mean())
+    without = float(rate[data["function"] == 0].mean())
     est.update({"success_with_function": with_f, "success_without_function": without,
                 "function_difference": with_f - without, "function_difference.p": est["function.p"],
-                "function_difference.se": est["function.se"] * with_f * (1 - with_f), "n": float(len(data))})
+                "function_difference.se": est["function.se"] * with_f * (1 - with_f), "n": float(data["firm"].nunique())})
     return est
 
 

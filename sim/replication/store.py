@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..config import ConfigError
 
-__all__ = ["RunStore", "open_run_store", "part_name", "MANIFEST"]
+__all__ = ["RunStore", "check_out", "open_run_store", "part_name", "MANIFEST"]
 
 MANIFEST = "manifest.json"
 _PART = re.compile(r"^part-(?P<run>\d+)-(?P<arm>[a-z_]+)-(?P<population>[a-z_]+)\.parquet$")
@@ -75,14 +75,20 @@ class RunStore:
         os.close(self._lock_fd)
 
 
-def open_run_store(out: Path, manifest: dict[str, Any]) -> RunStore:
-    """Create ``out`` for this replication or reopen it to resume; refuse a folder of anything else."""
+def check_out(out: Path) -> None:
+    """Refuse an ``out`` that is a file, or a non-empty folder that holds no replication."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {str(out)!r} exists and is not a folder")
-    existing = out / MANIFEST
-    if out.exists() and not existing.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
+    if out.exists() and not (out / MANIFEST).exists() and any(not p.name.startswith(".") for p in out.iterdir()):
         raise ConfigError(f"--out {str(out)!r} already exists and is not empty; choose a new folder")
+
+
+def open_run_store(out: Path, manifest: dict[str, Any]) -> RunStore:
+    """Create ``out`` for this replication or reopen it to resume; refuse a folder of anything else."""
+    out = Path(out)
+    check_out(out)
+    existing = out / MANIFEST
     out.mkdir(parents=True, exist_ok=True)
     fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:

@@ -14,7 +14,10 @@ published-size samples in which it holds.  ``estimate_mean`` /
 ``estimate_sd`` / ``estimate_low`` / ``estimate_high`` are the mean, the
 between-run SD and the 2.5-97.5% quantiles of the headline estimate over the
 runs; ``within_se_mean`` is the mean standard error the fit reported inside
-a run.  Status: ``reproduced`` needs kind ``emergent``, a share >= 0.9, a
+a run.  Pooled over runs (each run an independent market): ``pooled_z`` is
+the mean estimate over its between-run standard error, and
+``placebo_difference_z`` how far switching the mechanism off moves the mean
+estimate, in standard errors (a referee reads these beside the shares).  Status: ``reproduced`` needs kind ``emergent``, a share >= 0.9, a
 placebo share <= 0.2 and (R5, R6) the 95% interval over runs above 0;
 ``assumed`` rows read ``assumed``; ``calibration`` rows ``calibrated`` (share
 >= 0.9) or ``off target``; everything else ``not reproduced``.
@@ -39,7 +42,8 @@ REPRODUCED_SHARE = 0.9
 PLACEBO_SHARE = 0.2
 FINDINGS_COLUMNS = ["finding", "kind", "status", "role", "mechanism", "runs", "reproduced_share", "placebo_share",
                     "power_published_n", "estimate", "estimate_mean", "estimate_sd", "estimate_low", "estimate_high",
-                    "within_se_mean", "placebo_mean", "placebo_sd", "across_runs_above_zero", "published_n",
+                    "within_se_mean", "pooled_z", "placebo_mean", "placebo_sd", "placebo_difference_z",
+                    "across_runs_above_zero", "published_n",
                     "placebo", "placebo_rate_gap", "claim", "note"]
 
 
@@ -79,6 +83,19 @@ def _share(x: pd.Series) -> float:
     return float(x.mean()) if len(x) else float("nan")
 
 
+def _z(x: pd.Series) -> float:
+    """The mean over runs in units of its standard error over runs (each run one independent market)."""
+    return float(x.mean() / (x.std(ddof=1) / math.sqrt(len(x)))) if len(x) > 1 and x.std(ddof=1) > 0 else math.nan
+
+
+def _difference_z(base: pd.Series, placebo: pd.Series) -> float:
+    """How far the mechanism moves the estimate: baseline mean minus placebo mean over their standard error."""
+    if len(base) < 2 or len(placebo) < 2:
+        return math.nan
+    se = math.sqrt(base.var(ddof=1) / len(base) + placebo.var(ddof=1) / len(placebo))
+    return float((base.mean() - placebo.mean()) / se) if se > 0 else math.nan
+
+
 def findings_table(v: pd.DataFrame, configs: dict[str, Config]) -> pd.DataFrame:
     """One row per finding (see the module docstring for each column)."""
     from ..calibration.roles import default_roles
@@ -115,8 +132,10 @@ def findings_table(v: pd.DataFrame, configs: dict[str, Config]) -> pd.DataFrame:
             "estimate_sd": float(est.std(ddof=1)) if len(est) > 1 else math.nan,
             "estimate_low": float(low), "estimate_high": float(high),
             "within_se_mean": float(base["std_error"].mean()) if len(base) else math.nan,
+            "pooled_z": _z(est),
             "placebo_mean": float(plac["estimate"].mean()) if len(plac) else math.nan,
             "placebo_sd": float(plac["estimate"].std(ddof=1)) if len(plac) > 1 else math.nan,
+            "placebo_difference_z": _difference_z(est, plac["estimate"].dropna()),
             "across_runs_above_zero": across_ok if f.across_runs else None,
             "published_n": design.published.describe() if design.published else "",
             "placebo": f"{placebo.name}: {placebo.describe()}",

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..alliances import PARTNER_EXIT, AllianceLog
 from ..config import Config
+from ..kernels import demography as kd
 from ..state import FirmState, draw_firms
 from .exit import settle
 from .innovation import ProjectLog, stop_projects
@@ -29,7 +30,7 @@ __all__ = ["exits", "entries"]
 
 def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, config: Config) -> tuple[np.ndarray, np.ndarray]:
     """Remove the firms whose resources ran out; returns their slots and the ids of the alliances that ended with them."""
-    gone = (state.alive & (state.resources < config.firms.exit_threshold)).nonzero()[0]
+    gone = kd.leaving(state.alive, state.resources, config.firms.exit_threshold)
     if len(gone) == 0:
         return gone, gone
     active = log.active_ids()

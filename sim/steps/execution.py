@@ -20,38 +20,62 @@ retry.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..alliances import AllianceLog
-from ..config import Execution, Learning
-from ..learning import general_benefit, sigmoid
-from ..state import EXPLOITATION, EXPLORATION, FirmState
+from ..columns import Batch
+from ..config import Execution, Exit, Learning, Selection
+from ..kernels import booking as kb
+from ..kernels import execution as kx
+from ..kernels import exit as kexit
+from ..kernels import params
+from ..state import EXPLORATION, FirmState
 
-__all__ = ["launch", "book", "book_sides", "milestone_logit", "execute", "attention_need"]
+__all__ = ["launch", "book", "book_sides", "absorbable", "transfer", "team_skill", "milestone_logit", "execute", "attention_need"]
+
+# launch's columns: what it adds to negotiate's records
+LAUNCHED = {"milestones": np.int64, "spacing": np.int64, "plan_ticks": np.int64, "cost_per_tick": float,
+            "next_due": np.int64, "attention": float}
 
 
 def attention_need(types: np.ndarray, protective: np.ndarray, cfg: Execution) -> np.ndarray:
-    """Attention units a new-partner alliance takes from each partner's management."""
-    base = np.where(types == EXPLORATION, cfg.attention_exploration, cfg.attention_exploitation)
-    return base + cfg.protective_attention * protective
+    """Attention units a new-partner alliance takes from each partner's management (:func:`sim.kernels.execution.attention_need`)."""
+    types, protective = np.broadcast_arrays(np.asarray(types, dtype=np.int64), np.asarray(protective, dtype=bool))
+    out = np.empty(types.shape)
+    kx.attention_needs(types.ravel(), protective.ravel(), params(cfg), out.reshape(-1))
+    return out
 
 
-def launch(state: FirmState, records: dict[str, np.ndarray], cfg: Execution, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Draw the milestone plan and budget of new alliances and book their attention with both partners."""
-    t = records["type"]
-    m = len(t)
-    records["milestones"] = np.where(t == EXPLORATION, cfg.milestones_exploration, cfg.milestones_exploitation)
-    spacing = np.maximum(np.rint(cfg.ticks_per_milestone * rng.lognormal(0.0, cfg.plan_sd, size=m)), 1).astype(np.int64)
-    records["spacing"] = spacing
-    records["plan_ticks"] = records["milestones"] * spacing
-    records["cost_per_tick"] = (cfg.cost_rate * records["value_at_stake"] / records["plan_ticks"]
-                                * rng.lognormal(0.0, cfg.cost_sd, size=m))
-    records["next_due"] = records["start_tick"] + spacing
-    records["attention"] = attention_need(t, records["protective"], cfg) * (1.0 - records["relief"])
-    book(state, records["slot_a"], records["slot_b"], t, records["attention"], 1)
-    for side in ("slot_a", "slot_b"):
-        np.add.at(state.experience, (records[side], t.astype(np.int64)), 1.0)
+def launch(state: FirmState, records: Any, cfg: Execution, rng: np.random.Generator) -> Any:
+    """Draw the milestone plan and budget of new alliances and book their attention with both partners
+    (:func:`sim.kernels.execution.launch`).
+
+    ``records``: negotiate's columns of the new alliances (a dict: the launch columns are added to it), or the
+    :class:`~sim.columns.Batch` of alliance-log rows negotiate wrote them to.
+    """
+    batch = _batch(records)
+    m = batch.size
+    spacing = rng.lognormal(0.0, cfg.plan_sd, size=m)
+    cost = rng.lognormal(0.0, cfg.cost_sd, size=m)
+    c = batch.cols
+    kx.launch(batch.start, m, spacing, cost, c["type"], c["protective"], c["relief"], c["value_at_stake"],
+              c["start_tick"], c["slot_a"], c["slot_b"], c["milestones"], c["spacing"], c["plan_ticks"],
+              c["cost_per_tick"], c["next_due"], c["attention"], state.active, state.attention, state.partner_profile,
+              state.capability, state.experience, params(cfg))
     return records
+
+
+def _batch(records: Any) -> Any:
+    """A dict of new alliances' columns as a batch of rows (starting at 0), with room for launch's columns."""
+    if isinstance(records, Batch):
+        return records
+    m = len(records["type"])
+    for name, dtype in LAUNCHED.items():
+        if name not in records or len(records[name]) != m:
+            records[name] = np.zeros(m, dtype=dtype)
+    return Batch(records, 0, m)
 
 
 def book(state: FirmState, a: np.ndarray, b: np.ndarray, types: np.ndarray, attention: np.ndarray, sign: int) -> None:
@@ -65,13 +89,42 @@ def book(state: FirmState, a: np.ndarray, b: np.ndarray, types: np.ndarray, atte
 
 
 def book_sides(state: FirmState, own: np.ndarray, other: np.ndarray, t: np.ndarray, attention: np.ndarray, sign: int) -> None:
-    """:func:`book` with each alliance's rows given once per side (side a's rows, then side b's), as
-    :func:`sim.steps.exit.settle` holds them: np.add.at adds in row order, so this is two passes in one."""
-    np.add.at(state.active, (own, t), sign)
-    np.add.at(state.attention, own, sign * attention)
-    profile = sign * state.capability[other]
-    for k in (EXPLORATION, EXPLOITATION):  # a column at a time: np.add.at of whole rows is several times slower
-        np.add.at(state.partner_profile[:, k], own, profile[:, k])
+    """:func:`book` with each alliance's rows given once per side (side a's rows, then side b's); compiled
+    (:mod:`sim.kernels.booking`), adding in row order."""
+    kb.book_sides(np.asarray(own, dtype=np.int64), np.asarray(other, dtype=np.int64), np.asarray(t, dtype=np.int64),
+                  np.asarray(attention, dtype=float), int(sign), state.active, state.attention, state.partner_profile,
+                  state.capability)
+
+
+def absorbable(state: FirmState, slots: np.ndarray, types: np.ndarray, learning: Learning) -> np.ndarray:
+    """Usable share of the technical knowledge a partner of ``types`` brings home to ``slots``
+    (:func:`sim.kernels.execution.absorbable`).
+
+    Exploitation partners' knowledge is usable as far as the firm's own
+    research (internal exploration know-how) overlaps with it; exploration
+    partners' distant knowledge is crowded out by the firm's exploitation
+    routines (internal exploitation know-how).
+    """
+    slots, types = np.broadcast_arrays(np.asarray(slots, dtype=np.int64), np.asarray(types, dtype=np.int64))
+    out = np.empty(slots.shape)
+    kx.absorbables(slots.ravel(), types.ravel(), state.internal_knowhow, params(learning), out.reshape(-1))
+    return out
+
+
+def _ids(ids: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(ids, dtype=np.int64)
+
+
+def team_skill(state: FirmState, log: AllianceLog, ids: np.ndarray, learning: Learning) -> np.ndarray:
+    """How much of the partners' general alliance know-how the team running alliances ``ids`` commands, in [0, 1]
+    (:func:`sim.kernels.execution.team_skill`): the mean of the two partners' know-how on the diminishing-returns
+    curve, less what the hand-off lost.  Milestones (``learning.general_returns``) and conflict resolution
+    (``exit.knowhow_conflict_reduction``) both draw on it."""
+    ids = _ids(ids)
+    c = log.cols
+    out = np.empty(len(ids))
+    kx.team_skills(ids, c["slot_a"], c["slot_b"], c["handoff_loss"], state.knowhow, params(learning), out)
+    return out
 
 
 def milestone_logit(
@@ -82,28 +135,29 @@ def milestone_logit(
     learning: Learning,
     tick: int | None = None,
 ) -> np.ndarray:
-    """Logit of meeting the next milestone for alliances ``ids`` (staleness counted when ``tick`` is given)."""
+    """Logit of meeting the next milestone for alliances ``ids`` (staleness counted when ``tick`` is given;
+    :func:`sim.kernels.execution.milestone_logit`)."""
+    ids = _ids(ids)
+    out = np.empty(len(ids))
+    kx.milestone_logits(ids, 0 if tick is None else int(tick), tick is not None, *_logit_columns(log), state.knowhow,
+                        state.attention, state.capacity, params(cfg), params(learning), out)
+    return out
+
+
+def _logit_columns(log: AllianceLog) -> tuple:
     c = log.cols
-    a, b = c["slot_a"][ids], c["slot_b"][ids]
-    t = c["type"][ids]
-    base = np.where(t == EXPLORATION, cfg.base_logit_exploration, cfg.base_logit_exploitation)
-    capability = cfg.capability_weight * (0.5 * (c["capability_a"][ids] + c["capability_b"][ids]) - 0.5)
-    general = state.general_knowhow
-    knowhow = general_benefit(general[a], learning.general_returns, learning.general_saturation)
-    knowhow += general_benefit(general[b], learning.general_returns, learning.general_saturation)
-    knowhow *= 1.0 - c["handoff_loss"][ids]
-    load = state.load()
-    own_need = c["attention"][ids] / np.maximum(attention_need(t, c["protective"][ids], cfg), 1e-9)
-    coordination = cfg.coordination_penalty * own_need * 0.5 * (load[a] ** cfg.coordination_exponent + load[b] ** cfg.coordination_exponent)
-    defensiveness = cfg.lopsided_effort_penalty * c["lopsidedness"][ids]
-    fits = c["protective"][ids] == (t == EXPLOITATION)
-    governance = np.where(fits, cfg.governance_fit, -cfg.governance_fit)
-    novelty = cfg.novelty_weight * (c["novelty"][ids] - 1.0)
-    logit = base + capability + knowhow + novelty + c["partner_specific_logit"][ids] - coordination - defensiveness + governance
-    if tick is not None:
-        overdue = np.maximum((tick - c["start_tick"][ids]) / c["plan_ticks"][ids] - 1.0, 0.0)
-        logit -= cfg.stale_penalty * overdue
-    return logit
+    return (c["type"], c["slot_a"], c["slot_b"], c["capability_a"], c["capability_b"], c["handoff_loss"], c["attention"],
+            c["protective"], c["lopsidedness"], c["novelty"], c["partner_specific_logit"], c["start_tick"],
+            c["plan_ticks"])
+
+
+def transfer(state: FirmState, log: AllianceLog, ids: np.ndarray, learning: Learning) -> None:
+    """Alliances ``ids`` met a milestone: each partner takes home the usable share (:func:`absorbable`) of the
+    technical knowledge that milestone delivered, ``lesson_per_alliance x novelty / milestones`` (a whole
+    alliance delivers its lesson; a redundant pair has less that is new; :func:`sim.kernels.execution.transfer`)."""
+    c = log.cols
+    kx.transfer(_ids(ids), c["type"], c["novelty"], c["milestones"], c["slot_a"], c["slot_b"], state.technical,
+                state.internal_knowhow, params(learning))
 
 
 def execute(
@@ -114,28 +168,16 @@ def execute(
     learning: Learning,
     rng: np.random.Generator,
 ) -> None:
-    """Run one tick of every active alliance: both partners pay their share of its costs, due milestones are reviewed."""
+    """Run one tick of every active alliance: both partners pay their share of its costs, due milestones are
+    reviewed (:func:`sim.kernels.exit.run_alliances`, which :func:`sim.steps.exit.execute_and_close` runs with the
+    exits in the same pass)."""
+    from .exit import run
+
     active = log.active_ids()
     if len(active) == 0:
         return
-    c = log.cols
-    cost = c["cost_per_tick"][active]
-    c["costs"][active] += cost
-    share_a = c["share_a"][active]
-    paid = np.bincount(c["slot_a"][active], share_a * cost, state.n) + np.bincount(c["slot_b"][active], (1.0 - share_a) * cost, state.n)
-    state.resources -= paid
-    state.spent += paid
-    due = active[c["next_due"][active] <= tick]
-    if len(due) == 0:
-        return
-    p = sigmoid(milestone_logit(state, log, due, cfg, learning, tick))
-    u = rng.random((len(due), 2))
-    met = u[:, 0] < p
-    has_function = c["function_a"][due] | c["function_b"][due]
-    caught = ~met & has_function & ~c["retry_used"][due] & (u[:, 1] < cfg.health_check_detection)
-    missed = ~met & ~caught
-    c["met"][due[met]] += 1
-    c["missed"][due[missed]] += 1
-    c["caught"][due[caught]] += 1
-    c["retry_used"][due] = caught
-    c["next_due"][due] = tick + np.where(caught, 1, c["spacing"][due])
+    due = rng.random((kexit.count_due(active, log.cols["next_due"], tick), 2))
+    run(state, log, tick, cfg, _DEFAULT_EXIT, learning, _DEFAULT_SELECTION, active, due, None)
+
+
+_DEFAULT_EXIT, _DEFAULT_SELECTION = Exit(), Selection()  # sections run() takes and, executing only, does not read

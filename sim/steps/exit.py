@@ -8,131 +8,128 @@ repeat pair's relational routines (they resolve conflict sooner).  Ending an
 alliance settles it: each partner receives its share of what it created
 (it paid its share of the running costs as they accrued), keeps what it can
 of the lesson (its capture rate, its incentive to capture, less what knowledge
-redundancy left to teach), takes home what it can use of the partner's
-technical knowledge (absorptive capacity), and updates its partner-search
-preferences from the return it realised.
+redundancy left to teach) and updates its partner-search preferences from
+the return it realised.  (Technical knowledge came home milestone by
+milestone, in execution.)
 """
 
 from __future__ import annotations
 
+from operator import attrgetter, itemgetter
+
 import numpy as np
 
-from ..alliances import CONFLICT, EXPIRED, GOAL, MISSED, OVERRUN, AllianceLog
-from ..config import Config, Exit
-from ..learning import absorption, capture, clip
-from ..state import EXPLOITATION, EXPLORATION, FirmState
-from .execution import book_sides
-from .selection import adapt
+from ..alliances import AllianceLog
+from ..config import Config, Execution, Exit, Learning, Selection
+from ..kernels import exit as kx
+from ..kernels import params
+from ..state import FirmState
+from .selection import PREFERENCE_BOUNDS
 
-__all__ = ["exit_reasons", "close", "settle", "absorbable"]
+__all__ = ["conflict_hazard", "exit_reasons", "close", "settle", "execute_and_close", "run"]
 
 
-def exit_reasons(log: AllianceLog, ids: np.ndarray, tick: int, cfg: Exit, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Exit code (0 = carries on) and planned flag for alliances ``ids``; first reason wins."""
-    c = {k: log.cols[k][ids] for k in ("met", "milestones", "missed", "exit_triggers", "costs", "value_at_stake", "lopsidedness", "protective", "start_tick", "relief")}
-    triggers = c["exit_triggers"]
-    hazard = ((cfg.conflict_hazard + cfg.lopsided_conflict * c["lopsidedness"])
-              * (1.0 - cfg.protective_conflict_reduction * c["protective"]) * (1.0 - c["relief"]))
-    conditions = [
-        (c["met"] >= c["milestones"], GOAL),
-        ((triggers & (c["missed"] >= cfg.trigger_misses)) | (c["missed"] >= cfg.tolerance_misses), MISSED),
-        (c["costs"] > cfg.overrun_limit * c["value_at_stake"], OVERRUN),
-        (rng.random(len(ids)) < hazard, CONFLICT),
-        (tick - c["start_tick"] >= cfg.max_duration, EXPIRED),
-    ]
-    code = np.zeros(len(ids), dtype=np.int8)
-    for cond, reason in reversed(conditions):  # the first reason that holds is written last (np.select's rule, faster)
-        code = np.where(cond, np.int8(reason), code)
-    planned = (code == GOAL) | ((code != CONFLICT) & triggers) | (code == EXPIRED)
+def _ids(ids: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(ids, dtype=np.int64)
+
+
+def _hazard_columns(log: AllianceLog) -> tuple:
+    c = log.cols
+    return (c["lopsidedness"], c["protective"], c["relief"], c["handoff_loss"], c["function_a"], c["function_b"],
+            c["slot_a"], c["slot_b"])
+
+
+def conflict_hazard(state: FirmState, log: AllianceLog, ids: np.ndarray, cfg: Exit, learning: Learning) -> np.ndarray:
+    """Per-tick chance that alliances ``ids`` dissolve in conflict (:func:`sim.kernels.exit.conflict_hazard`).
+
+    Lopsided terms raise it; protective governance, a repeat pair's relational
+    routines, the team's general alliance know-how (conflict-resolution
+    routines, :func:`~sim.steps.execution.team_skill`) and a partner's
+    dedicated alliance function (it manages the relationship) damp it.
+    """
+    ids = _ids(ids)
+    out = np.empty(len(ids))
+    kx.conflict_hazards(ids, *_hazard_columns(log), state.knowhow, params(cfg), params(learning), out)
+    return out
+
+
+def exit_reasons(state: FirmState, log: AllianceLog, ids: np.ndarray, tick: int, cfg: Exit, learning: Learning,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Exit code (0 = carries on) and planned flag for alliances ``ids``; first reason wins
+    (:func:`sim.kernels.exit.exit_reason`, :func:`~sim.kernels.exit.planned_exit`)."""
+    ids = _ids(ids)
+    u = rng.random(len(ids))
+    code, planned = np.empty(len(ids), dtype=np.int8), np.empty(len(ids), dtype=bool)
+    _reasons(state, log, ids, u, tick, cfg, learning, code, planned)
     return code, planned
 
 
-def absorbable(state: FirmState, slots: np.ndarray, types: np.ndarray, config: Config) -> np.ndarray:
-    """Usable share of the technical knowledge a partner of ``types`` brings home to ``slots``.
-
-    Exploitation partners' knowledge is usable as far as the firm's own
-    research (internal exploration know-how) overlaps with it; exploration
-    partners' distant knowledge is crowded out by the firm's exploitation
-    routines (internal exploitation know-how).
-    """
-    lc = config.learning
-    # Each type reads the other kind of internal know-how (exploitation
-    # partners: the firm's exploration know-how; exploration partners: its
-    # exploitation routines), so one gather and per-row coefficients do both.
-    exploit = types == EXPLOITATION
-    internal = state.internal_knowhow[slots, EXPLORATION + EXPLOITATION - types]  # the other type's column
-    base = np.where(exploit, lc.absorb_exploitation, lc.absorb_exploration)
-    slope = np.where(exploit, lc.absorptive_capacity_gain, -lc.absorb_exploration * lc.exploitation_rigidity)
-    return absorption(base, slope, internal, lc.absorptive_saturation)
+def _reasons(state, log, ids, u, tick, cfg, learning, code, planned) -> None:
+    c = log.cols
+    kx.exit_reasons(ids, u, tick, c["met"], c["milestones"], c["missed"], c["exit_triggers"], c["costs"],
+                    c["value_at_stake"], c["start_tick"], *_hazard_columns(log), state.knowhow, params(cfg),
+                    params(learning), code, planned)
 
 
 def settle(state: FirmState, log: AllianceLog, ids: np.ndarray, code: np.ndarray, planned: np.ndarray, tick: int, config: Config) -> None:
-    """End alliances ``ids`` with exit ``code``: value, reputation, lessons, absorbed knowledge, preferences."""
-    cfg, learning = config.exit, config.learning
-    c = log.cols
-    value, costs = c["value_at_stake"][ids], c["costs"][ids]
-    success = code == GOAL
-    partial = cfg.salvage_share * value * c["met"][ids] / np.maximum(c["milestones"][ids], 1)
-    exit_cost = np.where(planned, cfg.planned_exit_cost, cfg.unplanned_exit_cost) * value
-    created = np.where(success, value, partial - exit_cost) - costs
-    share_a = c["share_a"][ids]
-    captured_a = share_a * created
-    captured_b = created - captured_a
-
-    log.deactivate(ids)
-    c["end_tick"][ids] = tick
-    c["success"][ids] = success
-    c["exit_code"][ids] = code
-    c["planned_exit"][ids] = planned
-    c["value_created"][ids] = created
-    c["captured_a"][ids] = captured_a
-    c["captured_b"][ids] = captured_b
-
-    # Both partners at once: side a's rows, then side b's (np.add.at adds in
-    # that order, as two passes would).
-    both = lambda x, y: np.concatenate([x, y])  # noqa: E731
-    slot_a, slot_b = c["slot_a"][ids], c["slot_b"][ids]
-    firms, others = both(slot_a, slot_b), both(slot_b, slot_a)
-    t = c["type"][ids].astype(np.int64)
-    t2 = both(t, t)
-    attention = c["attention"][ids]
-    book_sides(state, firms, others, t2, both(attention, attention), -1)
-    rep_change = np.where(success, cfg.reputation_gain, 0.0) - np.where(~planned, cfg.reputation_loss, 0.0)
-    lesson = learning.lesson_per_alliance * c["novelty"][ids]  # a redundant pair has less left to teach
-    share = both(share_a, 1.0 - share_a)
-    captured = both(captured_a, captured_b)
-    lesson, costs, value, success = (both(x, x) for x in (lesson, costs, value, success))
-    effort = 1.0 - learning.incentive_weight + learning.incentive_weight * state.dependence(firms)
-    np.add.at(state.knowhow, (firms, t2), capture(lesson, state.capture_rate[firms] * effort))
-    np.add.at(state.technical, (firms, t2), lesson * absorbable(state, firms, t2, config))
-    np.add.at(state.reputation, firms, both(rep_change, rep_change))
-    np.add.at(state.resources, firms, captured + share * costs)  # running costs were paid as they accrued
-    wins = success.astype(np.int64)
-    np.add.at(state.products, firms, wins)
-    np.add.at(state.ended_alliances, firms, 1)
-    np.add.at(state.successes, firms, wins)
-    np.add.at(state.expected_value, firms, both(c["expected_a"][ids], c["expected_b"][ids]))
-    np.add.at(state.captured_value, firms, captured)
-    returns = captured / np.maximum(share * value, 1e-9)
-    np.add.at(state.realised_return, firms, returns)
-    choices = np.empty((len(firms), 3))
-    choices[:, 0] = t2 == EXPLORATION
-    repeat = c["partner_specific_experience"][ids] > 0
-    choices[:, 1] = both(repeat, repeat)
-    choices[:, 2] = state.large[others]
-    adapt(state, firms, returns, choices, config.selection)
-    clip(state.reputation, 0.0, 1.0, out=state.reputation)
-    np.maximum(state.attention, 0.0, out=state.attention)  # float round-off
+    """End alliances ``ids`` with exit ``code``: value, reputation, lessons, preferences
+    (:func:`sim.kernels.exit.settle`)."""
+    c, s = log.cols, state
+    kx.settle(_ids(ids), np.asarray(code, dtype=np.int8), np.asarray(planned, dtype=bool), tick, c["type"], c["slot_a"],
+              c["slot_b"], c["value_at_stake"], c["costs"], c["met"], c["milestones"], c["share_a"], c["novelty"],
+              c["attention"], c["expected_a"], c["expected_b"], c["partner_specific_experience"], c["active"],
+              c["end_tick"], c["success"], c["exit_code"], c["planned_exit"], c["value_created"], c["captured_a"],
+              c["captured_b"], s.active, s.attention, s.partner_profile, s.capability, s.knowhow, s.capture_rate,
+              s.income, s.spending, s.reputation, s.resources, s.products, s.ended_alliances, s.successes,
+              s.expected_value, s.captured_value, s.realised_return, s.large, s.preference, s.aspiration,
+              *PREFERENCE_BOUNDS, params(config.exit), params(config.learning), params(config.selection))
+    log.deactivated()
 
 
 def close(state: FirmState, log: AllianceLog, tick: int, config: Config, rng: np.random.Generator) -> np.ndarray:
-    """End the alliances whose time has come and settle them. Returns ended ids."""
+    """End the alliances whose time has come and settle them (:func:`sim.kernels.exit.run_alliances`). Returns ended ids."""
     active = log.active_ids()
     if len(active) == 0:
         return active
-    code, planned = exit_reasons(log, active, tick, config.exit, rng)
-    ended = code > 0
-    ids = active[ended]
-    if len(ids):
-        settle(state, log, ids, code[ended], planned[ended], tick, config)
-    return ids
+    return run(state, log, tick, config.execution, config.exit, config.learning, config.selection, active, None,
+               rng.random(len(active)))
+
+
+def execute_and_close(state: FirmState, log: AllianceLog, tick: int, config: Config, rng: np.random.Generator) -> np.ndarray:
+    """:func:`sim.steps.execution.execute` then :func:`close`, in one pass over the active alliances (the same draws,
+    in the same order: the milestone reviews', then the exits'). Returns the ended ids."""
+    active = log.active_ids()
+    if len(active) == 0:
+        return active
+    due = rng.random((kx.count_due(active, log.cols["next_due"], tick), 2))
+    return run(state, log, tick, config.execution, config.exit, config.learning, config.selection, active, due,
+               rng.random(len(active)))
+
+
+def run(state: FirmState, log: AllianceLog, tick: int, execution: Execution, cfg: Exit, learning: Learning,
+        selection: Selection, active: np.ndarray, due_draw: np.ndarray | None, exit_draw: np.ndarray | None) -> np.ndarray:
+    """Execute (``due_draw``: two uniforms per due review, or ``None``) and close (``exit_draw``: a uniform per active
+    alliance, or ``None``) the ``active`` alliances (:func:`sim.kernels.exit.run_alliances`); returns the ended ids."""
+    whole = active is log.active_ids()  # every active row: the kernel then knows which remain
+    ended, remaining = kx.run_alliances(
+        due_draw is not None, exit_draw is not None, active, _NO_DRAWS_2 if due_draw is None else due_draw,
+        _NO_DRAWS if exit_draw is None else exit_draw, tick, *_RUN_COLUMNS(log.cols), *_RUN_STATE(state),
+        *PREFERENCE_BOUNDS, params(execution), params(cfg), params(learning), params(selection))
+    if len(ended):
+        log.deactivated(remaining if whole else None)
+    return ended
+
+
+_NO_DRAWS = np.zeros(0)
+_NO_DRAWS_2 = np.zeros((0, 2))
+# What run_alliances reads and writes, in its order: the log's columns, then the firms' fields.
+_RUN_COLUMNS = itemgetter(
+    "type", "slot_a", "slot_b", "capability_a", "capability_b", "handoff_loss", "attention", "protective",
+    "lopsidedness", "novelty", "partner_specific_logit", "relief", "start_tick", "plan_ticks", "function_a",
+    "function_b", "retry_used", "met", "missed", "caught", "next_due", "spacing", "milestones", "cost_per_tick", "costs",
+    "share_a", "exit_triggers", "value_at_stake", "expected_a", "expected_b", "partner_specific_experience", "active",
+    "end_tick", "success", "exit_code", "planned_exit", "value_created", "captured_a", "captured_b")
+_RUN_STATE = attrgetter(
+    "active", "attention", "capacity", "partner_profile", "capability", "knowhow", "capture_rate", "income", "spending",
+    "reputation", "resources", "spent", "products", "ended_alliances", "successes", "expected_value", "captured_value",
+    "realised_return", "large", "preference", "aspiration", "technical", "internal_knowhow")

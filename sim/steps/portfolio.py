@@ -18,11 +18,16 @@ the cost.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from ..config import Config, Learning, Portfolio
-from ..learning import clip, forget
-from ..state import EXPLORATION, FirmState, believed_cap, structural_capture, type_mean
+from ..config import Config, Learning
+from ..kernels import params
+from ..kernels import portfolio as kp
+from ..kernels import selection as ks
+from ..learning import forget
+from ..state import FirmState, type_mean
 
 __all__ = ["redundancy", "exploration_pull", "manage", "review_functions", "SPENDING_MEMORY"]
 
@@ -43,55 +48,58 @@ def redundancy(state: FirmState, who: np.ndarray, whom: np.ndarray, whom_capabil
 
 
 def exploration_pull(state: FirmState, who: np.ndarray, target: float | np.ndarray) -> np.ndarray:
-    """Probability that ``who`` looks for an exploration alliance next, given its target share of exploration."""
-    total = state.active_total[who]
-    share = np.where(total > 0, state.active[who, EXPLORATION] / np.maximum(total, 1), target)
-    return clip(target + (target - share), 0.0, 1.0)
+    """Probability that ``who`` looks for an exploration alliance next, given its target share of exploration
+    (:func:`sim.kernels.selection.exploration_pull`)."""
+    who, target = np.broadcast_arrays(np.asarray(who, dtype=np.int64), np.asarray(target, dtype=float))
+    out = np.empty(who.shape)
+    ks.exploration_pulls(who.ravel(), state.active, np.ascontiguousarray(target).ravel(), out.reshape(-1))
+    return out
 
 
 def review_functions(state: FirmState, config: Config, rng: np.random.Generator) -> None:
-    """Set up, finish setting up, pay for and drop dedicated alliance functions."""
-    cfg = config.portfolio
-    finishing = state.function_setup == 1
-    state.function_setup[state.function_setup > 0] -= 1
-    reviewers = (state.alive & (rng.random(state.n) < cfg.function_review_probability)).nonzero()[0]
-    noise = rng.lognormal(0.0, cfg.function_value_sd, size=len(reviewers))
-    worth = cfg.function_value_per_alliance * state.active_total[reviewers] * noise
-    has = state.alliance_function[reviewers] | (state.function_setup[reviewers] > 0)
-    start = reviewers[~has & (worth > cfg.function_cost)]
-    drop = reviewers[has & (worth < 0.5 * cfg.function_cost)]
-    if cfg.function_setup_ticks > 0:
-        state.function_setup[start] = cfg.function_setup_ticks
-    else:
-        finishing[start] = True
-    state.function_setup[drop] = 0
-    finishing[drop] = False
-    changed = np.concatenate([finishing.nonzero()[0], drop])
-    state.alliance_function[finishing] = True
-    state.alliance_function[drop] = False
-    state.capture_rate[changed] = structural_capture(config, state.base_capture[changed], state.alliance_function[changed], state.units[changed])
-    cost = cfg.function_cost * (state.alliance_function | (state.function_setup > 0))
-    state.resources -= cost
-    state.spent += cost
+    """Set up, finish setting up, pay for and drop dedicated alliance functions (:func:`manage` does it in its pass
+    over the firms; :func:`sim.kernels.portfolio.review_functions`)."""
+    review_draw, noise = _review_draws(state, config, rng)
+    _manage(state, config, False, 1.0, 1.0, _NO_DRAWS, review_draw, noise)
+
+
+def _review_draws(state: FirmState, config: Config, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Who reviews its alliance function (a uniform per firm), and the noise of each reviewer's estimate."""
+    review_draw = rng.random(state.n)
+    reviewers = kp.count_reviewers(state.alive, review_draw, config.portfolio.function_review_probability)
+    return review_draw, rng.lognormal(0.0, config.portfolio.function_value_sd, size=reviewers)
 
 
 def manage(state: FirmState, config: Config, rng: np.random.Generator) -> None:
-    """End-of-tick portfolio review for all firms (in place)."""
-    cfg: Portfolio = config.portfolio
+    """End-of-tick portfolio review for all firms, in place (:func:`sim.kernels.portfolio.manage`): forgetting and
+    key people leaving, capacity grown with know-how and the believed alliance cap, reputation drifting back,
+    income, the alliance-function reviews (:func:`review_functions`), the spending average."""
     learning: Learning = config.learning
-    keep, internal_keep = forget(1.0, learning.forgetting_rate), forget(1.0, learning.internal_forgetting_rate)
-    state.knowhow *= keep  # forget(k, rate) is k times forget(1, rate): the same floats, in place
-    state.technical *= keep
-    state.internal_knowhow *= internal_keep
-    if learning.key_person_hazard > 0:
-        leaving = rng.random(state.n) < learning.key_person_hazard
-        state.knowhow[leaving] *= (1.0 - 1.0 / state.key_people[leaving])[:, None]
-    grown = state.base_capacity + cfg.capacity_per_knowhow * state.general_knowhow
-    np.maximum(state.capacity, grown, out=state.capacity)
-    state.max_alliances[:] = believed_cap(state.capacity, state.overconfidence) * state.alive
-    state.reputation += cfg.reputation_reversion * (0.5 - state.reputation)
-    clip(state.reputation, 0.0, 1.0, out=state.reputation)
-    state.resources += state.income
-    review_functions(state, config, rng)
-    state.spending += SPENDING_MEMORY * (state.spent - state.spending)
-    state.spent[:] = 0.0
+    n = state.n
+    keep, internal_keep = _kept(learning.forgetting_rate), _kept(learning.internal_forgetting_rate)
+    key_draw = rng.random(n) if learning.key_person_hazard > 0 else _NO_DRAWS
+    review_draw, noise = _review_draws(state, config, rng)
+    _manage(state, config, True, keep, internal_keep, key_draw, review_draw, noise)
+
+
+def _manage(state: FirmState, config: Config, full: bool, keep: float, internal_keep: float, key_draw: np.ndarray,
+            review_draw: np.ndarray, noise: np.ndarray) -> None:
+    s = state
+    overconfidence = s.overconfidence
+    if not isinstance(overconfidence, np.ndarray) or overconfidence.shape != (s.n,):
+        overconfidence = np.full(s.n, overconfidence, dtype=float)
+    kp.manage(full, float(keep), float(internal_keep), key_draw, review_draw, noise, SPENDING_MEMORY, s.alive,
+              s.knowhow, s.technical, s.internal_knowhow, s.key_people, s.base_capacity, s.capacity, s.max_alliances,
+              overconfidence, s.reputation, s.resources, s.income, s.function_setup, s.alliance_function,
+              s.capture_rate, s.base_capture, s.units, s.active, s.spent, s.spending, params(config.portfolio),
+              params(config.learning))
+
+
+_NO_DRAWS = np.zeros(0)
+
+
+@functools.lru_cache(maxsize=64)
+def _kept(rate: float) -> float:
+    """Share of know-how a tick keeps, ``forget(1, rate)``: know-how forgets as ``k x forget(1, rate)`` (the same
+    floats as ``forget(k, rate)``)."""
+    return float(forget(1.0, rate))

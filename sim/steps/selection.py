@@ -18,13 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Selection
-from ..learning import clip
+from ..kernels import params
+from ..kernels import selection as ks
 from ..state import FirmState, PairMemory, type_mean
 from . import portfolio
 
 __all__ = ["Matches", "complementarity", "evaluate", "choose_types", "select_partners", "adapt"]
 
 EXPLORE_PREF, REPEAT_PREF, LARGE_PREF = 0, 1, 2  # columns of FirmState.preference
+_NONE = np.zeros(0, dtype=np.int64)
 PREFERENCE_BOUNDS = (0.05, 0.95)
 
 
@@ -87,24 +89,6 @@ def choose_types(state: FirmState, seekers: np.ndarray, cfg: Selection, rng: np.
     return (rng.random(len(seekers)) >= p_explore).astype(np.int64)
 
 
-def _candidates(state: FirmState, seekers: np.ndarray, breadth: int, pairs: PairMemory, rng) -> np.ndarray:
-    """``breadth`` random other slots per seeker; sometimes (the firm's repeat preference) the first is a past partner instead.
-
-    An empty slot or a past partner that has exited is a candidate nobody can ally with (no spare capacity).
-    """
-    n = state.n
-    k = min(breadth, n - 1)
-    cand = rng.integers(0, n - 1, size=(len(seekers), k))
-    cand += cand >= seekers[:, None]  # never oneself
-    repeat = (rng.random(len(seekers)) < state.preference[seekers, REPEAT_PREF]).nonzero()[0]
-    partner = pairs.random_partners(state.firm_id[seekers[repeat]], rng.random(len(repeat)))
-    has = partner >= 0  # a past partner, drawn uniformly, replaces the first candidate
-    slot = state.slot_of_id[partner[has]]
-    there = slot >= 0
-    cand[repeat[has][there], 0] = slot[there]
-    return cand
-
-
 def select_partners(
     state: FirmState,
     pairs: PairMemory,
@@ -114,116 +98,69 @@ def select_partners(
 ) -> Matches:
     """Search, propose, accept: the pairs that go on to negotiate this tick.
 
+    Firms with spare room search with ``search_probability``; each looks for
+    the type its portfolio lacks (:func:`choose_types`), screens
+    ``search_breadth`` random other slots (sometimes, by its repeat preference,
+    a past partner first) and proposes to the best with room (:func:`evaluate`,
+    seen through noise); targets score their proposers in turn and take the
+    best above ``reservation_score`` while both sides have room.
+
     ``active_codes`` are the :meth:`PairMemory.codes` of pairs allied right now
-    (they cannot ally twice at once).
+    (they cannot ally twice at once); ``None``: the pair memory knows them
+    (:meth:`PairMemory.end_many` told it of every alliance that ended).  Draws
+    are numpy's, in this order: search, type, candidates, repeat search, the
+    past partner, the searchers' noise, the targets' noise; everything between
+    them runs in compiled kernels (:mod:`sim.kernels.selection`), with the
+    same values as :func:`evaluate`.
     """
     n = state.n
-    spare = state.max_alliances - state.active_total
-    seekers = ((spare > 0) & (rng.random(n) < cfg.search_probability)).nonzero()[0]
+    spare = np.empty(n, dtype=np.int64)
+    seekers = ks.seek(state.max_alliances, state.active, rng.random(n), cfg.search_probability, spare)
     if len(seekers) == 0 or n < 2:
         return Matches.empty()
-
-    types = choose_types(state, seekers, cfg, rng)
-    cand = _candidates(state, seekers, cfg.search_breadth, pairs, rng)
-    ids = state.firm_id
+    types = np.empty(len(seekers), dtype=np.int64)
+    type_draw = rng.random(len(seekers))
+    cand = rng.integers(0, n - 1, size=(len(seekers), min(cfg.search_breadth, n - 1)))
+    repeat = ks.prepare(seekers, type_draw, cand, rng.random(len(seekers)), state.active, state.preference, types)
+    partner_draw = rng.random(len(repeat))
     noise = rng.normal(0.0, cfg.observation_noise, size=cand.shape)
-    # A full partner is visibly unavailable (score -inf); only the others are scored.
-    open_ = (spare[cand] > 0).ravel().nonzero()[0]
-    who, whom = seekers[open_ // cand.shape[1]], cand.ravel()[open_]
-    familiar = np.zeros(cand.shape)
-    familiar.flat[open_] = pairs.known(ids[who], ids[whom])
-    score = np.full(cand.shape, -np.inf)
-    score.flat[open_] = evaluate(state, who, whom, familiar.ravel()[open_], cfg, noise.ravel()[open_])
-    best = score.argmax(axis=1)
-    rows = np.arange(len(seekers))
-    ok = np.isfinite(score[rows, best])
-    seekers, types, rows, best = seekers[ok], types[ok], rows[ok], best[ok]
-    targets = cand[rows, best]
-    noise_seeker = noise[rows, best]
-    fam = familiar[rows, best]
-
-    # The target screens the proposer in turn, through its own noise.
-    noise_target = rng.normal(0.0, cfg.observation_noise, size=len(targets))
-    target_score = evaluate(state, targets, seekers, fam, cfg, noise_target)
-    keep = target_score > cfg.reservation_score
-
-    # Competitive market: targets take their best proposals while both sides have room.
-    order = keep.nonzero()[0][(-target_score[keep]).argsort(kind="stable")]
-    codes = PairMemory.codes(ids[seekers[order]], ids[targets[order]])
-    order = order[~_member(codes, active_codes)]  # partners already allied now
-    idx = _greedy_accept(seekers[order], targets[order], spare)
-    if len(idx) == 0:
+    # A full partner is visibly unavailable (score -inf); the others are scored.
+    scoring = _scoring(state, cfg)
+    proposal = ks.propose(seekers, types, cand, repeat, partner_draw, noise, spare, state.firm_id, state.slot_of_id,
+                          *pairs.partner_lists, *pairs.table, *scoring)
+    # The target screens the proposer in turn, through its own noise; a competitive market: targets take their
+    # best proposals while both sides have room.
+    noise_target = rng.normal(0.0, cfg.observation_noise, size=len(proposal[0]))
+    if active_codes is None:  # the pair memory's running counts say which pairs are allied now
+        allied, running = _NONE, pairs.running
+    else:
+        allied = np.sort(active_codes if isinstance(active_codes, np.ndarray) else np.fromiter(active_codes, np.int64))
+        running = _NONE
+    a, b, kind, noise_a, noise_b = ks.respond(*proposal, noise_target, cfg.reservation_score, spare, state.firm_id,
+                                              allied, *pairs.table, running, *scoring)
+    if len(a) == 0:
         return Matches.empty()
-    idx = order[idx]
-    return Matches(seekers[idx], targets[idx], types[idx], noise_seeker[idx], noise_target[idx])
+    return Matches(a, b, kind, noise_a, noise_b)
 
 
-def _member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """``np.isin(values, pool)`` by sorting and binary search (isin hashes, and is slower here)."""
-    if len(pool) == 0:
-        return np.zeros(values.shape, dtype=bool)
-    pool = np.sort(pool)
-    at = np.minimum(pool.searchsorted(values), len(pool) - 1)
-    return pool[at] == values
+def _scoring(state: FirmState, cfg: Selection) -> tuple:
+    """The firm arrays and the weights (the section's record) the scoring kernels read (``log1p`` of experience by
+    numpy)."""
+    return (state.capability, np.log1p(state.general_experience), state.reputation, state.active,
+            state.partner_profile, state.preference, state.large, params(cfg))
 
 
 def _greedy_accept(proposers: np.ndarray, targets: np.ndarray, spare: np.ndarray) -> np.ndarray:
-    """Positions of the proposals accepted when taken in order while both sides have room, each pair once.
-
-    The rule is sequential: ``for s, t in proposals: if room[s] > 0 and
-    room[t] > 0 and the pair is not yet taken: accept, room[s] -= 1,
-    room[t] -= 1``.  It is computed in batch, with the same result:
-
-    * a pair's later proposals never get through (if the first was accepted
-      the pair is taken; if not, one side had no room, and room only falls);
-    * a proposal is *sure* if each of its firms has more spare room than
-      there are earlier proposals involving it: then it is accepted whatever
-      happened before it.  Most proposals are sure;
-    * the few others are settled in order by the loop, with each firm's room
-      net of the sure acceptances before them.
-    """
-    codes = PairMemory.codes(proposers, targets)
-    by_pair = codes.argsort(kind="stable")
-    ordered = codes[by_pair]
-    first = np.ones(len(codes), dtype=bool)
-    first[by_pair[1:][ordered[1:] == ordered[:-1]]] = False  # a pair's later proposals
-    cand = first.nonzero()[0]
-    m = len(cand)
-    if m == 0:
-        return cand
-    # Each proposal twice, once per side; sorted by firm, then by position.
-    firm = np.concatenate([proposers[cand], targets[cand]])
-    position = np.arange(m)
-    order = (firm * m + np.concatenate([position, position])).argsort()  # by firm, then position (keys unique)
-    sorted_firm = firm[order]
-    starts = np.empty(2 * m, dtype=bool)
-    starts[0] = True
-    np.not_equal(sorted_firm[1:], sorted_firm[:-1], out=starts[1:])
-    block = np.maximum.accumulate(np.where(starts, np.arange(2 * m), 0))  # first slot of each firm's block
-    earlier = np.empty(2 * m, dtype=np.int64)
-    earlier[order] = np.arange(2 * m) - block  # earlier proposals involving the same firm
-    room = spare[firm]
-    sure_side = earlier < room
-    sure = sure_side[:m] & sure_side[m:]
-    if sure.all():
-        return cand
-    # Room each side has at its proposal, net of the sure acceptances before it.
-    sure_sorted = np.concatenate([sure, sure])[order].astype(np.int64)
-    seen = sure_sorted.cumsum() - sure_sorted  # sure entries before, in sorted order ...
-    room[order] -= seen - seen[block]  # ... counting only the same firm's
-    accepted = sure.copy()
-    used: dict[int, int] = {}  # acceptances among the unsure, by firm
-    for j in (~sure).nonzero()[0].tolist():
-        s, t = int(firm[j]), int(firm[m + j])
-        if room[j] - used.get(s, 0) > 0 and room[m + j] - used.get(t, 0) > 0:
-            accepted[j] = True
-            used[s] = used.get(s, 0) + 1
-            used[t] = used.get(t, 0) + 1
-    return cand[accepted]
+    """Positions of the proposals accepted when taken in order while both sides have room, each pair once
+    (:func:`sim.kernels.selection.accept` with no pair allied yet)."""
+    proposers, targets = np.asarray(proposers, dtype=np.int64), np.asarray(targets, dtype=np.int64)
+    spare = np.asarray(spare, dtype=np.int64)
+    return ks.accept(proposers, targets, spare, np.arange(len(spare), dtype=np.int64), _NONE, _NONE, _NONE, _NONE)
 
 
 def adapt(state: FirmState, slots: np.ndarray, returns: np.ndarray, choices: np.ndarray, cfg: Selection) -> None:
-    """Reinforce partner-search preferences from realised returns (Bush-Mosteller rule).
+    """Reinforce partner-search preferences from realised returns (Bush-Mosteller rule; :func:`sim.kernels.selection.adapt`,
+    which settlement runs on every ended alliance's partners).
 
     ``slots[i]`` ended an alliance with realised return ``returns[i]`` (value
     captured per unit of its own stake); ``choices[i]`` says what that alliance
@@ -233,11 +170,6 @@ def adapt(state: FirmState, slots: np.ndarray, returns: np.ndarray, choices: np.
     ``adaptation_rate * |tanh(return - aspiration)|``; the aspiration then
     follows the return.
     """
-    if cfg.adaptation_rate == 0.0 or len(slots) == 0:
-        return
-    surprise = np.tanh(returns - state.aspiration[slots])
-    toward = np.where(surprise[:, None] >= 0, choices, 1.0 - choices)
-    step = cfg.adaptation_rate * np.abs(surprise)[:, None] * (toward - state.preference[slots])
-    np.add.at(state.preference, slots, step)
-    clip(state.preference, *PREFERENCE_BOUNDS, out=state.preference)
-    np.add.at(state.aspiration, slots, cfg.aspiration_rate * (returns - state.aspiration[slots]))
+    ks.adapt(np.ascontiguousarray(slots, dtype=np.int64), np.ascontiguousarray(returns, dtype=float),
+             np.ascontiguousarray(choices, dtype=float), state.aspiration, state.preference, *PREFERENCE_BOUNDS,
+             params(cfg))

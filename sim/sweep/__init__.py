@@ -8,8 +8,9 @@
 Modules, one job each: :mod:`.spec` (sweep config files), :mod:`.design`
 (points via SALib, per-run seeds), :mod:`.worker` (one run), :mod:`.executors`
 (in process, process pool, Dask), :mod:`.store` (atomic Parquet parts, resume),
-:mod:`.run` (orchestration, progress), :mod:`.analyze` (CIs, sensitivity, plots),
-:mod:`.command` (the CLI).
+:mod:`.run` (orchestration, progress), :mod:`.analyze` (CIs, sensitivity),
+:mod:`.plots` (figures), :mod:`.report` (the analysis folder), :mod:`.command`
+(the CLI).
 """
 
 from .design import design_points, run_seeds, seed_for

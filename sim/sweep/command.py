@@ -68,7 +68,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print(f"  {report.failed} run(s) FAILED: see the 'error' column of {report.out / 'runs'}")
     print(f"  wrote {report.out}")
     if args.analyze:
-        from .analyze import analyze_sweep
+        from .report import analyze_sweep
 
         result = analyze_sweep(report.out)
         print(f"  analysis in {result.folder}")
@@ -77,7 +77,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from ..outputs import check_out_dir, check_writable
-    from .analyze import analyze_sweep
+    from .report import analyze_sweep
 
     if args.out:
         check_out_dir(Path(args.out))  # like run and replicate: an explicit --out is new or empty

@@ -20,38 +20,26 @@ rules and designs are read only through the registry's objects
 ``Finding.estimate``), so a changed rule or design changes the map, not
 this module.
 
-:func:`analyze_findings` writes the findings map of a sweep folder
-(``alliancesim analyze``): the file names and their columns are declared
-here, once (:data:`FILES`).
+The findings map of a sweep folder (``alliancesim analyze``) is computed in
+:mod:`.analyze` (``findings_map``, ``cooccurrence``, ``prim_boxes``; the
+tables' names and columns are ``FINDINGS_FILES``), drawn in :mod:`.plots`
+and written by :mod:`.report`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-import warnings
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from ..config import Config, ConfigError, show
 
 __all__ = ["parse_findings", "populations_of", "point_configs", "population_identity", "task_fields", "holds_column",
-           "estimate_column", "holds_columns", "estimate_columns", "outcome_fields", "FIT_ERRORS", "run_findings_task",
-           "findings_map", "cooccurrence", "prim_boxes", "analyze_findings", "FILES", "PRIM_DENSITY"]
+           "estimate_column", "holds_columns", "estimate_columns", "outcome_fields", "FIT_ERRORS", "run_findings_task"]
 
 FIT_ERRORS = "fit_errors"
-PRIM_DENSITY = 0.8  # a finding's box: the largest-coverage box of PRIM's peeling in which it holds in >= 80% of runs
-
-# Files `alliancesim analyze` writes for a findings sweep, and their columns.
-FILES = {
-    "findings_map.csv": ["finding", "points", "runs", "share_holds", "points_always", "points_never", "claim"],
-    "findings_cooccurrence.csv": ["finding", "with", "share_both", "share_given", "phi"],
-    "findings_boxes.csv": ["finding", "key", "low", "high", "restricted", "coverage", "density", "mass", "note"],
-}
 
 
 def _registry():
@@ -159,139 +147,3 @@ def run_findings_task(task: dict[str, Any]) -> tuple[dict[str, Any], None]:
         row.update(status="failed", error=describe_failure(err))
     row["wall_time"] = time.perf_counter() - start
     return row, None
-
-
-# ------------------------------------------------------------------ the map
-def _ok(runs: pd.DataFrame) -> pd.DataFrame:
-    return runs[runs["status"] == "ok"]
-
-
-def findings_map(runs: pd.DataFrame, findings) -> pd.DataFrame:
-    """One row per finding over the runs that did not fail (failed runs are left out, as in every sweep analysis).
-
-    ``points``: design points with at least one such run; ``runs``: those
-    runs; ``share_holds``: the share of them in which the finding holds;
-    ``points_always`` / ``points_never``: points at which it holds in every /
-    in none of their runs.
-    """
-    reg = _registry()
-    ok = _ok(runs)
-    rows = []
-    for f in findings:
-        holds = ok[holds_column(f)].astype(bool)
-        per_point = holds.groupby(ok["point"]).agg(["all", "any"])
-        rows.append({"finding": f, "points": int(len(per_point)), "runs": int(len(holds)),
-                     "share_holds": float(holds.mean()) if len(holds) else math.nan,
-                     "points_always": int(per_point["all"].sum()), "points_never": int((~per_point["any"]).sum()),
-                     "claim": reg.FINDING_BY_ID[f].claim})
-    return pd.DataFrame(rows, columns=FILES["findings_map.csv"])
-
-
-def cooccurrence(runs: pd.DataFrame, findings) -> pd.DataFrame:
-    """For each ordered pair of findings (``finding``, ``with``), over the runs that did not fail.
-
-    ``share_both``: the share of runs in which both hold (on the diagonal,
-    the finding's own share); ``share_given``: the share of the runs in which
-    ``finding`` holds in which ``with`` holds too (empty if ``finding``
-    never holds); ``phi``: the correlation of the two 0/1 indicators over
-    runs (> 0: they hold together, < 0: they pull against each other; empty
-    if either always or never holds).
-    """
-    ok = _ok(runs)
-    x = ok[holds_columns(findings)].astype(bool).to_numpy()
-    rows = []
-    for i, a in enumerate(findings):
-        for j, b in enumerate(findings):
-            both = x[:, i] & x[:, j]
-            given = both.sum() / x[:, i].sum() if x[:, i].any() else math.nan
-            varies = x[:, i].std() > 0 and x[:, j].std() > 0
-            phi = float(np.corrcoef(x[:, i], x[:, j])[0, 1]) if varies else math.nan
-            rows.append({"finding": a, "with": b, "share_both": float(both.mean()) if len(both) else math.nan,
-                         "share_given": float(given), "phi": phi})
-    return pd.DataFrame(rows, columns=FILES["findings_cooccurrence.csv"])
-
-
-def _import_prim():
-    try:
-        with warnings.catch_warnings():  # EMA warns at import about optional back-ends it does not need here
-            warnings.simplefilter("ignore")
-            from ema_workbench.analysis import prim
-    except ImportError:
-        return None
-    return prim
-
-
-def prim_boxes(runs: pd.DataFrame, keys: list[str], findings) -> tuple[pd.DataFrame, list[str]]:
-    """PRIM (EMA Workbench) per finding: the parameter ranges where it holds; one row per finding and key.
-
-    PRIM peels the design (the runs that did not fail, each run a case, the
-    finding holding as the case of interest); of the boxes on its peeling
-    trajectory the one kept is the largest (highest coverage) in which the
-    finding holds in at least :data:`PRIM_DENSITY` of the runs, or, if none
-    reaches it, the densest.  ``coverage``: the share of all runs where the
-    finding holds that lie in the box; ``density``: the share of the box's
-    runs in which it holds; ``mass``: the share of runs in the box;
-    ``restricted``: the box limits this key.  A finding that holds in every
-    run (or in none) gets the whole range (or no box) and a note.  Without
-    the ``ema`` extra nothing is computed and the note says so.
-    """
-    columns = FILES["findings_boxes.csv"]
-    prim = _import_prim()
-    if prim is None:
-        return pd.DataFrame(columns=columns), ["PRIM boxes skipped: the EMA Workbench is not installed (pip install 'alliancesim[ema]')"]
-    ok = _ok(runs)
-    numeric = [k for k in keys if pd.api.types.is_numeric_dtype(ok[k])]
-    notes = [f"PRIM leaves out {k!r} (not numeric)" for k in keys if k not in numeric]
-    if not numeric or ok.empty:
-        return pd.DataFrame(columns=columns), notes + ["PRIM boxes skipped: no numeric swept key" if not numeric else "PRIM boxes skipped: no runs"]
-    x = ok[numeric].astype(float).reset_index(drop=True)  # EMA 3.0.0's PRIM fails on integer columns (issue #448)
-    low, high = x.min(), x.max()
-    rows = []
-    for f in findings:
-        y = ok[holds_column(f)].astype(bool).to_numpy()
-        if y.all() or not y.any():
-            whole = y.all()
-            for k in numeric:
-                rows.append({"finding": f, "key": k, "low": low[k] if whole else math.nan, "high": high[k] if whole else math.nan,
-                             "restricted": False, "coverage": 1.0 if whole else math.nan, "density": 1.0 if whole else 0.0,
-                             "mass": 1.0 if whole else math.nan,
-                             "note": "holds in every run" if whole else "holds in no run: no box"})
-            continue
-        with warnings.catch_warnings():  # EMA 3.0.0 calls DataFrame.drop(inplace=True), which pandas deprecates
-            warnings.filterwarnings("ignore", message=".*inplace keyword.*")
-            box = prim.Prim(x, y).find_box()
-        trajectory = box.peeling_trajectory.reset_index(drop=True)
-        dense = trajectory[trajectory["density"] >= PRIM_DENSITY]
-        if len(dense):
-            i, note = int(dense.sort_values(["coverage", "id"], ascending=[False, True]).index[0]), ""
-        else:
-            i = int(trajectory.sort_values(["density", "coverage"], ascending=[False, False]).index[0])
-            note = f"no box reaches density {PRIM_DENSITY:g}: the densest"
-        lims = box.box_lims[i]
-        stats = trajectory.loc[i]
-        for k in numeric:
-            lo, hi = float(lims.loc[0, k]), float(lims.loc[1, k])
-            rows.append({"finding": f, "key": k, "low": lo, "high": hi, "restricted": bool(lo > low[k] or hi < high[k]),
-                         "coverage": float(stats["coverage"]), "density": float(stats["density"]), "mass": float(stats["mass"]),
-                         "note": note})
-    return pd.DataFrame(rows, columns=columns), notes
-
-
-def analyze_findings(folder: Path, runs: pd.DataFrame, manifest: dict[str, Any]) -> tuple[list[Path], list[str]]:
-    """Write the findings map of a findings sweep into ``folder`` (tables) and ``folder/plots``; returns plots and notes."""
-    from ..figures import boxes_figure, cooccurrence_figure, findings_shares_figure, save
-
-    findings = list(manifest["findings"])
-    keys = list(manifest["parameters"])
-    table = findings_map(runs, findings)
-    pairs = cooccurrence(runs, findings)
-    boxes, notes = prim_boxes(runs, keys, findings)
-    for name, frame in zip(FILES, (table, pairs, boxes)):
-        frame.to_csv(folder / name, index=False)
-    plots = [save(findings_shares_figure(table), folder / "plots" / "findings_shares.png"),
-             save(cooccurrence_figure(pairs, findings), folder / "plots" / "findings_cooccurrence.png")]
-    if len(boxes) and boxes["restricted"].any():
-        plots.append(save(boxes_figure(boxes, runs[runs["status"] == "ok"]), folder / "plots" / "findings_boxes.png"))
-    elif len(boxes):
-        notes.append("no finding's PRIM box restricts any key: no box plot")
-    return plots, notes

@@ -64,10 +64,12 @@ def run_sweep(
     seeds = sweep_seeds(spec, len(points))
     executor = make_executor(workers, scheduler, processes=processes)
     command = command if command is not None else " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    run = run_task
     if spec.evaluate == "findings":
-        from .findings import estimate_columns
+        from .findings import estimate_columns, run_findings_task
 
         outcomes = estimate_columns(spec.findings)
+        run = run_findings_task
     else:
         outcomes = list(metrics.NAMES)
     with executor:  # connect first: a bad scheduler address fails before the folder is touched
@@ -81,7 +83,7 @@ def run_sweep(
             bar = tqdm(total=total, initial=len(done), unit="run", desc=f"sweep {spec.name} [{executor.description}]",
                        disable=not progress or len(done) == total, dynamic_ncols=True)
             bar.set_postfix(failed=failed)
-            for row, alliances in executor.map_unordered(run_task, _tasks(spec, points, seeds, done)):
+            for row, alliances in executor.map_unordered(run, _tasks(spec, points, seeds, done)):
                 store.add(row, alliances)
                 ran += 1
                 if row["status"] != "ok":

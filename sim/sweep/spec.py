@@ -38,16 +38,15 @@ fingerprinted by, so a resumed sweep must be the same sweep.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, ConfigError, check_value, flatten, load_config, read_config_file, read_yaml_mapping, resolve_config_path, show
+from ..config import Config, ConfigError, check_value, show
+from ..specfile import ConfigSpec, load_spec, non_negative_int, positive_int, relative, spec_base, spec_base_parts, spec_label
 
-__all__ = ["ConfigSpec", "SweepSpec", "base_config", "load_sweep_spec", "METHODS", "EVALUATE", "spec_from_dict"]
+__all__ = ["SweepSpec", "load_sweep_spec", "METHODS", "EVALUATE", "spec_from_dict"]
 
 METHODS = ("grid", "lhs", "sobol", "morris", "points")
 _TOP_KEYS = {"name", "description", "base", "set", "design", "replications", "seed", "outputs", "evaluate", "findings"}
@@ -59,25 +58,6 @@ _DESIGN_KEYS = {
     "morris": {"method", "parameters", "samples", "levels"},
     "points": {"method", "file", "rows"},
 }
-
-
-class ConfigSpec:
-    """What a sweep and a calibration spec share: a ``base`` config and an ``identity()`` that decides resume."""
-
-    base: Config
-
-    def identity(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def fingerprint(self) -> str:
-        """Short hash of :meth:`identity`: a folder resumes only the spec it was made by."""
-        text = json.dumps(self.identity(), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-    def base_overrides(self) -> dict[str, Any]:
-        """The base config as dotted overrides on the schema defaults (small, picklable)."""
-        default = Config().flat()
-        return {k: v for k, v in self.base.flat().items() if default.get(k) != v}
 
 
 @dataclass(frozen=True)
@@ -104,10 +84,6 @@ class SweepSpec(ConfigSpec):
     # Where run seeds come from (sim.sweep.design.sweep_seeds); set from Python only (the findings calibration):
     seed_range: tuple[int, int] | None = None  # each point draws its replications' seeds from [start, stop)
     seed_list: tuple[int, ...] | None = None  # replication r of every point runs on seed_list[r]
-
-    @property
-    def keys(self) -> list[str]:
-        return list(self.parameters)
 
     def identity(self) -> dict[str, Any]:
         """What makes two sweeps the same sweep (and their runs interchangeable)."""
@@ -138,20 +114,12 @@ class SweepSpec(ConfigSpec):
 
 def load_sweep_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
     """Read a sweep config file; ``overrides`` (``--set``) apply to its base model config."""
-    data, p = read_spec_file(path, "sweep", "a mapping (name, base, set, design, replications, seed)")
-    return spec_from_dict(data, overrides=overrides, relative_to=p.parent, default_name=p.stem, source=str(p))
+    return load_spec(path, "sweep", "a mapping (name, base, set, design, replications, seed)", spec_from_dict, overrides)
 
 
-def spec_from_dict(
-    data: dict[str, Any],
-    overrides: dict[str, Any] | None = None,
-    relative_to: Path | None = None,
-    default_name: str = "sweep",
-    source: str | None = None,
-) -> SweepSpec:
-    """Validate a sweep config given as a dict (the parsed YAML)."""
-    check_top_keys(data, _TOP_KEYS, "sweep")
-    base = base_config(data, overrides, relative_to)
+def spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None, file: Path | None = None) -> SweepSpec:
+    """Validate a sweep config given as a dict (the parsed YAML of ``file``, if it came from one)."""
+    base = spec_base(data, _TOP_KEYS, "sweep", overrides, file)
     design = data.get("design")
     if not isinstance(design, dict):
         raise ConfigError(f"sweep config key 'design' must be a mapping with method and parameters, got {show(design)}")
@@ -163,7 +131,7 @@ def spec_from_dict(
             raise ConfigError(f"unknown sweep config key 'design.{key}' for method {show(method)} (value {show(design[key])})")
     params = design.get("parameters")
     if method == "points":
-        params = _read_points(design, relative_to)
+        params = _read_points(design, file)
     if params is None and method == "grid":
         params = {}  # no swept keys: replications of the base config itself
     if not isinstance(params, dict) or (not params and method != "grid"):
@@ -182,7 +150,7 @@ def spec_from_dict(
             parsed[key] = _grid_values(key, value, flat[key]) if method == "grid" else _bounds(key, value, flat[key])
     samples = None
     if method not in ("grid", "points"):
-        samples = _positive_int("design.samples", design.get("samples"))
+        samples = positive_int("sweep", "design.samples", design.get("samples"))
         if method == "sobol" and samples & (samples - 1):
             raise ConfigError(f"sweep config key 'design.samples': Sobol (Saltelli) needs a power of 2, got {show(samples)}")
         if method in ("sobol", "morris") and len(parsed) < 2:
@@ -199,9 +167,7 @@ def spec_from_dict(
     alliances = outputs.get("alliances", False)
     if not isinstance(alliances, bool):
         raise ConfigError(f"sweep config key 'outputs.alliances': must be true or false, got {show(alliances)}")
-    seed = data.get("seed", base.run.seed)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ConfigError(f"sweep config key 'seed': must be a non-negative integer, got {show(seed)}")
+    seed = non_negative_int("sweep", "seed", data.get("seed", base.run.seed))
     evaluate = data.get("evaluate", "metrics")
     if evaluate not in EVALUATE:
         raise ConfigError(f"sweep config key 'evaluate': must be one of {list(EVALUATE)}, got {show(evaluate)}")
@@ -211,7 +177,7 @@ def spec_from_dict(
         from .findings import parse_findings
 
         findings = parse_findings(data.get("findings"), "sweep config key 'findings'")
-        base_path, study_overrides = base_parts(data, overrides, relative_to)
+        base_path, study_overrides = spec_base_parts(data, "sweep", overrides, file)
         study_base = None if base_path is None else str(base_path)
         if alliances:
             raise ConfigError("sweep config key 'outputs.alliances': not available with evaluate: findings "
@@ -219,63 +185,21 @@ def spec_from_dict(
     elif "findings" in data:
         raise ConfigError(f"sweep config key 'findings' needs evaluate: findings, got {show(data['findings'])}")
     return SweepSpec(
-        name=str(data.get("name", default_name)),
+        **spec_label(data, file, "sweep"),
         base=base,
         method=method,
         parameters=parsed,
-        replications=_positive_int("replications", data.get("replications", 1)),
+        replications=positive_int("sweep", "replications", data.get("replications", 1)),
         seed=seed,
         samples=samples,
         second_order=second_order,
         levels=levels,
         alliances=alliances,
-        description=str(data.get("description", "")),
-        source=source,
         evaluate=evaluate,
         findings=findings,
         study_base=study_base,
         study_overrides=study_overrides,
     )
-
-
-def read_spec_file(path: str | Path, kind: str, holds: str) -> tuple[dict[str, Any], Path]:
-    """A ``kind`` config file (``configs/...`` falls back to the installed copy) as a mapping, and its resolved path."""
-    p = resolve_config_path(path)
-    return read_yaml_mapping(p, f"{kind} config", holds), p
-
-
-def check_top_keys(data: dict[str, Any], allowed: set[str], kind: str) -> None:
-    """Refuse a top-level key of a ``kind`` config that is not in ``allowed``, naming it and its value."""
-    for key in data:
-        if key not in allowed:
-            raise ConfigError(f"unknown {kind} config key {show(key)} (value {show(data[key])}); expected one of {sorted(allowed)}")
-
-
-def base_config(data: dict[str, Any], overrides: dict[str, Any] | None, relative_to: Path | None) -> Config:
-    base_path, fixed = base_parts(data, overrides, relative_to)
-    return load_config(base_path, overrides=fixed)
-
-
-def base_parts(data: dict[str, Any], overrides: dict[str, Any] | None, relative_to: Path | None) -> tuple[Path | None, dict[str, Any]]:
-    """The ``base`` file (resolved, checked) and the fixed overrides (``set``, then ``--set``) of a config, as given."""
-    base_path = data.get("base")
-    if base_path is not None:
-        candidate = Path(base_path)
-        if not candidate.is_absolute() and relative_to is not None:
-            candidate = relative_to / candidate
-        read_config_file(candidate)  # clear error if missing
-        base_path = candidate
-    fixed = data.get("set") or {}
-    if not isinstance(fixed, dict):
-        raise ConfigError(f"sweep config key 'set' must map config keys to values, got {show(fixed)}")
-    # nested mappings under `set` are allowed too: {firms: {n: 60}} == {firms.n: 60}
-    return base_path, {**flatten(fixed), **(overrides or {})}
-
-
-def _positive_int(key: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"sweep config key {show(key)}: must be a positive integer, got {show(value)}")
-    return value
 
 
 def _grid_values(key: str, value: Any, base_value: Any) -> tuple:
@@ -309,7 +233,7 @@ def _bounds(key: str, value: Any, base_value: Any) -> tuple[float, float]:
     return (float(low), float(high))
 
 
-def _read_points(design: dict[str, Any], relative_to: Path | None) -> dict[str, list]:
+def _read_points(design: dict[str, Any], file: Path | None) -> dict[str, list]:
     """The points of an explicit-points design as ``{key: [value of each point]}``, from ``file`` or ``rows``."""
     import pandas as pd
 
@@ -324,9 +248,7 @@ def _read_points(design: dict[str, Any], relative_to: Path | None) -> dict[str, 
             if set(r) != set(keys):
                 raise ConfigError(f"sweep config key 'design.rows': row {i} sets {sorted(r)}, row 0 sets {sorted(keys)}")
         return {k: [r[k] for r in rows] for k in keys}
-    path = Path(str(design["file"]))
-    if not path.is_absolute() and relative_to is not None:
-        path = relative_to / path
+    path = relative(str(design["file"]), file)
     if not path.is_file():
         raise ConfigError(f"sweep config key 'design.file': points file {str(path)!r} not found")
     try:

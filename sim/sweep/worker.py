@@ -2,8 +2,9 @@
 
 A task is a plain dict (picklable for processes and Dask); the worker builds the
 config itself with ``load_config(base overrides + point values)`` and runs
-``sim.runner.simulate(cfg, seed)``.  A task of a findings sweep (it carries
-``findings``) is run by :func:`sim.sweep.findings.run_findings_task` instead.
+``sim.runner.simulate(cfg, seed)``.  A findings sweep's tasks (they carry
+``findings``) go to :func:`sim.sweep.findings.run_findings_task` instead
+(:mod:`.run` picks the function; findings builds on this module, not the reverse).
 Any exception becomes a ``failed`` row carrying the error, so one bad run
 never stops a sweep.
 """
@@ -24,10 +25,6 @@ __all__ = ["run_task", "describe_failure"]
 
 def run_task(task: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Run one task -> (summary row, alliance table or None)."""
-    if task.get("findings"):
-        from .findings import run_findings_task
-
-        return run_findings_task(task)
     start = time.perf_counter()
     row: dict[str, Any] = {"point": task["point"], "replication": task["replication"], "seed": task["seed"], **task["values"]}
     alliances = None

@@ -3,9 +3,12 @@
 Serve it with ``alliancesim dashboard`` (or ``solara run sim.viz.app``).  The
 sidebar has SolaraViz's play / step / reset controls and sliders for the
 mechanisms an instructor wants to turn live; moved sliders take effect on
-*Reset*, which builds a new model with them.  The main area shows the alliance
-network, the learning curves, portfolio size vs performance and exits by
-reason, redrawn every step; a second tab has the time series.
+*Reset*, which builds a new model with them.  The main area has two tabs
+(:func:`pages`): the key figures, the alliance network, the learning curves,
+portfolio size vs performance and exits by reason, redrawn every step; and the
+time series.  Below them a hidden status element (``#dashboard-status``) says
+which model (``data-model``, a new number on every Reset) the panels were drawn
+for and at which tick (``data-tick``): what the browser test waits on.
 
 Each browser session gets its own model (made in :func:`Page`), so a class can
 share one server.  The base config is the baseline unless the command passed
@@ -15,13 +18,16 @@ another through ``ALLIANCESIM_DASHBOARD_CONFIG`` (a YAML path) and
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
-from typing import Any
+from typing import Any, Callable
 
 import solara
 from mesa.visualization import Slider, SolaraViz, make_plot_component
+from mesa.visualization.solara_viz import make_initial_grid_layout
+from mesa.visualization.utils import update_counter
 
 from ..config import Config, load_config
 from ..metrics import year_of
@@ -29,7 +35,9 @@ from ..model import AllianceModel
 from .. import figures
 from . import CONFIG_ENV, SET_ENV
 
-__all__ = ["DashboardModel", "base_config", "model_params", "components", "Page", "page"]
+__all__ = ["DashboardModel", "base_config", "model_params", "pages", "Page", "page"]
+
+_builds = itertools.count(1)
 
 
 def base_config() -> Config:
@@ -47,7 +55,8 @@ class DashboardModel(AllianceModel):
     keyword is a config override, ``learning__partner_specific_effect=0.5``,
     applied on top of the dashboard's base config.  ``scenario`` is accepted
     and ignored: SolaraViz passes Mesa's default one on reset, and the config
-    (with ``rng``) is this model's whole scenario.
+    (with ``rng``) is this model's whole scenario.  ``build`` numbers the
+    models of this server (each Reset makes a new one).
     """
 
     def __init__(self, alliance_function: bool = True, rng: Any = None, config: Config | None = None, scenario: Any = None, **overrides: Any):
@@ -55,6 +64,7 @@ class DashboardModel(AllianceModel):
             overrides.update({"firms.large.alliance_function_prob": 0.0, "firms.small.alliance_function_prob": 0.0,
                               "portfolio.function_review_probability": 0.0})
         super().__init__(config=base_config() if config is None else config, rng=rng, **overrides)
+        self.build = next(_builds)
 
 
 def _slider(label: str, value: float, lo: float, hi: float, step: float, dtype: type = float) -> Slider:
@@ -103,7 +113,7 @@ def _png(fig) -> Any:
 
 
 def KeyFigures(model: AllianceModel):
-    """Headline numbers of the run so far (also the panel the browser test reads).
+    """Headline numbers of the run so far, from the model's series now (also the panel the browser test reads).
 
     Plain HTML, not ``solara.Markdown``: Markdown loads a maths renderer
     (KaTeX) from the CDN, which solara-assets does not ship, so it fails offline.
@@ -114,9 +124,9 @@ def KeyFigures(model: AllianceModel):
     fmt = lambda x: "-" if x != x else f"{x:.0%}"  # noqa: E731  (NaN before anything ended)
     rows = [
         ("firms", f"{s.n} ({int(s.large.sum())} large, {int((~s.large).sum())} small; {int(s.alliance_function.sum())} with an alliance function)"),
-        ("active alliances", f"{stats.get('active_alliances', 0)} ({stats.get('active_exploration', 0)} exploration, {stats.get('active_exploitation', 0)} exploitation)"),
-        ("alliances ended", f"{stats.get('ended_alliances', 0)}; reached their goal: {fmt(stats.get('success_rate', float('nan')))}"),
-        ("portfolios below expectation", fmt(stats.get("underperforming_share", float("nan")))),
+        ("active alliances", f"{stats['active_alliances']} ({stats['active_exploration']} exploration, {stats['active_exploitation']} exploitation)"),
+        ("alliances ended", f"{stats['ended_alliances']}; reached their goal: {fmt(stats['success_rate'])}"),
+        ("portfolios below expectation", fmt(stats["underperforming_share"])),
         ("new products so far", f"{int(s.products.sum())}"),
     ]
     functions = "on" if c.firms.small.alliance_function_prob + c.firms.large.alliance_function_prob > 0 else "off"
@@ -149,34 +159,68 @@ def ExitsPanel(model: AllianceModel):
     return _png(figures.exits_figure(model))
 
 
-def components() -> list:
-    """SolaraViz components: the four live panels and key figures on page 0, time series on page 1."""
-    return [
-        (KeyFigures, 0),
-        (NetworkPanel, 0),
-        (LearningPanel, 0),
-        (PortfolioPanel, 0),
-        (ExitsPanel, 0),
-        make_plot_component({"active_exploration": figures.TYPE_COLOURS["exploration"], "active_exploitation": figures.TYPE_COLOURS["exploitation"]}, page=1),
-        make_plot_component({"success_rate": "#2ca02c", "underperforming_share": "#d62728"}, page=1),
-        # how firms adapt their partner search from their realised returns (mean preferences)
-        make_plot_component({"preference_exploration": figures.TYPE_COLOURS["exploration"], "preference_repeat": "#7f7f7f",
-                             "preference_large": "#1f77b4"}, page=1),
-    ]
+def _series(measures: dict[str, str]) -> Callable:
+    """A time-series panel of model series (name -> colour), drawn by Mesa from the model's DataCollector."""
+    panel, _page = make_plot_component(measures)
+    return panel
+
+
+def pages() -> dict[str, list[Callable]]:
+    """The dashboard's tabs, named for what they show: tab name -> its panels (functions of the model)."""
+    return {
+        "Network and outcomes": [KeyFigures, NetworkPanel, LearningPanel, PortfolioPanel, ExitsPanel],
+        "Series over time": [
+            _series({"active_exploration": figures.TYPE_COLOURS["exploration"], "active_exploitation": figures.TYPE_COLOURS["exploitation"]}),
+            _series({"success_rate": "#2ca02c", "underperforming_share": "#d62728"}),
+            # how firms adapt their partner search from their realised returns (mean preferences)
+            _series({"preference_exploration": figures.TYPE_COLOURS["exploration"], "preference_repeat": "#7f7f7f",
+                     "preference_large": "#1f77b4"}),
+        ],
+    }
+
+
+def Status(model: AllianceModel):
+    """Hidden: which model the panels above were drawn for, and at which tick (rendered after them)."""
+    return solara.HTML(tag="div", unsafe_innerHTML=f"model {model.build}, tick {model.steps}", style="display:none",
+                       attributes={"id": "dashboard-status", "data-model": str(model.build), "data-tick": str(model.steps)})
+
+
+@solara.component
+def Panels(model: AllianceModel):
+    """The tabs of panels (SolaraViz would name them "Page 0", "Page 1"), redrawn at every step, then the status."""
+    update_counter.get()  # Mesa bumps it after every step
+    tabs = pages()
+    names = list(tabs)
+    tab, set_tab = solara.use_state(0)
+    layouts, set_layouts = solara.use_state({})
+    panels = tabs[names[tab]]
+    with solara.Column() as main:
+        with solara.v.Tabs(v_model=tab, on_v_model=set_tab):
+            for name in names:
+                solara.v.Tab(children=[name])
+        solara.GridDraggable(
+            items=[panel(model) for panel in panels],
+            grid_layout=layouts.get(tab) or make_initial_grid_layout(len(panels)),
+            resizable=True,
+            draggable=True,
+            on_grid_layout=lambda layout, tab=tab: set_layouts(lambda old: {**old, tab: layout}),
+        )
+        Status(model)
+    return main
 
 
 @solara.component
 def Page():
     """One dashboard per browser session (its own model)."""
     cfg = solara.use_memo(base_config, [])
-    model = solara.use_memo(lambda: DashboardModel(config=None, rng=cfg.run.seed), [])
-    return SolaraViz(
-        model,
-        components=components(),
-        model_params=model_params(cfg),
-        name="alliancesim: alliance learning",
-        play_interval=150,
-    )
+    model = solara.use_reactive(solara.use_memo(lambda: DashboardModel(config=None, rng=cfg.run.seed), []))
+    with solara.Column() as main:
+        # SolaraViz: app bar, controls, sliders, step counter; it replaces model.value on Reset.
+        # Its own panel area would name the tabs by number, so the panels are ours.
+        SolaraViz(model, components=[], model_params=model_params(cfg), name="alliancesim: alliance learning",
+                  play_interval=150)
+        Panels(model.value)
+    return main
 
 
 page = Page

@@ -45,3 +45,44 @@ def test_health_checks_need_an_alliance_function():
     on = small_model(ticks=30, **{"firms.large.alliance_function_prob": 1.0, "firms.small.alliance_function_prob": 1.0}).alliances_frame()
     assert off["problems_caught"].sum() == 0
     assert on["problems_caught"].sum() > 0
+
+
+def test_coordination_costs_start_beyond_capacity():
+    """Within capacity a firm's alliances pay nothing for coordination; past it they pay the more, the further."""
+    model = small_model(ticks=12)
+    ids = model.log.active_ids()
+    cap = model.state.capacity
+    idle = _logit_with(model, ids, attention=0.0)
+    at_capacity = _logit_with(model, ids, attention=cap)
+    over = _logit_with(model, ids, attention=1.5 * cap)
+    far_over = _logit_with(model, ids, attention=3.0 * cap)
+    np.testing.assert_array_equal(at_capacity, idle)
+    assert np.all(over < at_capacity) and np.all(far_over < over)
+
+
+def test_technical_knowledge_comes_home_milestone_by_milestone():
+    """Each met milestone delivers its share of the partner's knowledge (nothing when absorption is off)."""
+    model = small_model(ticks=12)
+    ids = model.log.active_ids()[:5]
+    state, learning = model.state, model.config.learning
+    before = state.technical.copy()
+    execution.transfer(state, model.log, ids, learning)
+    gained = (state.technical - before).sum()
+    c = model.log.cols
+    most = (learning.lesson_per_alliance * c["novelty"][ids] / c["milestones"][ids]).sum() * 2  # both sides, absorbed <= 1
+    assert 0 < gained <= most + 1e-12
+    off = learning.model_copy(update={"absorb_exploitation": 0.0, "absorb_exploration": 0.0, "absorptive_capacity_gain": 0.0})
+    before = state.technical.copy()
+    execution.transfer(state, model.log, ids, off)
+    np.testing.assert_array_equal(state.technical, before)
+
+
+def test_team_skill_is_the_partners_know_how_on_its_curve_less_the_hand_off():
+    model = small_model(ticks=12)
+    ids = model.log.active_ids()
+    state, learning = model.state, model.config.learning
+    state.knowhow[:] = 0.0
+    assert np.all(execution.team_skill(state, model.log, ids, learning) == 0.0)
+    state.knowhow[:] = 1e6  # saturated
+    skill = execution.team_skill(state, model.log, ids, learning)
+    np.testing.assert_allclose(skill, 1.0 - model.log.cols["handoff_loss"][ids])

@@ -47,3 +47,24 @@ def test_balance_pulls_towards_the_missing_type():
     state.active[1] = [0, 3]
     pull = portfolio.exploration_pull(state, np.array([0, 1]), 0.5)
     assert pull[0] < 0.5 < pull[1]
+
+
+def test_capacity_rises_on_the_know_how_curve_by_a_bounded_factor():
+    from sim.state import grown_capacity
+
+    cfg, state = fresh_state(50, 0)
+    base = state.base_capacity
+    np.testing.assert_allclose(grown_capacity(base, np.zeros(50), cfg), base)
+    huge = grown_capacity(base, np.full(50, 1e6), cfg)
+    np.testing.assert_allclose(huge, base * (1 + cfg.portfolio.capacity_learning))
+    some = grown_capacity(base, np.full(50, cfg.learning.general_saturation), cfg)
+    np.testing.assert_allclose(some, base * (1 + cfg.portfolio.capacity_learning * (1 - np.exp(-1))))
+
+
+def test_the_believed_cap_follows_what_experience_added_as_far_as_the_key_says():
+    from sim.state import believed_cap
+
+    base, grown, confidence = np.array([2.0]), np.array([4.0]), np.array([1.5])
+    assert believed_cap(grown, base, confidence, 0.0)[0] == 3  # floor(2 x 1.5): appetite stays at the base
+    assert believed_cap(grown, base, confidence, 1.0)[0] == 6  # floor(4 x 1.5)
+    assert believed_cap(grown, base, confidence, 0.5)[0] == 4  # floor(3 x 1.5)

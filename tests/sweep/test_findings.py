@@ -13,7 +13,8 @@ from sim.cli import main
 from sim.config import ConfigError
 from sim.replication.registry import FINDINGS
 from sim.sweep import load_sweep_spec, read_runs, run_sweep, spec_from_dict
-from sim.sweep.findings import FILES, cooccurrence, findings_map, populations_of
+from sim.sweep.analyze import FINDINGS_FILES, cooccurrence, findings_map
+from sim.sweep.findings import populations_of
 from tests.sweep.helpers import comparable, kill_sweep_after, same_rows_on_pool_and_dask, write_sweep
 
 SMALL = {"firms.n": 40, "run.ticks": 24, "run.burn_in": 12}  # every study population this small: ~0.4 s a run
@@ -60,14 +61,14 @@ def test_findings_map_shares_equal_a_recomputation_from_read_runs(serial):
     cfg, out = serial
     runs = read_runs(out)
     table = pd.read_csv(out / "analysis" / "findings_map.csv")
-    assert list(table.columns) == FILES["findings_map.csv"] and list(table["finding"]) == IDS
+    assert list(table.columns) == FINDINGS_FILES["findings_map.csv"] and list(table["finding"]) == IDS
     for row in table.itertuples():
         holds = runs[f"{row.finding}_holds"].astype(bool)
         assert row.share_holds == pytest.approx(holds.mean())
         assert row.points == 6 and row.runs == 6
         assert row.points_always == int(holds.sum()) and row.points_never == int((~holds).sum())  # one run a point
     pairs = pd.read_csv(out / "analysis" / "findings_cooccurrence.csv")
-    assert list(pairs.columns) == FILES["findings_cooccurrence.csv"] and len(pairs) == 16 * 16
+    assert list(pairs.columns) == FINDINGS_FILES["findings_cooccurrence.csv"] and len(pairs) == 16 * 16
     pair = pairs.set_index(["finding", "with"])
     for a, b in [("R4", "R7"), ("R12", "R14"), ("R5", "R6")]:
         x, y = runs[f"{a}_holds"].astype(bool), runs[f"{b}_holds"].astype(bool)
@@ -75,7 +76,7 @@ def test_findings_map_shares_equal_a_recomputation_from_read_runs(serial):
         if x.any():
             assert pair.loc[(a, b), "share_given"] == pytest.approx((x & y).sum() / x.sum())
     boxes = pd.read_csv(out / "analysis" / "findings_boxes.csv")
-    assert list(boxes.columns) == FILES["findings_boxes.csv"] and set(boxes["key"]) == set(KEYS)
+    assert list(boxes.columns) == FINDINGS_FILES["findings_boxes.csv"] and set(boxes["key"]) == set(KEYS)
     varying = [f for f in IDS if 0 < runs[f"{f}_holds"].astype(bool).mean() < 1]
     assert varying and boxes[boxes["finding"].isin(varying)]["density"].gt(0).all()
     never = [f for f in IDS if not runs[f"{f}_holds"].any()]
@@ -180,6 +181,6 @@ def test_populations_are_configured_as_replicate_configures_them(tmp_path):
     assert at["projects"].learning.general_returns == 3.0 and at["shares"].firms.n == default_n
     (tmp_path / "mine.yaml").write_text("firms:\n  share_large: 0.3\n")
     mine = spec_from_dict({"base": "mine.yaml", "evaluate": "findings", "findings": ["R1", "R12"], "design": DESIGN},
-                          relative_to=tmp_path)
+                          file=tmp_path / "sweep.yaml")
     assert {p["firms"]["share_large"] for p in population_identity(mine).values()} == {0.3}
     assert mine.fingerprint() != spec.fingerprint()

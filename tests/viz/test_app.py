@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
-from sim import load_config
+from sim import figures, load_config
 from sim.cli import main
 from sim.viz import CONFIG_ENV, SET_ENV
 from sim.viz.command import solara_command, solara_env
@@ -55,6 +56,61 @@ def test_sliders_hold_the_config_value_on_their_grid(app):
         k = (slider.value - slider.min) / slider.step
         assert math.isclose(k, round(k), abs_tol=1e-6), (name, slider.min, slider.value, slider.step)
     assert app.model_params(cfg)["firms__n"].value == 1000
+
+
+def _shown(app, model) -> int:
+    """Active alliances in the key-figures panel."""
+    html = app.KeyFigures(model).kwargs["unsafe_innerHTML"]
+    return int(re.search(r"active alliances</td><td>(\d+) ", html).group(1))
+
+
+def _drawn(model) -> int:
+    """Active alliances in the network panel's title."""
+    title = figures.network_figure(model).axes[0].get_title()
+    return int(re.search(r": (\d+) active alliances", title).group(1))
+
+
+def test_key_figures_count_the_alliances_the_network_draws(app):
+    """From tick 0 on: alliances begun in the burn-in run on, and both panels count them."""
+    model = app.DashboardModel(rng=3, firms__n=150)
+    for tick in range(3):
+        assert model.steps == tick
+        assert _shown(app, model) == _drawn(model) == len(figures.active_alliances(model)) > 0
+        model.step()
+
+
+def _rendered_panels(app, model):
+    import solara
+
+    _, rc = solara.render(app.Panels(model), handle_error=False)
+    return rc
+
+
+def test_tabs_are_named_for_what_they_show(app):
+    import ipyvuetify as v
+
+    rc = _rendered_panels(app, app.DashboardModel(rng=3, firms__n=60))
+    names = [tab.children[0] for tab in rc.find(v.Tab).widgets]
+    assert names == list(app.pages()) == ["Network and outcomes", "Series over time"]
+    assert app.pages()["Network and outcomes"][:2] == [app.KeyFigures, app.NetworkPanel]
+
+
+def test_status_follows_the_model_and_tick_the_panels_show(app):
+    """The hidden status element the browser test waits on: a new model number on Reset, the tick on Step."""
+    import solara
+
+    model = app.DashboardModel(rng=3, firms__n=60)
+    rc = _rendered_panels(app, model)
+
+    def status():
+        (found,) = [w.attributes for w in rc.find(solara.widgets.HTML).widgets if w.attributes.get("id") == "dashboard-status"]
+        return found["data-model"], found["data-tick"]
+
+    assert status() == (str(model.build), "0")
+    model.step()
+    app.update_counter.value += 1  # what Mesa's Step does after stepping
+    assert status() == (str(model.build), "1")
+    assert app.DashboardModel(rng=3, firms__n=60).build != model.build
 
 
 def test_base_config_comes_from_the_command(app, monkeypatch, tmp_path):

@@ -3,15 +3,21 @@
 Proves what a classroom needs: the page renders with no internet (every
 request stays on the local server; the CDN is pointed at a closed local port
 so a missing offline asset fails loudly), a slider moves and Reset applies it,
-Step advances the model and the panels redraw, and no error is shown.  Leaves
-a screenshot in results/dashboard.png.
+Step advances the model and the panels redraw, the tabs are named for what
+they show, and no error is shown.  Leaves a screenshot in
+results/dashboard.png (results/dashboard-failed.png and the server's log when
+it fails).
 
 Without Chromium or Playwright the test is skipped, except on CI (CI=true),
 where a missing browser is a failure.
 
-Every wait is on a condition (the page shows X), never on the clock; the
-timeouts are only hang guards, generous so that a loaded machine is slow but
-not failing.
+Every wait is on a condition the page signals, never on the clock: the app's
+hidden ``#dashboard-status`` says which model (``data-model``, new on every
+Reset) the panels were drawn for and at which tick (``data-tick``), and a
+button is clicked only once the page shows it enabled and the previous action
+has landed (so no click queues behind another or meets a button that changed).
+The timeouts are only hang guards, generous so that a loaded machine is slow
+but not failing.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
@@ -100,7 +107,7 @@ def server(browser_path, tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail(f"dashboard server did not listen within {TIMEOUT_MS // 1000} s:\n{log.read_text()}")
             time.sleep(0.2)  # polling interval of the wait above
-        yield f"http://127.0.0.1:{port}/"
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", log=log)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -109,23 +116,56 @@ def server(browser_path, tmp_path_factory):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        server.log_text = log.read_text()  # for debugging a failure
+
+
+def _status(page):
+    return page.locator("#dashboard-status")
+
+
+def _press(page, name: str, role: str = "button") -> None:
+    """Click a button (or tab) once the page shows it enabled (Playwright's click then has nothing to wait for)."""
+    from playwright.sync_api import expect
+
+    button = page.get_by_role(role, name=name, exact=True)
+    expect(button).to_be_enabled()
+    button.click()
+
+
+def _reset(page) -> None:
+    """Press Reset and wait until the panels show the new model (at tick 0)."""
+    from playwright.sync_api import expect
+
+    status = _status(page)
+    before = status.get_attribute("data-model")
+    _press(page, "Reset")
+    expect(status).not_to_have_attribute("data-model", before)
+    expect(status).to_have_attribute("data-tick", "0")
 
 
 def _reset_until(page, text: re.Pattern) -> None:
-    """Press Reset until the key-figures panel shows ``text`` (hang guard: TIMEOUT_MS)."""
-    from playwright.sync_api import expect
+    """Reset until the key-figures panel shows ``text`` (hang guard: TIMEOUT_MS).
 
+    A moved slider's value reaches the server on its own message, which the
+    page does not acknowledge: a Reset processed before it rebuilds the old
+    model, so the loop resets again, each time after the previous Reset landed.
+    """
     panel = page.locator(".vue-grid-item").first
     deadline = time.monotonic() + TIMEOUT_MS / 1000
     while True:
-        page.get_by_role("button", name="Reset").click()
-        try:
-            expect(panel).to_contain_text(text, timeout=5_000)  # one try, then Reset again
+        _reset(page)
+        if text.search(panel.inner_text()):
             return
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no Reset brought {text.pattern!r}: {panel.inner_text()}")
+
+
+def _step(page, tick: int) -> None:
+    """Press Step and wait until the panels are drawn for ``tick``."""
+    from playwright.sync_api import expect
+
+    _press(page, "Step")
+    expect(_status(page)).to_have_attribute("data-tick", str(tick))
+    expect(page.get_by_text(f"Time: {tick}.0")).to_be_visible()
 
 
 def _image_sources(page) -> list[str]:
@@ -147,82 +187,91 @@ def test_dashboard_renders_offline_and_updates(server, browser_path):
     from playwright.sync_api import expect, sync_playwright
 
     outside, failures, page_errors = [], [], []
-    host = urlparse(server).netloc
+    host = urlparse(server.url).netloc
+    results = ROOT / "results"
+    results.mkdir(exist_ok=True)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1400})
-            page.set_default_timeout(TIMEOUT_MS)
-            expect.set_options(timeout=TIMEOUT_MS)
+            try:
+                page.set_default_timeout(TIMEOUT_MS)
+                expect.set_options(timeout=TIMEOUT_MS)
 
-            def only_local(route):
-                if urlparse(route.request.url).netloc == host or route.request.url.startswith(("data:", "blob:")):
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
+                def only_local(route):
+                    if urlparse(route.request.url).netloc == host or route.request.url.startswith(("data:", "blob:")):
+                        route.continue_()
+                    else:
+                        outside.append(route.request.url)
+                        route.abort()
 
-            page.route("**/*", only_local)
-            page.on("response", lambda r: r.status >= 400 and failures.append(f"{r.status} {r.url}"))
-            page.on("requestfailed", lambda r: failures.append(f"failed {r.url}: {r.failure}"))
-            page.on("pageerror", lambda e: page_errors.append(str(e)))
+                page.route("**/*", only_local)
+                page.on("response", lambda r: r.status >= 400 and failures.append(f"{r.status} {r.url}"))
+                page.on("requestfailed", lambda r: failures.append(f"failed {r.url}: {r.failure}"))
+                page.on("pageerror", lambda e: page_errors.append(str(e)))
 
-            page.goto(server)
-            # The app rendered: controls, the step counter and the four panels as images.
-            expect(page.get_by_text("Time: 0.0")).to_be_visible()
-            expect(page.get_by_role("button", name="Step")).to_be_visible()
-            expect(page.locator(".vue-grid-item img")).to_have_count(4)
-            expect(page.locator(".vue-grid-item").first).to_contain_text(re.compile(r"firms\s*150 \("))  # --set firms.n=150 reached the app
+                page.goto(server.url)
+                # The app rendered: controls, the step counter, named tabs and the four panels as images.
+                status = _status(page)
+                expect(status).to_have_attribute("data-tick", "0")
+                expect(page.get_by_text("Time: 0.0")).to_be_visible()
+                expect(page.get_by_role("button", name="Step")).to_be_enabled()
+                expect(page.get_by_role("tab")).to_have_text(["Network and outcomes", "Series over time"])
+                expect(page.locator(".vue-grid-item img")).to_have_count(4)
+                expect(page.locator(".vue-grid-item").first).to_contain_text(re.compile(r"firms\s*150 \("))  # --set firms.n=150 reached the app
+                # Alliances begun in the burn-in are running at tick 0 (test_app: the network counts the same).
+                shown = re.search(r"active alliances\s*(\d+) ", page.locator(".vue-grid-item").first.inner_text()).group(1)
+                assert int(shown) > 0
 
-            # Move the "Number of firms" slider one notch down (one key press,
-            # one value sent), then Reset: the new model has that many firms.
-            # The page cannot show when the value has reached the server, so
-            # Reset is pressed again until the model has the new size (a Reset
-            # that came first rebuilds the old one, which changes nothing).
-            slider = page.locator(".v-input", has_text="Number of firms").locator("[role=slider]")
-            target = int(slider.get_attribute("aria-valuenow")) - 10
-            slider.focus()
-            slider.press("ArrowLeft")
-            expect(slider).to_have_attribute("aria-valuenow", str(target))
-            _reset_until(page, re.compile(rf"firms\s*{target} \("))
-            expect(slider).to_have_attribute("aria-valuenow", str(target))
+                # Move the "Number of firms" slider one notch down (one key press,
+                # one value sent), then Reset until the new model has that many firms.
+                slider = page.locator(".v-input", has_text="Number of firms").locator("[role=slider]")
+                target = int(slider.get_attribute("aria-valuenow")) - 10
+                slider.focus()
+                slider.press("ArrowLeft")
+                expect(slider).to_have_attribute("aria-valuenow", str(target))
+                _reset_until(page, re.compile(rf"firms\s*{target} \("))
+                expect(slider).to_have_attribute("aria-valuenow", str(target))
 
-            # Step: the counter advances and the network panel is redrawn each time.
-            start_images = _image_sources(page)
-            previous = start_images
-            for tick in (1, 2, 3):
-                page.get_by_role("button", name="Step").click()
-                expect(page.get_by_text(f"Time: {tick}.0")).to_be_visible()
-                page.wait_for_function("old => document.querySelector('.vue-grid-item img').src !== old", arg=previous[0])
-                previous = _image_sources(page)
-            expect(page.locator(".vue-grid-item").first).to_contain_text("Tick 3 of")
+                # Step: the counter advances and the network panel is redrawn each time.
+                start_images = _image_sources(page)
+                previous = start_images
+                for tick in (1, 2, 3):
+                    _step(page, tick)
+                    page.wait_for_function("old => document.querySelector('.vue-grid-item img').src !== old", arg=previous[0])
+                    previous = _image_sources(page)
+                expect(page.locator(".vue-grid-item").first).to_contain_text("Tick 3 of")
 
-            # Play on to tick 10, pause: every panel has new content
-            # (learning curves, portfolio and exits need ended alliances and a yearly panel).
-            page.get_by_role("button", name="▶").click()
-            page.wait_for_function(
-                "() => { const m = document.body.innerText.match(/Time: (\\d+)/); return m && +m[1] >= 10; }"
-            )
-            page.get_by_role("button", name="❚❚").click()
-            expect(page.get_by_role("button", name="Step")).to_be_enabled()
-            page.wait_for_function(
-                "old => { const now = [...document.querySelectorAll('.vue-grid-item img')].map(e => e.src);"
-                " return now.length === old.length && now.every((s, i) => s !== old[i]); }",
-                arg=start_images,
-            )
-            expect(page.locator(".vue-grid-item").first).not_to_contain_text(re.compile(r"alliances ended\s*0;"))
-            network = page.locator(".vue-grid-item img").first
-            assert network.evaluate("e => e.complete && e.naturalWidth > 100")
+                # Play on to tick 10, pause: every panel has new content
+                # (learning curves, portfolio and exits need ended alliances and a yearly panel).
+                _press(page, "▶")
+                page.wait_for_function("() => +document.getElementById('dashboard-status').dataset.tick >= 10")
+                _press(page, "❚❚")
+                expect(page.get_by_role("button", name="Step")).to_be_enabled()  # paused
+                page.wait_for_function(
+                    "old => { const now = [...document.querySelectorAll('.vue-grid-item img')].map(e => e.src);"
+                    " return now.length === old.length && now.every((s, i) => s !== old[i]); }",
+                    arg=start_images,
+                )
+                expect(page.locator(".vue-grid-item").first).not_to_contain_text(re.compile(r"alliances ended\s*0;"))
+                network = page.locator(".vue-grid-item img").first
+                assert network.evaluate("e => e.complete && e.naturalWidth > 100")
 
-            # No error or traceback anywhere on the page.
-            body = page.locator("body").inner_text()
-            assert not re.search(r"Traceback|Error:|error in step", body), body[:2000]
-            expect(page.locator(".v-alert.error")).to_have_count(0)
+                page.screenshot(path=str(results / "dashboard.png"), full_page=True)
 
-            results = ROOT / "results"
-            results.mkdir(exist_ok=True)
-            page.screenshot(path=str(results / "dashboard.png"), full_page=True)
+                # The second tab: the three time series.
+                _press(page, "Series over time", role="tab")
+                expect(page.locator(".vue-grid-item img")).to_have_count(3)
+
+                # No error or traceback anywhere on the page.
+                body = page.locator("body").inner_text()
+                assert not re.search(r"Traceback|Error:|error in step", body), body[:2000]
+                expect(page.locator(".v-alert.error")).to_have_count(0)
+            except BaseException:
+                page.screenshot(path=str(results / "dashboard-failed.png"), full_page=True, timeout=30_000)
+                print(f"--- page text:\n{page.locator('body').inner_text(timeout=10_000)}\n--- server log:\n{server.log.read_text()}")
+                raise
         finally:
             browser.close()
 

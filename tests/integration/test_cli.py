@@ -10,7 +10,7 @@ import pytest
 
 from sim.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--set", "firms.n=40", "--set", "run.ticks=12", "--set", "run.burn_in=8", "--quiet"]
 
 

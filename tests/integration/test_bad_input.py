@@ -7,7 +7,6 @@ in a temporary folder, so a default ``results/`` would show up there too.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import signal
@@ -19,7 +18,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from annotated_types import Ge, Gt, Le, Lt
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,9 +28,10 @@ from sim.cli import main
 from sim.config import MAX_MAGNITUDE, MAX_MESSAGE, Config
 from sim.outputs import atomic_dir
 from sim.sweep import load_runs, load_sweep_spec, run_sweep
+from tests.strategies import inside, outside
 from tests.sweep.helpers import write_sweep
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--set", "firms.n=20", "--set", "run.ticks=2", "--set", "run.burn_in=4", "--quiet"]
 LINE_LIMIT = MAX_MESSAGE + len("alliancesim: error: ") + 50  # "a few hundred characters"
 
@@ -124,9 +123,9 @@ def test_the_schema_has_float_fields_to_test():
 @given(data=st.data())
 def test_every_float_field_takes_finite_values_in_bounds_and_refuses_the_rest(key, data):
     low, high, open_low, open_high = FLOAT_FIELDS[key]
-    value = data.draw(st.floats(low, high, exclude_min=open_low, exclude_max=open_high, allow_nan=False, allow_infinity=False), "inside")
+    value = data.draw(inside(low, high, open_low, open_high), "inside")
     assert load_config(overrides={key: value}).flat()[key] == value
-    bad = data.draw(st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, MAX_MAGNITUDE * 1.5]), "outside")
+    bad = data.draw(outside(MAX_MAGNITUDE), "outside")
     with pytest.raises(ConfigError) as err:
         load_config(overrides={key: bad})
     assert key in str(err.value) and "\n" not in str(err.value)

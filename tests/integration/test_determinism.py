@@ -19,7 +19,7 @@ import pytest
 
 from sim import AllianceModel, load_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OVERRIDES = {"firms.n": 80, "run.ticks": 24, "run.burn_in": 20, "selection.repeat_partner_probability": 0.8}
 
 
@@ -55,7 +55,7 @@ def test_running_in_pieces_and_reading_tables_midway_changes_nothing():
 def test_identical_across_processes(hash_seed):
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); "
-        "from tests.test_determinism import run_hashes; print(json.dumps(run_hashes(5)))"
+        "from tests.integration.test_determinism import run_hashes; print(json.dumps(run_hashes(5)))"
     )
     env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, env=env, check=True)

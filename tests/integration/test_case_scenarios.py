@@ -11,7 +11,7 @@ import pytest
 
 from sim.cli import main as cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CASES = sorted((ROOT / "configs" / "cases").glob("*.yaml"))
 sys.path.insert(0, str(ROOT / "experiments"))
 

@@ -1,7 +1,9 @@
-"""ABC-SMC runs: recovery of a known value, kill and resume, the command on local processes and on Dask."""
+"""ABC-SMC (sim.calibration.run): the particle model and distance (fast), and runs: recovery of a known value,
+kill and resume, the command on local processes and on Dask (slow, need pyabc)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import multiprocessing
@@ -17,16 +19,18 @@ import pandas as pd
 import pytest
 import yaml
 
-pytest.importorskip("pyabc")
+from sim import metrics, simulate
+from sim.calibration import spec_from_dict
+from sim.calibration.report import INTERVAL, read_posterior
+from sim.calibration.run import (HISTORY, ParticleModel, TargetDistance, calibrate, completed_populations, model_for,
+                                 stored_populations)
+from sim.cli import main
+from sim.config import ConfigError, load_config
+from tests.calibration.helpers import GOOD, with_
 
-from sim import metrics, simulate  # noqa: E402
-from sim.calibration import spec_from_dict  # noqa: E402
-from sim.calibration.report import INTERVAL, read_posterior  # noqa: E402
-from sim.calibration.run import HISTORY, calibrate, completed_populations, stored_populations  # noqa: E402
-from sim.cli import main  # noqa: E402
-from sim.config import load_config  # noqa: E402
+needs_pyabc = pytest.mark.skipif(importlib.util.find_spec("pyabc") is None, reason="pyabc (the calibrate extra) is not installed")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "execution.base_logit_exploration"
 TINY = {"firms.n": 30, "run.ticks": 20, "run.burn_in": 20}
 
@@ -57,6 +61,7 @@ RECOVERY = {"firms.n": 40, "run.ticks": 80, "run.burn_in": 20, "selection.explor
 
 
 @pytest.mark.slow
+@needs_pyabc
 def test_recovers_a_known_parameter_value(tmp_path):
     truth = 2.5
     cfg = load_config(overrides={**RECOVERY, KEY: truth})
@@ -110,6 +115,7 @@ def _simulations_until(out: Path, population: int) -> int:
 
 
 @pytest.mark.slow
+@needs_pyabc
 def test_one_process_calibration_killed_mid_population_resumes_to_the_identical_posterior(tmp_path):
     spec = toy_spec()
     calibrate(spec, tmp_path / "whole", workers=1, progress=False, simulate=toy_simulate)
@@ -129,6 +135,7 @@ def test_one_process_calibration_killed_mid_population_resumes_to_the_identical_
 
 
 @pytest.mark.slow
+@needs_pyabc
 def test_stops_when_epsilon_is_reached_or_acceptance_falls_and_continues_for_more_populations(tmp_path):
     eps = one_parameter_spec(0.4, populations=None, epsilon=0.5, particles=10, replications=1, seed=4)
     done = calibrate(eps, tmp_path / "eps", workers=1, progress=False, simulate=toy_simulate)
@@ -158,6 +165,7 @@ def wait_for(condition, timeout: float, what: str) -> None:
 
 
 @pytest.mark.slow
+@needs_pyabc
 def test_command_killed_mid_population_keeps_completed_populations_and_continues(tmp_path):
     """Parallel samplers draw from OS-seeded workers: what pyabc promises is the stored populations and a continued run."""
     cfg = write_calibration(tmp_path, {
@@ -200,6 +208,7 @@ def read_posterior_at(out: Path, t: int) -> pd.DataFrame:
 
 # ------------------------------------------------------------ Dask smoke
 @pytest.mark.slow
+@needs_pyabc
 def test_smoke_calibration_on_a_dask_local_cluster(tmp_path):
     pytest.importorskip("distributed")
     data = yaml.safe_load((ROOT / "configs" / "calibration" / "smoke.yaml").read_text())
@@ -225,3 +234,58 @@ def test_smoke_calibration_on_a_dask_local_cluster(tmp_path):
     report = (out / "report.md").read_text()
     assert "Posterior" in report and "predictive" in report
     assert INTERVAL == (0.05, 0.95)
+
+
+def test_particle_seeds_are_deterministic_distinct_and_inside_the_range():
+    model = model_for(spec_from_dict(with_(replications=3)))
+    particle = {"execution.base_logit_exploration": 0.3, "exit.conflict_hazard": 0.01}
+    seeds = model.seeds(particle)
+    assert seeds == model.seeds(dict(particle)) and len(set(seeds)) == 3
+    assert all(1000 <= s < 2000 for s in seeds)
+    assert model.seeds({**particle, "exit.conflict_hazard": 0.0100001}) != seeds
+    other_root = model_for(spec_from_dict(with_(replications=3, seed=6)))
+    assert other_root.seeds(particle) != seeds
+
+
+def fake_metrics(value: float) -> dict[str, float]:
+    return {name: value for name in metrics.NAMES}
+
+
+def test_particle_model_averages_replications_and_applies_overrides():
+    seen = []
+
+    def simulate(config, seed):
+        seen.append((config.execution.base_logit_exploration, config.exit.conflict_hazard, config.firms.n, seed))
+        return fake_metrics(float(seed))
+
+    model = model_for(spec_from_dict(GOOD), simulate=simulate)
+    particle = {"execution.base_logit_exploration": 0.3, "exit.conflict_hazard": 0.01}
+    out = model(particle)
+    seeds = model.seeds(particle)
+    assert [s[3] for s in seen] == seeds
+    assert {s[:3] for s in seen} == {(0.3, 0.01, 30)}
+    assert out["failure_share"] == pytest.approx(np.mean(seeds)) and out["failed_runs"] == 0
+
+
+def test_failed_or_undefined_runs_reject_the_particle_instead_of_raising():
+    def boom(config, seed):
+        raise RuntimeError("model failure")
+
+    particle = {"execution.base_logit_exploration": 0.3, "exit.conflict_hazard": 0.01}
+    spec = spec_from_dict(GOOD)
+    distance = TargetDistance({k: t.scale for k, t in spec.targets.items()})
+    observed = {k: t.value for k, t in spec.targets.items()}
+    failed = model_for(spec, simulate=boom)(particle)
+    assert failed["failed_runs"] == 2 and distance(failed, observed) == math.inf
+    undefined = model_for(spec, simulate=lambda c, s: {**fake_metrics(0.5), "underperforming_share": float("nan")})(particle)
+    assert distance(undefined, observed) == math.inf
+    exact = model_for(spec, simulate=lambda c, s: fake_metrics(0.5))(particle)
+    assert distance(exact, observed) == 0.0
+    off = {**exact, "failure_share": 0.6, "underperforming_share": 0.35}  # (0.1/0.5, -0.15/0.15) -> rms of (0.2, 1)
+    assert distance(off, observed) == pytest.approx(math.sqrt((0.2**2 + 1.0) / 2))
+
+
+def test_model_config_errors_are_config_errors():
+    model = ParticleModel({}, dict(spec_from_dict(GOOD).parameters), 1, (0, 10), 1)
+    with pytest.raises(ConfigError):
+        model.config({"execution.base_logit_exploration": 0.1, "exit.conflict_hazard": 2.0})

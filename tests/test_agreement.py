@@ -1,0 +1,32 @@
+"""benchmarks/agreement.py inside the suite: the model's key run metrics over seeds agree with the distributions
+recorded from the numpy code before the phase-2 kernels (benchmarks/agreement.json)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+AGREEMENT_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "agreement.py"
+_spec = importlib.util.spec_from_file_location("agreement", AGREEMENT_PY)
+agreement = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(agreement)
+
+
+def test_the_comparison_flags_a_shifted_metric_and_passes_an_identical_one():
+    rng = np.random.default_rng(0)
+    ref = {"m": list(rng.normal(1.0, 0.1, 8))}
+    assert agreement.compare(ref, ref)["m"]["z"] == 0.0
+    assert abs(agreement.compare(ref, {"m": [v + 0.5 for v in ref["m"]]})["m"]["z"]) > agreement.Z_LIMIT
+
+
+@pytest.mark.slow
+def test_key_run_metrics_agree_with_the_recorded_distributions():
+    reference = json.loads(agreement.REFERENCE.read_text())
+    assert reference["seeds"] == agreement.SEEDS and reference["overrides"] == agreement.OVERRIDES
+    result = agreement.compare(reference["metrics"], agreement.collect(agreement.SEEDS))
+    disagree = {name: r for name, r in result.items() if not abs(r["z"]) <= agreement.Z_LIMIT}
+    assert not disagree, disagree

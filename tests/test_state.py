@@ -1,0 +1,38 @@
+"""The firms' state (sim.state): what a new firm is drawn with, and what it derives from its columns."""
+
+import numpy as np
+
+from sim.config import load_config
+from sim.state import init_firms
+
+
+def test_complexity_dilution_off_raises_only_large_firms_capture():
+    cfg_on = load_config()
+    cfg_off = load_config(overrides={"learning.complexity_dilution": 0.0})
+    on = init_firms(cfg_on, np.random.default_rng(3))
+    off = init_firms(cfg_off, np.random.default_rng(3))
+    assert np.array_equal(on.capture_rate[~on.large], off.capture_rate[~off.large])
+    assert (off.capture_rate[off.large] > on.capture_rate[on.large]).all()
+
+
+def test_incentive_is_the_spending_core_income_does_not_cover():
+    state = init_firms(load_config(), np.random.default_rng(6))
+    state.spending[:] = 2.0 * state.income
+    np.testing.assert_allclose(state.dependence(), 0.5)
+    state.spending[:] = 0.5 * state.income
+    assert (state.dependence() == 0).all()
+
+
+def test_overconfidence_spreads_by_size_class_and_a_zero_spread_still_takes_entrants():
+    from sim import AllianceModel
+
+    cfg = load_config(overrides={"firms.n": 400, "firms.large.overconfidence_sd": 0.0, "firms.small.overconfidence_sd": 0.6})
+    state = init_firms(cfg, np.random.default_rng(2))
+    assert np.all(state.overconfidence[state.large] == max(cfg.portfolio.overconfidence, 1.0))
+    assert state.overconfidence[~state.large].std() > 0.3
+    # a zero spread for the entrants' class too: entrants fill their slots (this crashed once, on a scalar)
+    model = AllianceModel(config=load_config(overrides={"firms.n": 60, "run.ticks": 30, "run.burn_in": 10,
+                                                        "firms.small.overconfidence_sd": 0.0, "firms.entry_rate": 0.2,
+                                                        "firms.exit_threshold": 5.0}), rng=3).run()
+    assert model.state.firm_id.max() >= 60  # ventures entered
+    assert np.all(model.state.overconfidence[~model.state.large] == max(cfg.portfolio.overconfidence, 1.0))
