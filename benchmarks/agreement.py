@@ -5,11 +5,16 @@ numpy's SIMD code (an ulp apart for some inputs) and may add in another order,
 so a run's numbers are no longer bit for bit those of the numpy code it
 replaced, and the golden tables are re-recorded.  What must not change is the
 model: the distribution of every key run metric over seeds.  ``--record``
-runs :data:`SEEDS` at :data:`OVERRIDES` and writes each metric's per-seed
-values to ``benchmarks/agreement.json`` (recorded once, with the numpy code of
-the commit it names); ``--check`` (the default) runs the same seeds with the
-code as it is now and compares each metric's mean with the reference's by a
-Welch z-score (``tests/test_agreement.py`` runs it in the suite).
+runs :data:`SEEDS` at the defaults with :data:`OVERRIDES` and writes the
+whole config it ran (flat), the commit, and each metric's per-seed values to
+``benchmarks/agreement.json``; ``--check`` (the default) runs the same seeds
+at that recorded config with the code as it is now and compares each metric's
+mean with the reference's by a Welch z-score (``tests/test_agreement.py``
+runs it in the suite).  Because the reference carries its config, a change
+of the defaults (a model change, declared) leaves the check valid; a change
+of a mechanism's code at the recorded config is what it flags.  Re-record
+only on a commit whose numerics are the intended model (after a declared
+model change), never to make a check pass.
 
     PYTHONPATH=. python benchmarks/agreement.py            # compare; exit 1 if a metric disagrees
     PYTHONPATH=. python benchmarks/agreement.py --record   # ONLY on the commit whose distributions are the reference
@@ -45,9 +50,16 @@ _COMPUTED = ("alliances", "success_rate", "breakup_within_10y", "success_rate_re
              "mean_active_alliances", "mean_general_experience", "mean_knowhow", "unplanned_exit_share")
 
 
-def run_metrics(seed: int, overrides: dict | None = None) -> dict[str, float]:
-    """Key metrics of one run: the headline metrics, exit-reason shares, firm turnover, R&D and choices."""
-    model = AllianceModel(config=load_config(overrides={**OVERRIDES, **(overrides or {})}), rng=seed).run()
+def reference_config() -> dict:
+    """The flat config the reference was recorded at (the defaults with :data:`OVERRIDES` if none is recorded)."""
+    recorded = json.loads(REFERENCE.read_text()).get("config") if REFERENCE.is_file() else None
+    return recorded if recorded is not None else load_config(overrides=OVERRIDES).flat()
+
+
+def run_metrics(seed: int, config: dict | None = None) -> dict[str, float]:
+    """Key metrics of one run (at the flat ``config``, default the reference's): the headline metrics, exit-reason
+    shares, firm turnover, R&D and choices."""
+    model = AllianceModel(config=load_config(overrides=config if config is not None else reference_config()), rng=seed).run()
     frames = model.frames()
     out = {k: v for k, v in compute(frames, model.config).items() if k in _COMPUTED}
     a, m, p = frames["alliances"], frames["model"], frames["projects"]
@@ -71,9 +83,10 @@ def run_metrics(seed: int, overrides: dict | None = None) -> dict[str, float]:
     return out
 
 
-def collect(seeds: list[int]) -> dict[str, list[float]]:
-    """Each metric's values over ``seeds``, in seed order."""
-    rows = [run_metrics(s) for s in seeds]
+def collect(seeds: list[int], config: dict | None = None) -> dict[str, list[float]]:
+    """Each metric's values over ``seeds`` at the flat ``config`` (default the reference's), in seed order."""
+    config = config if config is not None else reference_config()
+    rows = [run_metrics(s, config) for s in seeds]
     return {k: [r[k] for r in rows] for k in rows[0]}
 
 
@@ -102,14 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", action="store_true", help="write agreement.json instead of checking")
     args = parser.parse_args(argv)
-    current = collect(SEEDS)
     if args.record:
-        REFERENCE.write_text(json.dumps({"commit": _commit(), "overrides": OVERRIDES, "seeds": SEEDS,
+        config = load_config(overrides=OVERRIDES).flat()
+        current = collect(SEEDS, config)
+        REFERENCE.write_text(json.dumps({"commit": _commit(), "overrides": OVERRIDES, "config": config, "seeds": SEEDS,
                                          "metrics": current}, indent=1) + "\n")
         print(f"recorded {len(current)} metrics over {len(SEEDS)} seeds -> {REFERENCE}")
         return 0
     reference = json.loads(REFERENCE.read_text())
-    result = compare(reference["metrics"], current)
+    result = compare(reference["metrics"], collect(SEEDS))
     bad = 0
     for name, r in result.items():
         ok = abs(r["z"]) <= Z_LIMIT

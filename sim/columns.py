@@ -110,6 +110,18 @@ class ColumnLog:
     id_offset = 0  # an output row's id is its row number plus this (rows dropped before it: see start_output)
     _oldest_active = 0  # no active row before this one (active_ids' starting point)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Each stored column of the subclass's ``table`` becomes a read-only attribute of the same name: the
+        column's storage, indexed by row id (``log.slot_a[ids]``), its docstring the declaration's ``doc``; so a
+        reader follows a mechanism by name, as with :class:`~sim.state.FirmState`'s fields."""
+        super().__init_subclass__(**kwargs)
+        for column in cls.table:
+            if column.dtype is None or column.name in cls.__dict__:
+                continue
+            if hasattr(cls, column.name):
+                raise TypeError(f"{cls.__name__}: column {column.name!r} would hide the attribute of the same name")
+            setattr(cls, column.name, property(_column_getter(column.name), doc=column.doc))
+
     def __init__(self, capacity: int = 1024):
         self.n = 0
         self._active: np.ndarray | None = None  # active_ids, while no row has ended or been added since
@@ -262,8 +274,23 @@ class Batch:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.cols[name][self.start: self.start + self.size]
 
+    def __getattr__(self, name: str) -> np.ndarray:
+        """A column's storage by name (``batch.slot_a[start:]``), as the log's own attributes."""
+        try:
+            return self.__dict__["cols"][name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no column {name!r}") from None
+
     def __len__(self) -> int:
         return self.size
+
+
+def _column_getter(name: str):
+    def get(log: ColumnLog) -> np.ndarray:
+        return log.cols[name]
+
+    get.__name__ = name
+    return get
 
 
 _MAPPED_BYTES = 1 << 20  # columns this large get pages of their own from the system

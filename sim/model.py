@@ -114,11 +114,11 @@ class AllianceModel(mesa.Model):
         ended = execute_and_close(s, self.log, tick, cfg, rng)  # execution.execute, then exit.close, in one pass
         portfolio.manage(s, cfg, rng)
         approved = innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
-        new_products = approved + 2 * kexit.count_code(ended, self.log.cols["exit_code"], GOAL)
+        new_products = approved + 2 * kexit.count_code(ended, self.log.exit_code, GOAL)
         gone, dissolved = demography.exits(s, self.log, self.projects, tick, cfg)
         if len(dissolved):
             ended = np.concatenate([ended, dissolved])
-        self.pairs.end_rows(ended, self.log.cols["firm_a"], self.log.cols["firm_b"])
+        self.pairs.end_rows(ended, self.log.firm_a, self.log.firm_b)
         born = demography.entries(s, tick, cfg, rng)
         if len(born):
             for slot in born.tolist():  # the agents: a new face for every entrant

@@ -83,7 +83,7 @@ class PairMemory:
     @property
     def running(self) -> np.ndarray:
         """Alliances running now, by pair row (kernels read it through :attr:`table`)."""
-        return self._rows.cols["running"]
+        return self._rows.running
 
     def _decay_to(self, tick: int) -> np.ndarray:
         """The decay table, long enough for any stock's age at ``tick``."""
@@ -114,7 +114,7 @@ class PairMemory:
     def counts(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Prior joint alliances of each pair (0 for strangers)."""
         row, found = self._find(a, b)
-        return np.where(found, self._rows.cols["count"][row], 0).astype(np.int64)
+        return np.where(found, self._rows.count[row], 0).astype(np.int64)
 
     def stocks(self, a: np.ndarray, b: np.ndarray, tick: int) -> np.ndarray:
         """Depreciated partner-specific memory of each pair at ``tick``."""
@@ -125,16 +125,16 @@ class PairMemory:
         shape = np.broadcast_shapes(np.shape(a), np.shape(b))
         a, b = self._ids(a, b)
         counts, stocks = np.empty(len(a), dtype=np.int64), np.empty(len(a))
-        c = self._rows.cols
-        kp.counts_and_stocks(self._keys, self._vals, a, b, c["count"], c["stock"], c["since"], self._decay_to(tick),
+        c = self._rows
+        kp.counts_and_stocks(self._keys, self._vals, a, b, c.count, c.stock, c.since, self._decay_to(tick),
                              tick, counts, stocks)
         return counts.reshape(shape), stocks.reshape(shape)
 
     def lookup(self, tick: int) -> tuple[np.ndarray, ...]:
         """What a kernel needs to look pairs up at ``tick`` (:func:`sim.kernels.pairs.count_and_stock`): the hash
         table's keys and values, the rows' counts, stocks and ticks of their last update, the decay table."""
-        c = self._rows.cols
-        return self._keys, self._vals, c["count"], c["stock"], c["since"], self._decay_to(tick)
+        c = self._rows
+        return self._keys, self._vals, c.count, c.stock, c.since, self._decay_to(tick)
 
     def known(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Whether each pair has ever allied (``counts(a, b) > 0``, without reading the counts)."""
@@ -189,7 +189,7 @@ class PairMemory:
             while 2 * (rows.n + new) > size:
                 size *= 2
             self._keys, self._vals = np.full(size, kp.EMPTY, dtype=np.int64), np.zeros(size, dtype=np.int32)
-            kp.rehash(self._keys, self._vals, rows.cols["lo"], rows.cols["hi"], rows.n)
+            kp.rehash(self._keys, self._vals, rows.lo, rows.hi, rows.n)
         if top_id >= len(self._partners):
             size = max(top_id + 1, int(1.25 * len(self._partners)), 1024)
             grow = size - len(self._partners)
@@ -207,24 +207,24 @@ class PairMemory:
         if self._first_tick is None:
             self._first_tick = tick
         rows = self._rows
-        c = rows.cols
+        c = rows
         rows.n, self._pool, self._pool_n = kp.record(
-            self._keys, self._vals, a, b, tick, rows.n, c["lo"], c["hi"], c["count"], c["stock"], c["since"],
-            c["running"], self._decay_to(tick), self._start, self._capacity, self._partners, self._pool, self._pool_n)
+            self._keys, self._vals, a, b, tick, rows.n, c.lo, c.hi, c.count, c.stock, c.since,
+            c.running, self._decay_to(tick), self._start, self._capacity, self._partners, self._pool, self._pool_n)
 
     def end_many(self, a: np.ndarray, b: np.ndarray) -> None:
         """Alliances between ``a[i]`` and ``b[i]``, recorded when they were formed, have ended."""
         a, b = self._ids(a, b)
-        kp.end(self._keys, self._vals, a, b, self._rows.cols["running"])
+        kp.end(self._keys, self._vals, a, b, self._rows.running)
 
     def end_rows(self, rows: np.ndarray, firm_a: np.ndarray, firm_b: np.ndarray) -> None:
         """:meth:`end_many` of the alliances in rows ``rows`` of the columns ``firm_a``, ``firm_b`` (an alliance log's)."""
-        kp.end_rows(self._keys, self._vals, np.asarray(rows, dtype=np.int64), firm_a, firm_b, self._rows.cols["running"])
+        kp.end_rows(self._keys, self._vals, np.asarray(rows, dtype=np.int64), firm_a, firm_b, self._rows.running)
 
     def allied(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Whether each pair has an alliance running now."""
         row, found = self._find(a, b)
-        return found & (self._rows.cols["running"][row] > 0)
+        return found & (self._rows.running[row] > 0)
 
     def record(self, a: int, b: int, tick: int) -> None:
         """A new alliance between a and b was formed at ``tick``."""

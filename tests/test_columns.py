@@ -57,3 +57,23 @@ def test_dropping_the_burn_ins_ended_rows_changes_no_table(monkeypatch):
     kept = AllianceModel(config=cfg, rng=4).run()
     for name, table in kept.frames().items():
         pd.testing.assert_frame_equal(table, dropped.frames()[name], check_exact=True)
+
+
+def test_every_stored_column_is_a_named_attribute_over_the_same_storage():
+    from sim.alliances import AllianceLog
+
+    log = AllianceLog(capacity=4)
+    ids = log.append({"slot_a": np.array([3, 5]), "slot_b": np.array([7, 9])})
+    stored = [c for c in AllianceLog.table if c.dtype is not None]
+    assert stored and all(getattr(log, c.name) is log.cols[c.name] for c in stored)
+    assert type(log).slot_a.__doc__ == next(c.doc for c in stored if c.name == "slot_a")
+    log.slot_b[ids[1]] = 11  # writes go to the log
+    np.testing.assert_array_equal(log["slot_b"], [7, 11])
+    log.append({"slot_a": np.arange(8)})  # growing replaces the storage: the name follows it
+    assert log.slot_a is log.cols["slot_a"] and len(log["slot_a"]) == 10
+
+
+def test_a_column_that_would_hide_a_log_attribute_is_refused():
+    with pytest.raises(TypeError, match="active_ids"):
+        class Clash(ColumnLog):
+            table = (Column("active_ids", float, "clashes with the method"),)

@@ -42,8 +42,8 @@ def test_save_writes_a_png(tmp_path):
 
 
 # ------------------------------------------------------------ dashboard panels
-def _run(**overrides):
-    return AllianceModel(config=load_config(overrides={"firms.n": 120, **overrides}), rng=11).run(24)
+def _run(ticks=24, **overrides):
+    return AllianceModel(config=load_config(overrides={"firms.n": 120, **overrides}), rng=11).run(ticks)
 
 
 def test_network_panel_draws_one_edge_per_active_alliance():
@@ -67,8 +67,11 @@ def test_exit_panel_counts_every_ended_alliance():
 
 def test_panels_follow_the_mechanism():
     """Switching the partner-specific effect's sign changes what the learning panel shows."""
-    hurt = _run(**{"learning.partner_specific_effect": -2.0, "selection.repeat_partner_probability": 0.9}).alliances_frame()
-    helps = _run(**{"learning.partner_specific_effect": 2.0, "selection.repeat_partner_probability": 0.9}).alliances_frame()
+    # strong terms and a population large enough that the first repeat bar holds ~100 alliances (at 120 firms it
+    # holds ~30 and +-2 logits drown in the exits that milestones do not drive)
+    sign = {"firms.n": 300, "selection.repeat_partner_probability": 0.9}
+    hurt = _run(36, **sign, **{"learning.partner_specific_effect": -6.0}).alliances_frame()
+    helps = _run(36, **sign, **{"learning.partner_specific_effect": 6.0}).alliances_frame()
 
     def repeat_bar(alliances):
         ax = Figure().subplots()

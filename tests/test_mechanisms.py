@@ -144,9 +144,10 @@ def test_internal_complexity_dilutes_a_large_firms_capture_beyond_its_base_rate(
     units dilute what it keeps, so at one base rate the large firm still captures less."""
     cfg = load_config()
     base, units = np.array([0.5, 0.5]), np.array([cfg.firms.small.units, cfg.firms.large.units], dtype=float)
-    small, large = structural_capture(cfg, base, np.array([False, False]), units)
+    knobs = cfg.learning.function_capture_bonus, cfg.learning.complexity_dilution
+    small, large = structural_capture(base, np.array([False, False]), units, *knobs)
     assert large < small / 2
-    assert structural_capture(cfg, base[:1], np.array([True]), units[1:])[0] > large  # a function spreads lessons
+    assert structural_capture(base[:1], np.array([True]), units[1:], *knobs)[0] > large  # a function spreads lessons
 
 
 def test_key_people_leaving_take_their_share_of_know_how():

@@ -35,7 +35,7 @@ def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, c
         return gone, gone
     active = log.active_ids()
     leaving = state.mask(gone)
-    hit = active[leaving[log.cols["slot_a"][active]] | leaving[log.cols["slot_b"][active]]]
+    hit = active[leaving[log.slot_a[active]] | leaving[log.slot_b[active]]]
     if len(hit):
         settle(state, log, hit, np.full(len(hit), PARTNER_EXIT, dtype=np.int8), np.zeros(len(hit), dtype=bool), tick, config)
     stop_projects(state, projects, gone, tick)

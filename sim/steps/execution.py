@@ -59,10 +59,10 @@ def launch(state: FirmState, records: Any, cfg: Execution, rng: np.random.Genera
     m = batch.size
     spacing = rng.lognormal(0.0, cfg.plan_sd, size=m)
     cost = rng.lognormal(0.0, cfg.cost_sd, size=m)
-    c = batch.cols
-    kx.launch(batch.start, m, spacing, cost, c["type"], c["protective"], c["relief"], c["value_at_stake"],
-              c["start_tick"], c["slot_a"], c["slot_b"], c["milestones"], c["spacing"], c["plan_ticks"],
-              c["cost_per_tick"], c["next_due"], c["attention"], state.active, state.attention, state.partner_profile,
+    c = batch
+    kx.launch(batch.start, m, spacing, cost, c.type, c.protective, c.relief, c.value_at_stake,
+              c.start_tick, c.slot_a, c.slot_b, c.milestones, c.spacing, c.plan_ticks,
+              c.cost_per_tick, c.next_due, c.attention, state.active, state.attention, state.partner_profile,
               state.capability, state.experience, params(cfg))
     return records
 
@@ -121,9 +121,9 @@ def team_skill(state: FirmState, log: AllianceLog, ids: np.ndarray, learning: Le
     curve, less what the hand-off lost.  Milestones (``learning.general_returns``) and conflict resolution
     (``exit.knowhow_conflict_reduction``) both draw on it."""
     ids = _ids(ids)
-    c = log.cols
+    c = log
     out = np.empty(len(ids))
-    kx.team_skills(ids, c["slot_a"], c["slot_b"], c["handoff_loss"], state.knowhow, params(learning), out)
+    kx.team_skills(ids, c.slot_a, c.slot_b, c.handoff_loss, state.knowhow, params(learning), out)
     return out
 
 
@@ -145,18 +145,18 @@ def milestone_logit(
 
 
 def _logit_columns(log: AllianceLog) -> tuple:
-    c = log.cols
-    return (c["type"], c["slot_a"], c["slot_b"], c["capability_a"], c["capability_b"], c["handoff_loss"], c["attention"],
-            c["protective"], c["lopsidedness"], c["novelty"], c["partner_specific_logit"], c["start_tick"],
-            c["plan_ticks"])
+    c = log
+    return (c.type, c.slot_a, c.slot_b, c.capability_a, c.capability_b, c.handoff_loss, c.attention,
+            c.protective, c.lopsidedness, c.novelty, c.partner_specific_logit, c.start_tick,
+            c.plan_ticks)
 
 
 def transfer(state: FirmState, log: AllianceLog, ids: np.ndarray, learning: Learning) -> None:
     """Alliances ``ids`` met a milestone: each partner takes home the usable share (:func:`absorbable`) of the
     technical knowledge that milestone delivered, ``lesson_per_alliance x novelty / milestones`` (a whole
     alliance delivers its lesson; a redundant pair has less that is new; :func:`sim.kernels.execution.transfer`)."""
-    c = log.cols
-    kx.transfer(_ids(ids), c["type"], c["novelty"], c["milestones"], c["slot_a"], c["slot_b"], state.technical,
+    c = log
+    kx.transfer(_ids(ids), c.type, c.novelty, c.milestones, c.slot_a, c.slot_b, state.technical,
                 state.internal_knowhow, params(learning))
 
 
@@ -176,7 +176,7 @@ def execute(
     active = log.active_ids()
     if len(active) == 0:
         return
-    due = rng.random((kexit.count_due(active, log.cols["next_due"], tick), 2))
+    due = rng.random((kexit.count_due(active, log.next_due, tick), 2))
     run(state, log, tick, cfg, _DEFAULT_EXIT, learning, _DEFAULT_SELECTION, active, due, None)
 
 

@@ -15,7 +15,7 @@ milestone, in execution.)
 
 from __future__ import annotations
 
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 import numpy as np
 
@@ -34,9 +34,9 @@ def _ids(ids: np.ndarray) -> np.ndarray:
 
 
 def _hazard_columns(log: AllianceLog) -> tuple:
-    c = log.cols
-    return (c["lopsidedness"], c["protective"], c["relief"], c["handoff_loss"], c["function_a"], c["function_b"],
-            c["slot_a"], c["slot_b"])
+    c = log
+    return (c.lopsidedness, c.protective, c.relief, c.handoff_loss, c.function_a, c.function_b,
+            c.slot_a, c.slot_b)
 
 
 def conflict_hazard(state: FirmState, log: AllianceLog, ids: np.ndarray, cfg: Exit, learning: Learning) -> np.ndarray:
@@ -65,21 +65,21 @@ def exit_reasons(state: FirmState, log: AllianceLog, ids: np.ndarray, tick: int,
 
 
 def _reasons(state, log, ids, u, tick, cfg, learning, code, planned) -> None:
-    c = log.cols
-    kx.exit_reasons(ids, u, tick, c["met"], c["milestones"], c["missed"], c["exit_triggers"], c["costs"],
-                    c["value_at_stake"], c["start_tick"], *_hazard_columns(log), state.knowhow, params(cfg),
+    c = log
+    kx.exit_reasons(ids, u, tick, c.met, c.milestones, c.missed, c.exit_triggers, c.costs,
+                    c.value_at_stake, c.start_tick, *_hazard_columns(log), state.knowhow, params(cfg),
                     params(learning), code, planned)
 
 
 def settle(state: FirmState, log: AllianceLog, ids: np.ndarray, code: np.ndarray, planned: np.ndarray, tick: int, config: Config) -> None:
     """End alliances ``ids`` with exit ``code``: value, reputation, lessons, preferences
     (:func:`sim.kernels.exit.settle`)."""
-    c, s = log.cols, state
-    kx.settle(_ids(ids), np.asarray(code, dtype=np.int8), np.asarray(planned, dtype=bool), tick, c["type"], c["slot_a"],
-              c["slot_b"], c["value_at_stake"], c["costs"], c["met"], c["milestones"], c["share_a"], c["novelty"],
-              c["attention"], c["expected_a"], c["expected_b"], c["partner_specific_experience"], c["active"],
-              c["end_tick"], c["success"], c["exit_code"], c["planned_exit"], c["value_created"], c["captured_a"],
-              c["captured_b"], s.active, s.attention, s.partner_profile, s.capability, s.knowhow, s.capture_rate,
+    c, s = log, state
+    kx.settle(_ids(ids), np.asarray(code, dtype=np.int8), np.asarray(planned, dtype=bool), tick, c.type, c.slot_a,
+              c.slot_b, c.value_at_stake, c.costs, c.met, c.milestones, c.share_a, c.novelty,
+              c.attention, c.expected_a, c.expected_b, c.partner_specific_experience, c.active,
+              c.end_tick, c.success, c.exit_code, c.planned_exit, c.value_created, c.captured_a,
+              c.captured_b, s.active, s.attention, s.partner_profile, s.capability, s.knowhow, s.capture_rate,
               s.income, s.spending, s.reputation, s.resources, s.products, s.ended_alliances, s.successes,
               s.expected_value, s.captured_value, s.realised_return, s.large, s.preference, s.aspiration,
               *PREFERENCE_BOUNDS, params(config.exit), params(config.learning), params(config.selection))
@@ -101,7 +101,7 @@ def execute_and_close(state: FirmState, log: AllianceLog, tick: int, config: Con
     active = log.active_ids()
     if len(active) == 0:
         return active
-    due = rng.random((kx.count_due(active, log.cols["next_due"], tick), 2))
+    due = rng.random((kx.count_due(active, log.next_due, tick), 2))
     return run(state, log, tick, config.execution, config.exit, config.learning, config.selection, active, due,
                rng.random(len(active)))
 
@@ -113,7 +113,7 @@ def run(state: FirmState, log: AllianceLog, tick: int, execution: Execution, cfg
     whole = active is log.active_ids()  # every active row: the kernel then knows which remain
     ended, remaining = kx.run_alliances(
         due_draw is not None, exit_draw is not None, active, _NO_DRAWS_2 if due_draw is None else due_draw,
-        _NO_DRAWS if exit_draw is None else exit_draw, tick, *_RUN_COLUMNS(log.cols), *_RUN_STATE(state),
+        _NO_DRAWS if exit_draw is None else exit_draw, tick, *_RUN_COLUMNS(log), *_RUN_STATE(state),
         *PREFERENCE_BOUNDS, params(execution), params(cfg), params(learning), params(selection))
     if len(ended):
         log.deactivated(remaining if whole else None)
@@ -123,7 +123,7 @@ def run(state: FirmState, log: AllianceLog, tick: int, execution: Execution, cfg
 _NO_DRAWS = np.zeros(0)
 _NO_DRAWS_2 = np.zeros((0, 2))
 # What run_alliances reads and writes, in its order: the log's columns, then the firms' fields.
-_RUN_COLUMNS = itemgetter(
+_RUN_COLUMNS = attrgetter(
     "type", "slot_a", "slot_b", "capability_a", "capability_b", "handoff_loss", "attention", "protective",
     "lopsidedness", "novelty", "partner_specific_logit", "relief", "start_tick", "plan_ticks", "function_a",
     "function_b", "retry_used", "met", "missed", "caught", "next_due", "spacing", "milestones", "cost_per_tick", "costs",

@@ -75,13 +75,13 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
     """One tick of internal R&D for all firms; returns the number of new products (:func:`sim.kernels.innovation.decide`,
     :func:`~sim.kernels.innovation.finish`)."""
     active = log.active_ids()
-    c = log.cols
+    c = log
     p, lp = params(cfg), params(learning)
     done, approved = _NONE, 0
     if len(active):
         u = rng.random(len(active))
-        done, approved, remaining = ki.decide(active, u, tick, c["firm"], c["type"], c["capability"], c["start_tick"], c["active"],
-                                   c["end_tick"], c["outcome"], state.projects, state.internal_experience,
+        done, approved, remaining = ki.decide(active, u, tick, c.firm, c.type, c.capability, c.start_tick, c.active,
+                                   c.end_tick, c.outcome, state.projects, state.internal_experience,
                                    state.products, state.resources, state.internal_knowhow, state.technical,
                                    state.attention, state.capacity, p, lp)
         if len(done):
@@ -93,13 +93,13 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
     starting = ki.starters(rng.random(state.n), state.alive, state.projects, p)
     type_draw = rng.random(len(starting)) if len(starting) else _NO_DRAWS
     rows = log.reserve(len(starting))
-    ki.finish(done, lessons, rows.start, starting, type_draw, tick, c["firm"], c["type"], state.internal_knowhow,
+    ki.finish(done, lessons, rows.start, starting, type_draw, tick, c.firm, c.type, state.internal_knowhow,
               state.projects, state.resources, state.spent, state.firm_id, state.large, state.capability,
-              state.internal_experience, state.experience, state.alliance_function, state.active, c["firm"],
-              c["firm_id"], c["large"], c["type"], c["start_tick"], c["internal_exploration_experience"],
-              c["internal_exploitation_experience"], c["alliance_exploration_experience"],
-              c["alliance_exploitation_experience"], c["capability"], c["alliance_function"], c["active_alliances"],
-              c["active"], p, lp)
+              state.internal_experience, state.experience, state.alliance_function, state.active, c.firm,
+              c.firm_id, c.large, c.type, c.start_tick, c.internal_exploration_experience,
+              c.internal_exploitation_experience, c.alliance_exploration_experience,
+              c.alliance_exploitation_experience, c.capability, c.alliance_function, c.active_alliances,
+              c.active, p, lp)
     if len(starting):
         log.commit(rows)
     return approved
@@ -112,9 +112,9 @@ _NO_DRAWS = np.zeros(0)
 def stop_projects(state: FirmState, log: ProjectLog, slots: np.ndarray, tick: int) -> None:
     """Terminate every active project of the firms in ``slots`` (they exit)."""
     active = log.active_ids()
-    c = log.cols
-    gone = active[state.mask(slots)[c["firm"][active]]]
+    c = log
+    gone = active[state.mask(slots)[c.firm[active]]]
     log.deactivate(gone)
-    c["end_tick"][gone] = tick
-    c["outcome"][gone] = TERMINATED
+    c.end_tick[gone] = tick
+    c.outcome[gone] = TERMINATED
     state.projects[slots] = 0

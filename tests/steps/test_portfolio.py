@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sim.state import EXPLOITATION
+from sim.state import EXPLOITATION, believed_cap
 from sim.steps import portfolio
 from tests.steps.helpers import fresh_state
 
@@ -17,7 +17,8 @@ def test_capacity_grows_with_knowhow_and_never_shrinks():
     state.knowhow[:] = 0.0
     portfolio.manage(state, cfg, np.random.default_rng(0))
     assert np.all(state.capacity == grown)
-    assert np.all(state.max_alliances >= np.floor(state.capacity))
+    follows = cfg.portfolio.cap_follows_capacity
+    assert np.all(state.max_alliances == believed_cap(state.capacity, state.base_capacity, state.overconfidence, follows))
 
 
 def test_forgetting_erodes_knowhow_and_reputation_reverts():
@@ -54,16 +55,15 @@ def test_capacity_rises_on_the_know_how_curve_by_a_bounded_factor():
 
     cfg, state = fresh_state(50, 0)
     base = state.base_capacity
-    np.testing.assert_allclose(grown_capacity(base, np.zeros(50), cfg), base)
-    huge = grown_capacity(base, np.full(50, 1e6), cfg)
+    knobs = cfg.portfolio.capacity_learning, cfg.learning.general_saturation
+    np.testing.assert_allclose(grown_capacity(base, np.zeros(50), *knobs), base)
+    huge = grown_capacity(base, np.full(50, 1e6), *knobs)
     np.testing.assert_allclose(huge, base * (1 + cfg.portfolio.capacity_learning))
-    some = grown_capacity(base, np.full(50, cfg.learning.general_saturation), cfg)
+    some = grown_capacity(base, np.full(50, cfg.learning.general_saturation), *knobs)
     np.testing.assert_allclose(some, base * (1 + cfg.portfolio.capacity_learning * (1 - np.exp(-1))))
 
 
 def test_the_believed_cap_follows_what_experience_added_as_far_as_the_key_says():
-    from sim.state import believed_cap
-
     base, grown, confidence = np.array([2.0]), np.array([4.0]), np.array([1.5])
     assert believed_cap(grown, base, confidence, 0.0)[0] == 3  # floor(2 x 1.5): appetite stays at the base
     assert believed_cap(grown, base, confidence, 1.0)[0] == 6  # floor(4 x 1.5)
