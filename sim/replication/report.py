@@ -22,19 +22,19 @@ __all__ = ["write_outputs", "format_table", "forest_plot", "forest_figure", "ASS
 CSV_COLUMNS = ["finding", "variable", "published", "estimate", "std_error", "p_value", "matches"]
 
 ASSUMPTIONS = (
-    "What the model assumes. Findings marked `assumed` are written into the model, so reproducing them shows only "
-    "that the estimation recovers a coded term: R3's negative partner-specific effect is a term of the milestone "
-    "logit while `learning.partner_specific_effect` is non-zero, and R7-R10 are the main effect and both "
-    "interactions of Hoang & Rothaermel (2010) written into the R&D approval logit. R12-R14 are levels the base "
-    "logits, exit thresholds and expectations were tuned to (`calibration`), so matching them is not evidence of "
-    "any mechanism; their placebo (every alliance mechanism off, success rate held) shows as much. R11's rates "
-    "(about 63% with an alliance function, 50% without) were also tuned, through the function's health checks and "
-    "hand-off; only its direction is left to the mechanisms. Only `emergent` "
-    "rows can read `reproduced`, and only when the rule holds in at least 90% of runs, the placebo's in at most "
-    "20%, on seeds never used to tune. `power_published_n` is the share of samples of the published size in which "
-    "the same rule holds: the published studies found their effects at that size, so a share far below 0.5 means "
-    "the simulated effect is weaker than the real one (for a null row it means equivalence needs more data than the "
-    "study had)."
+    "What the model assumes. A finding marked `assumed` is written into the model, so reproducing it shows only that "
+    "the estimation recovers a coded term: R3 reads `assumed` while `learning.partner_specific_effect` (a direct term "
+    "of the milestone logit) is non-zero. At the default 0 no finding is coded: R3's sign comes from relational "
+    "routines against knowledge redundancy, and R7-R10 from the technical knowledge met milestones deliver and the "
+    "share of it a firm can absorb, not from terms of the R&D approval logit. R12-R14 are levels the defaults were "
+    "calibrated to (`calibration`), so matching them is not evidence of any mechanism; their placebo (every alliance "
+    "mechanism off, success rate held) shows as much. Only `emergent` rows can read `reproduced`, and only when the "
+    "rule holds in at least 90% of runs, the placebo's in at most 20%, on seeds never used to calibrate. A `fitted` "
+    "row that reads `reproduced` was chosen to hold on calibration seeds and is confirmed, not predicted; only "
+    "`held_out` rows test what the calibration did not see. `power_published_n` is the share of samples of the "
+    "published size in which the same rule holds: the published studies found their effects at that size, so a "
+    "share far below 0.5 means the simulated effect is weaker than the real one (for a null row it means "
+    "equivalence needs more data than the study had)."
 )
 
 
