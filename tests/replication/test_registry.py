@@ -12,7 +12,7 @@ from sim.replication.registry import FINDING_BY_ID, POPULATIONS, population_conf
 from sim.replication.rules import All
 from sim.runner import simulate
 
-SMALL = {"firms.n": 150, "run.ticks": 60, "run.burn_in": 20}
+SMALL = {"firms.n": 300, "run.ticks": 60, "run.burn_in": 20}  # 60 large firms: R11 compares large firms
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,8 +42,10 @@ def test_registry_round_trip_fit_returns_every_name_the_rules_read():
             frames[design.population] = simulate(cfg, 3).frames
         est = design.fit(design.data(frames[design.population], cfg))
         for f in design.findings:
-            wanted = rule_terms(f.rule) | {f.estimate, f"{f.estimate}.se"} | ({f.across_runs} if f.across_runs else set())
+            wanted = rule_terms(f.rule) | {f.estimate} | ({f.across_runs} if f.across_runs else set())
             assert wanted <= set(est), (f.id, wanted - set(est))
+            # each headline carries its uncertainty: a standard error, or (a profile likelihood, R15) its test's p
+            assert {f"{f.estimate}.se", f"{f.estimate}.p"} & set(est), f.id
             assert isinstance(f.rule.holds(est), bool)
 
 
