@@ -116,9 +116,10 @@ class ColumnLog:
         reader follows a mechanism by name, as with :class:`~sim.state.FirmState`'s fields."""
         super().__init_subclass__(**kwargs)
         for column in cls.table:
-            if column.dtype is None or column.name in cls.__dict__:
+            if column.dtype is None:
                 continue
-            if hasattr(cls, column.name):
+            inherited = getattr(cls, column.name, None)
+            if inherited is not None and not getattr(getattr(inherited, "fget", None), "is_column", False):
                 raise TypeError(f"{cls.__name__}: column {column.name!r} would hide the attribute of the same name")
             setattr(cls, column.name, property(_column_getter(column.name), doc=column.doc))
 
@@ -290,6 +291,7 @@ def _column_getter(name: str):
         return log.cols[name]
 
     get.__name__ = name
+    get.is_column = True  # a generated column attribute: a subclass's table may declare the column again
     return get
 
 

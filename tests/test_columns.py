@@ -77,3 +77,10 @@ def test_a_column_that_would_hide_a_log_attribute_is_refused():
     with pytest.raises(TypeError, match="active_ids"):
         class Clash(ColumnLog):
             table = (Column("active_ids", float, "clashes with the method"),)
+
+    class Wider(_Log):  # a subclass may declare its parent's columns again and add its own
+        table = (*_Log.table, Column("extra", float, "one more"))
+
+    log = Wider()
+    log.append({"value": np.ones(2), "extra": np.full(2, 3.0)})
+    assert log.value is log.cols["value"] and log.extra[:2].tolist() == [3.0, 3.0]
