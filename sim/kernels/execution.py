@@ -41,6 +41,14 @@ def team_skill(standing_a, standing_b, handoff_loss):
 
 
 @kernel
+def alliance_skill(r, slot_a, slot_b, handoff_loss, knowhow, lp):
+    """:func:`team_skill` of alliance ``r`` from its partners' general know-how now (``knowhow``: by type)."""
+    a, b = slot_a[r], slot_b[r]
+    return team_skill(standing(knowhow[a, 0] + knowhow[a, 1], lp), standing(knowhow[b, 0] + knowhow[b, 1], lp),
+                      handoff_loss[r])
+
+
+@kernel
 def standings(knowhow, lpa, out):
     """:func:`standing` of every firm (``knowhow``: by type)."""
     lp = lpa[0]  # the section's record
@@ -113,10 +121,7 @@ def team_skills(ids, slot_a, slot_b, handoff_loss, knowhow, lpa, out):
     """:func:`team_skill` of alliances ``ids``."""
     lp = lpa[0]  # the section's record
     for i in range(len(ids)):
-        r = ids[i]
-        a, b = slot_a[r], slot_b[r]
-        out[i] = team_skill(standing(knowhow[a, 0] + knowhow[a, 1], lp), standing(knowhow[b, 0] + knowhow[b, 1], lp),
-                            handoff_loss[r])
+        out[i] = alliance_skill(ids[i], slot_a, slot_b, handoff_loss, knowhow, lp)
 
 
 @kernel
@@ -128,8 +133,7 @@ def milestone_logits(ids, tick, stale, c_type, slot_a, slot_b, capability_a, cap
     for i in range(len(ids)):
         r = ids[i]
         a, b = slot_a[r], slot_b[r]
-        skill = team_skill(standing(knowhow[a, 0] + knowhow[a, 1], lp), standing(knowhow[b, 0] + knowhow[b, 1], lp),
-                           handoff_loss[r])
+        skill = alliance_skill(r, slot_a, slot_b, handoff_loss, knowhow, lp)
         late = overdue(tick, start_tick[r], plan_ticks[r]) if stale else 0.0
         out[i] = milestone_logit(c_type[r], capability_a[r], capability_b[r], skill, attention_col[r], protective[r],
                                  overload(attention[a], capacity[a]), overload(attention[b], capacity[b]),

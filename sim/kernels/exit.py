@@ -11,7 +11,7 @@ import numpy as np
 from ..learning import capture, sigmoid
 from ..state import dependence, overload
 from . import kernel
-from .execution import milestone_logit, overdue, review_outcome, standing, team_skill, transfer
+from .execution import alliance_skill, milestone_logit, overdue, review_outcome, standing, team_skill, transfer
 from .selection import adapt
 
 GOAL, MISSED, OVERRUN, CONFLICT, EXPIRED, PARTNER_EXIT = 1, 2, 3, 4, 5, 6  # sim.alliances' exit codes
@@ -62,9 +62,7 @@ def conflict_hazards(ids, lopsidedness, protective, relief, handoff_loss, functi
     p, lp = pa[0], lpa[0]  # the sections' records
     for i in range(len(ids)):
         r = ids[i]
-        a, b = slot_a[r], slot_b[r]
-        skill = team_skill(standing(knowhow[a, 0] + knowhow[a, 1], lp), standing(knowhow[b, 0] + knowhow[b, 1], lp),
-                           handoff_loss[r])
+        skill = alliance_skill(r, slot_a, slot_b, handoff_loss, knowhow, lp)
         out[i] = conflict_hazard(lopsidedness[r], protective[r], relief[r], skill, function_a[r] or function_b[r], p)
 
 
