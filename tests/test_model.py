@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from sim import AllianceModel, load_config
+from sim.model import as_config
 from sim.runner import simulate
 
 SMALL = {"firms.n": 120, "run.ticks": 40}
@@ -110,6 +111,31 @@ def test_r3s_sign_follows_the_mechanisms_and_the_direct_term():
     assert _r3() < 0
     assert _r3(**{"learning.knowledge_redundancy": 0.0}) > 0
     assert _r3(**{"learning.partner_specific_effect": 1.5}) > 0
+
+
+@pytest.mark.slow
+def test_r1s_placebo_residue_is_venture_selection_not_learning():
+    """Without general learning (R1's placebo, its recorded offset) the small partner's experience still predicts
+    success, because ventures differ in overconfidence: the overconfident overload, fail and exit, so long track
+    records belong to the cautious.  Without that spread the residue goes, while learning still adds its slope."""
+    from sim.replication.offsets import load_offsets
+    from sim.replication.registry import DESIGN_BY_ID, population_configs
+    from sim.replication.runs import placebo_arms
+
+    design = DESIGN_BY_ID["projects"]
+    configs = population_configs()
+    placebo = placebo_arms(configs, load_offsets())["projects"]["no_general_learning"]
+    no_spread = {"firms.small.overconfidence_sd": 0.0}
+
+    def r1(overrides) -> float:
+        cfg = as_config(configs["projects"], overrides)
+        return float(np.mean([design.fit(design.data(simulate(cfg, s).frames, cfg))["small_experience"]
+                              for s in (11, 12, 13, 14)]))
+
+    assert r1(placebo) > 0.25
+    without_spread = r1({**placebo, **no_spread})
+    assert without_spread < 0.2
+    assert r1(no_spread) > without_spread + 0.15
 
 
 @pytest.mark.slow
