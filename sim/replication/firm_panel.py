@@ -6,17 +6,19 @@ mean number of simultaneous alliances over the year, in total and by type
 (rebuilt from the alliance table's start and end ticks), alliance experience
 at the start of the year, and controls.  The model is a Poisson regression of
 the product count on alliances and alliances squared, standard errors
-clustered by firm.  R5 fits it separately for the more and the less
-experienced half of firm-years (split at the median of general alliance
-experience); R6 enters exploration and exploitation alliances with their own
-squares.
+clustered by firm.  R5 interacts alliances and their square with the more
+and the less experienced half of firm-years (split at the median of general
+alliance experience; the half's own level too), in one fit, as the study's
+experience interaction; R6 enters exploration and exploitation alliances with
+their own squares.
 
 Estimates (``fit``): the pooled linear and squared terms and turning point
 (R4); for each experience half and each alliance type its linear term,
 squared term and turning point; the observed range of each (1st-99th
 percentile of the alliances it is measured on); and the two turning-point
 differences (more minus less experienced, exploitation minus exploration)
-with delta-method standard errors.
+with delta-method standard errors over their fit's full covariance and
+two-sided p-values.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from scipy.stats import norm
 
 from ..config import Config
 from ..metrics import year_of
-from .fitting import FitError, cluster_groups, fit_count, terms, turning_point
+from .fitting import FitError, cluster_groups, fit_count, terms, turning_point, turning_point_difference
 
-__all__ = ["alliance_years", "dataset", "data", "fit_model", "fit", "CONTROLS", "FAMILY", "RANGE_PERCENTILES"]
+__all__ = ["alliance_years", "dataset", "data", "experience_halves", "fit_model", "fit", "CONTROLS", "FAMILY", "RANGE_PERCENTILES"]
 
 # No alliance-function control: a firm sets a function up because it runs many alliances, and the function then
 # changes what they yield, so it lies on the path from the alliance count to output (a mediator, a "bad control").
@@ -100,28 +102,39 @@ def _quadratic(data: pd.DataFrame, res, x: str, name: str) -> dict[str, float]:
     return est
 
 
-def _difference(est: dict[str, float], high: str, low: str, name: str) -> None:
-    """Turning point of ``high`` minus that of ``low`` (independent fits or one fit: SEs added in quadrature)."""
-    diff = est[f"{high}_turning_point"] - est[f"{low}_turning_point"]
-    se = float(np.hypot(est[f"{high}_turning_point.se"], est[f"{low}_turning_point.se"]))
-    est[name], est[f"{name}.se"] = diff, se
-    est[f"{name}.p"] = float(2 * norm.sf(abs(diff) / se)) if se > 0 else float("nan")
+def _gain(est: dict[str, float], res, high: str, low: str, name: str) -> None:
+    """Turning point of ``high`` minus that of ``low``, both quadratics of fit ``res`` (its full covariance)."""
+    gain = turning_point_difference(res, (high, f"{high}_sq"), (low, f"{low}_sq"))
+    est[name], est[f"{name}.se"], est[f"{name}.p"] = gain.estimate, gain.std_error, gain.p_value
+
+
+def experience_halves(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with the more experienced half of firm-years marked (``experienced_level``: general alliance
+    experience above its median) and the alliances and their square split by half (``experienced``,
+    ``experienced_sq``, ``inexperienced``, ``inexperienced_sq``): the study's experience interaction."""
+    high = (data["experience"] > data["experience"].median()).to_numpy(dtype=float)
+    return data.assign(experienced_level=high,
+                       experienced=data["alliances"] * high, experienced_sq=data["alliances_sq"] * high,
+                       inexperienced=data["alliances"] * (1 - high), inexperienced_sq=data["alliances_sq"] * (1 - high))
 
 
 def fit(data: pd.DataFrame) -> dict[str, float]:
     est = _quadratic(data, fit_model(data, ["alliances", "alliances_sq"]), "alliances", "alliances")
-    median = data["experience"].median()
-    for name, part in (("experienced", data[data["experience"] > median]), ("inexperienced", data[data["experience"] <= median])):
-        try:
-            est.update(_quadratic(part, fit_model(part, ["alliances", "alliances_sq"]), "alliances", name))
-        except FitError:
-            pass  # that half cannot be estimated: its terms stay missing and R5's rule fails
-    if "experienced_turning_point" in est and "inexperienced_turning_point" in est:
-        _difference(est, "experienced", "inexperienced", "turning_point_gain_experience")
+    halves = experience_halves(data)
+    high = halves["experienced_level"] == 1.0
+    try:
+        if high.all() or not high.any():
+            raise FitError("every firm-year in one experience half")
+        res = fit_model(halves, ["experienced_level", "experienced", "experienced_sq", "inexperienced", "inexperienced_sq"])
+        est.update(_quadratic(halves[high], res, "experienced", "experienced"))
+        est.update(_quadratic(halves[~high], res, "inexperienced", "inexperienced"))
+        _gain(est, res, "experienced", "inexperienced", "turning_point_gain_experience")
+    except FitError:
+        pass  # the halves cannot be estimated: their terms stay missing and R5's rule fails
     res = fit_model(data, ["exploration", "exploration_sq", "exploitation", "exploitation_sq"])
     for x in ("exploration", "exploitation"):
         est.update(_quadratic(data, res, x, x))
-    _difference(est, "exploitation", "exploration", "turning_point_gain_exploitation")
-    est["median_experience"] = float(median)
+    _gain(est, res, "exploitation", "exploration", "turning_point_gain_exploitation")
+    est["median_experience"] = float(data["experience"].median())
     est["n"] = float(len(data))
     return est

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Coef", "FitError", "fit_logit", "fit_count", "coef", "turning_point", "wald_p", "cluster_groups",
+__all__ = ["Coef", "FitError", "fit_logit", "fit_count", "coef", "turning_point", "turning_point_difference", "wald_p", "cluster_groups",
            "terms", "combination", "drop_perfect_predictors"]
 
 
@@ -132,6 +132,23 @@ def turning_point(result, linear: str, square: str, scale: float = 1.0) -> Coef:
     grad = np.array([-1.0 / (2.0 * b2), b1 / (2.0 * b2**2)])
     se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
     return Coef(tp * scale, se * scale, float("nan"))
+
+
+def turning_point_difference(result, high: tuple[str, str], low: tuple[str, str]) -> Coef:
+    """Peak of quadratic ``high`` minus peak of quadratic ``low`` (each ``(linear, square)``) of one fit, with a
+    delta-method standard error over the fit's full covariance of the four terms and a two-sided p."""
+    from scipy.stats import norm
+
+    names = [*high, *low]
+    b = result.params[names].to_numpy(dtype=float)
+    if b[1] == 0.0 or b[3] == 0.0:
+        return Coef(float("nan"), float("nan"), float("nan"))
+    cov = result.cov_params().loc[names, names].to_numpy()
+    diff = -b[0] / (2.0 * b[1]) + b[2] / (2.0 * b[3])
+    grad = np.array([-1.0 / (2.0 * b[1]), b[0] / (2.0 * b[1] ** 2), 1.0 / (2.0 * b[3]), -b[2] / (2.0 * b[3] ** 2)])
+    se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+    p = float(2 * norm.sf(abs(diff) / se)) if se > 0 else float("nan")
+    return Coef(float(diff), se, p)
 
 
 def terms(result, names: list[str], index: list[str] | None = None) -> dict[str, float]:

@@ -86,7 +86,7 @@ FIRM_PANEL = Design(
     id="firm_panel",
     study="Rothaermel & Deeds (2006), Journal of Business Venturing: 325 biotechnology ventures, 2,226 alliances, 1973-1997",
     model="Poisson regression of a venture's new products in a year on its mean simultaneous alliances and their square "
-          "(total; by experience half; by type), capabilities, year (not the alliance function: it responds to the "
+          "(total; interacted with the more and less experienced half; by type), capabilities, year (not the alliance function: it responds to the "
           "alliance count and mediates its effect); SEs clustered by firm",
     population="firm_panel",
     population_reason="800 firms (640 ventures, about twice the study's 325) over 25 years, so that a published-size "
@@ -103,12 +103,12 @@ FIRM_PANEL = Design(
         Finding("R5", "Alliance-management experience moves the turning point of R4 up",
                 "Rothaermel & Deeds 2006 (JBV)", "higher turning point for the more experienced half of firm-years", "medium",
                 "turning_point_gain_experience",
-                All((*_shape("experienced"), *_shape("inexperienced"), Sign("turning_point_gain_experience", 1))),
+                All((*_shape("experienced"), *_shape("inexperienced"), Significant("turning_point_gain_experience", 1))),
                 "no_general_learning", across_runs="turning_point_gain_experience"),
         Finding("R6", "Exploitation alliances turn negative at a higher count than exploration alliances",
                 "Rothaermel & Deeds 2006 (JBV)", "turning point of exploitation > exploration", "medium",
                 "turning_point_gain_exploitation",
-                All((*_shape("exploration"), *_shape("exploitation"), Sign("turning_point_gain_exploitation", 1))),
+                All((*_shape("exploration"), *_shape("exploitation"), Significant("turning_point_gain_exploitation", 1))),
                 "equal_attention", across_runs="turning_point_gain_exploitation"),
     ),
 )
