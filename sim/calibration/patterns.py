@@ -20,6 +20,7 @@ A calibration config with ``method: findings``::
     calibration_seeds: [100000, 1000000]   # inside sim.replication.seeds.CALIBRATION_SEED_RANGES
     evaluation: {seed: 42, runs: 4}  # evaluation seeds spawned from this root (never a calibration seed)
     confirm: {points: 5, replications: 6}    # optional: re-run the best points before choosing
+    placebos: {points: 10, runs: 10}         # optional: the replication's protocol, placebos included, at the best points
 
 The spec is read with the ABC one (:func:`sim.calibration.spec.load_calibration_spec`,
 :class:`~sim.calibration.spec.PatternSpec`), so the roles are known before anything runs.
@@ -44,12 +45,25 @@ Steps, each resumable (they are findings sweeps, :mod:`sim.sweep.findings`):
    its K points on their pooled runs.  The search's best score is the maximum
    of many noisy scores, so it flatters its point; the race re-measures the
    best few before one is chosen.
+   **Placebo race** (``OUT/placebos/point-N``, with ``placebos: {points: K,
+   runs: R}``): the K best points of the choice (after the confirmation race,
+   if any) run the replication's whole protocol R times on further
+   calibration seeds: every study population and each finding's placebo, the
+   placebo offsets found for the point's configs
+   (:func:`sim.replication.runs.execute`).  The choice goes to the point where
+   the most fitted directional findings are *reproduced* as the replication
+   table judges them (reproduced share, placebo share, the interval over
+   runs); ties go to the better search rank.  Each leave-one-out choice is
+   made among the same points, without its finding, in its own search order.
+   A finding that holds without its mechanism as often as with it does not
+   count, so the choice favours points where mechanisms carry the findings.
 3. **Evaluation** (``OUT/evaluation``): the chosen point and every
    leave-one-out point, ``evaluation.runs`` runs each on evaluation seeds
    (:func:`sim.replication.seeds.evaluation_seeds`), judging every fitted and
    held-out finding.
 
-Outputs: ``findings.csv`` (each finding's role and hold share at the chosen
+Outputs: ``placebos.csv`` (the placebo race: point, rank, finding, status and
+the two shares; empty without a race), ``findings.csv`` (each finding's role and hold share at the chosen
 point on evaluation seeds), ``lofo.csv`` (per fitted finding: whether it
 holds, on evaluation seeds, at the point chosen without it), ``points.csv``
 (the search's scores), ``calibrated.yaml``, ``plots/findings.png``,
@@ -73,12 +87,14 @@ import pandas as pd
 from ..sweep.spec import SweepSpec
 from .spec import PatternSpec, Target
 
-__all__ = ["calibrate_patterns", "score_points", "ranked", "choose", "confirmation_seeds", "PatternResult", "OUTPUTS"]
+__all__ = ["calibrate_patterns", "score_points", "ranked", "choose", "confirmation_seeds", "race_seeds", "race_choice",
+           "PatternResult", "OUTPUTS"]
 
 OUTPUTS = {
     "findings.csv": ["finding", "role", "holds_share", "runs", "estimate_mean", "calibration_share", "claim"],
     "lofo.csv": ["finding", "holds_share", "point", "chosen_holds_share", "same_as_chosen"],  # + the point's keys
     "points.csv": ["point", "score", "joint_share", "base_rate_distance", "chosen", "lofo_for"],  # + keys, X_share
+    "placebos.csv": ["point", "rank", "finding", "status", "reproduced_share", "placebo_share"],  # the placebo race
 }
 _WRITTEN = (*OUTPUTS, "calibrated.yaml", "plots", "report.md", "manifest.json")
 
@@ -118,19 +134,53 @@ def choose(runs: pd.DataFrame, fitted, targets: dict[str, Target]) -> tuple[int,
 
 
 CONFIRM_KEY = 2**31  # spawn key of the confirmation seeds: apart from the search's per-point streams
+PLACEBO_KEY = 2**31 + 1  # spawn key of the placebo race's seeds
+
+
+def _fresh_seeds(spec: PatternSpec, key: int, count: int, taken: set[int]) -> tuple[int, ...]:
+    """``count`` calibration seeds drawn from ``calibration_seeds`` with spawn key ``key``, none of them in ``taken``."""
+    rng = np.random.default_rng(np.random.SeedSequence(spec.search.seed, spawn_key=(key,)))
+    start, stop = spec.calibration_seeds
+    seeds: list[int] = []
+    while len(seeds) < count:
+        seed = int(start + rng.integers(stop - start))
+        if seed not in taken and seed not in seeds:
+            seeds.append(seed)
+    return tuple(seeds)
 
 
 def confirmation_seeds(spec: PatternSpec, taken: set[int]) -> tuple[int, ...]:
     """The confirmation race's calibration seeds: drawn from ``calibration_seeds``, none a search seed (``taken``),
     shared by every confirmed point (common random numbers, so the race compares points, not seeds)."""
-    rng = np.random.default_rng(np.random.SeedSequence(spec.search.seed, spawn_key=(CONFIRM_KEY,)))
-    start, stop = spec.calibration_seeds
-    seeds: list[int] = []
-    while len(seeds) < spec.confirm.replications:
-        seed = int(start + rng.integers(stop - start))
-        if seed not in taken and seed not in seeds:
-            seeds.append(seed)
-    return tuple(seeds)
+    return _fresh_seeds(spec, CONFIRM_KEY, spec.confirm.replications, taken)
+
+
+def race_seeds(spec: PatternSpec, taken: set[int]) -> tuple[int, ...]:
+    """The placebo race's calibration seeds: none a search or confirmation seed (``taken``), shared by every raced
+    point."""
+    return _fresh_seeds(spec, PLACEBO_KEY, spec.placebos.runs, taken)
+
+
+def race_choice(race: pd.DataFrame, findings: list[str], order: list[int]) -> int:
+    """The point of ``order`` (raced points, best first by the search) where the most of ``findings`` are
+    reproduced in ``race`` (placebos.csv rows); ties go to the earliest in ``order``."""
+    mine = race[race["finding"].isin(findings) & (race["status"] == "reproduced")]
+    counts = mine.groupby("point").size()
+    best = max(int(counts.get(p, 0)) for p in order)
+    return next(p for p in order if int(counts.get(p, 0)) == best)
+
+
+def _race_point(spec: PatternSpec, design: pd.DataFrame, point: int, seeds: tuple[int, ...], out: Path, workers,
+                scheduler, progress: bool) -> pd.DataFrame:
+    """The replication protocol at ``point`` on ``seeds`` (resumable in ``out``): the fitted findings' rows."""
+    from ..replication.runs import execute, plan
+    from ..replication.summary import findings_table, verdicts
+
+    p = plan({**spec.base_overrides(), **_values(design, point, spec.keys)}, seed=spec.search.seed, runs=1)
+    p = dataclasses.replace(p, seeds=list(seeds))
+    stored, _, _ = execute(p, out, workers, scheduler, progress=progress)
+    table = findings_table(verdicts(stored), p.configs)
+    return table[table["finding"].isin(spec.fitted)].assign(point=point)
 
 
 # ------------------------------------------------------------------ running
@@ -142,6 +192,7 @@ class PatternResult:
     findings: pd.DataFrame
     lofo: pd.DataFrame
     points: pd.DataFrame
+    race: pd.DataFrame  # placebos.csv: empty without a placebo race
     seconds: float
     executor: str
 
@@ -211,6 +262,22 @@ def calibrate_patterns(spec: PatternSpec, out: str | Path, workers: int | None =
         scores = scores.merge(pooled, on="point", how="left")
     else:
         lofo_points = {f: choose(runs, *choices[f])[0] for f in spec.fitted}
+    race = pd.DataFrame(columns=OUTPUTS["placebos.csv"])
+    if spec.placebos is not None:  # the protocol with placebos at the choice's best points; each choice among them
+        from .spec import _is_base_rate
+
+        order = ranked(pool, *choices[None])[0][: spec.placebos.points]
+        seeds = race_seeds(spec, set(pool["seed"].astype(int)) | set(runs["seed"].astype(int)))
+        race = pd.concat([_race_point(spec, design, p, seeds, out / "placebos" / f"point-{p}", workers, scheduler, progress)
+                          for p in order], ignore_index=True)
+        race = race.assign(rank=race["point"].map({p: i for i, p in enumerate(order)}))[OUTPUTS["placebos.csv"]]
+        directional = [f for f in spec.fitted if not _is_base_rate(f)]
+        chosen = race_choice(race, directional, order)
+        lofo_points = {f: race_choice(race, [g for g in directional if g != f],
+                                      [p for p in ranked(pool, *choices[f])[0] if p in order]) for f in spec.fitted}
+        reproduced = race[race["finding"].isin(directional) & (race["status"] == "reproduced")].groupby("point").size()
+        scores = scores.assign(race_reproduced=scores["point"].map(
+            lambda p: int(reproduced.get(p, 0)) if p in order else math.nan))
     evaluated = list(dict.fromkeys([chosen, *lofo_points.values()]))
     evaluation = run_sweep(_evaluation_spec(spec, design, evaluated), out / "evaluation", workers=workers, scheduler=scheduler,
                            progress=progress, command=command)
@@ -242,7 +309,7 @@ def calibrate_patterns(spec: PatternSpec, out: str | Path, workers: int | None =
     points = points[front + [c for c in points.columns if c not in front]]
     seconds = time.perf_counter() - start
     executor = search.executor or evaluation.executor
-    result = PatternResult(out, chosen, _values(design, chosen, spec.keys), findings, lofo, points, seconds, executor)
+    result = PatternResult(out, chosen, _values(design, chosen, spec.keys), findings, lofo, points, race, seconds, executor)
     _write_outputs(spec, result, command, search.runs, evaluation.runs)
     return result
 
@@ -262,7 +329,7 @@ def _write_outputs(spec: PatternSpec, result: PatternResult, command: str, searc
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "plots").mkdir(parents=True)
     try:
-        for name, frame in zip(OUTPUTS, (result.findings, result.lofo, result.points)):
+        for name, frame in zip(OUTPUTS, (result.findings, result.lofo, result.points, result.race)):
             frame.to_csv(tmp / name, index=False)
         (tmp / "calibrated.yaml").write_text(_calibrated_yaml(spec, result))
         save(_findings_figure(spec, result), tmp / "plots" / "findings.png")
@@ -292,6 +359,8 @@ def _calibrated_yaml(spec: PatternSpec, result: PatternResult) -> str:
         f"# point {result.chosen} of {len(result.points)}, fitted hold share {row['score']:.3g} on calibration seeds "
         f"(all fitted hold together in {row['joint_share']:.3g} of its runs).",
         f"# Fitted: {', '.join(spec.fitted)}.  Held out: {', '.join(spec.held_out) or 'none'}.",
+        *([f"# Placebo race: {int(row['race_reproduced'])} fitted directional findings reproduced at it (with their "
+           f"placebos) on {spec.placebos.runs} calibration runs."] if spec.placebos else []),
         "# Use as a base config (alliancesim run calibrated.yaml), or the chosen values alone:",
         "#   --set " + " --set ".join(f"{k}={v!r}" for k, v in result.values.items()),
     ]
@@ -320,6 +389,15 @@ def _findings_figure(spec: PatternSpec, result: PatternResult):
     return fig
 
 
+def _race_table(race: pd.DataFrame) -> pd.DataFrame:
+    """placebos.csv as one row per raced point: the reproduced count and each finding's two shares."""
+    cells = race.assign(cell=[f"{r:.2f} / {p:.2f}" for r, p in zip(race["reproduced_share"], race["placebo_share"])])
+    wide = cells.pivot(index=["rank", "point"], columns="finding", values="cell")
+    wide = wide[list(dict.fromkeys(race["finding"]))]
+    count = race[race["status"] == "reproduced"].groupby("point").size()
+    return wide.reset_index().assign(reproduced=lambda t: t["point"].map(lambda p: int(count.get(p, 0))))
+
+
 def _report(spec: PatternSpec, result: PatternResult, command: str, search_runs: int, evaluation_runs: int) -> str:
     from ..replication.summary import REPRODUCED_SHARE
     from .report import _md_table
@@ -340,6 +418,11 @@ def _report(spec: PatternSpec, result: PatternResult, command: str, search_runs:
          f"{spec.confirm.replications} more times on calibration seeds no search run used (the same for every point); "
          f"each choice was made among its points on their pooled runs (`confirmed_score` in points.csv). "
          if spec.confirm else "") +
+        (f"Placebo race: the {spec.placebos.points} best points of the choice ran the replication's protocol "
+         f"{spec.placebos.runs} times on further calibration seeds (each finding beside its placebo, offsets found for "
+         f"the point's configs); the choice, and each leave-one-out choice among the same points, went to the point "
+         f"where the most fitted directional findings are reproduced (`placebos.csv`; `race_reproduced` in points.csv). "
+         if spec.placebos else "") +
         f"Evaluation: {spec.evaluation.runs} runs per point on seeds spawned from root {spec.evaluation.seed} (never a "
         f"calibration seed), {evaluation_runs} runs in all; this call {result.seconds:.0f} s on {result.executor}.\n",
         "## Chosen point\n", _md_table(chosen),
@@ -348,6 +431,9 @@ def _report(spec: PatternSpec, result: PatternResult, command: str, search_runs:
         f"{int((held['holds_share'] >= REPRODUCED_SHARE).sum())} of {len(held)} held-out findings hold in at least "
         f"{REPRODUCED_SHARE:.0%} of the evaluation runs (the replication's reproduced share; without its placebo check).\n",
         _md_table(result.findings.drop(columns="claim")),
+        *(["## Placebo race, on calibration seeds\n",
+            "Reproduced share / placebo share of each fitted finding at each raced point (rank: the search's order).\n",
+            _md_table(_race_table(result.race))] if len(result.race) else []),
         "## Leave one finding out\n",
         "For each fitted finding: the point chosen without it, and the share of evaluation runs in which it holds there.\n",
         _md_table(result.lofo),

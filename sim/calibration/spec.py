@@ -91,6 +91,18 @@ class Confirm:
 
 
 @dataclass(frozen=True)
+class Placebos:
+    """A pattern calibration's placebo race: the ``points`` best points of the choice (after the confirmation race,
+    if any) run the replication's whole protocol ``runs`` times on further calibration seeds (every finding beside
+    its placebo, offsets found for the point's configs), and the choice goes to the point where the most fitted
+    directional findings are reproduced (:func:`sim.replication.summary.status`), so that a finding counts only
+    where its mechanism carries it."""
+
+    points: int
+    runs: int
+
+
+@dataclass(frozen=True)
 class CalibrationSpec(ConfigSpec):
     """A validated calibration: model, priors, targets, ABC-SMC budget and seeds."""
 
@@ -280,7 +292,7 @@ def target(name: str, value: Any) -> Target:
 # loader (:func:`load_calibration_spec`, through :mod:`sim.specfile`) reads either and the roles are known before
 # anything runs; :mod:`.patterns` (search, choice, evaluation, outputs) builds on this module.
 _PATTERN_KEYS = {"name", "description", "method", "base", "set", "fitted", "held_out", "targets", "design", "replications",
-                 "seed", "calibration_seeds", "evaluation", "confirm"}
+                 "seed", "calibration_seeds", "evaluation", "confirm", "placebos"}
 
 
 def _is_base_rate(finding: str) -> bool:
@@ -303,6 +315,7 @@ class PatternSpec(ConfigSpec):
     calibration_seeds: tuple[int, int]
     evaluation: Evaluation
     confirm: Confirm | None = None
+    placebos: Placebos | None = None
     description: str = ""
     source: str | None = field(default=None, compare=False)
 
@@ -320,7 +333,8 @@ class PatternSpec(ConfigSpec):
     def identity(self) -> dict[str, Any]:
         return {"method": "findings", "search": self.search.identity(), "fitted": list(self.fitted),
                 "held_out": list(self.held_out), "targets": {k: vars(t) for k, t in self.targets.items()},
-                "evaluation": vars(self.evaluation), **({"confirm": vars(self.confirm)} if self.confirm else {})}
+                "evaluation": vars(self.evaluation), **({"confirm": vars(self.confirm)} if self.confirm else {}),
+                **({"placebos": vars(self.placebos)} if self.placebos else {})}
 
     def roles(self) -> dict[str, str]:
         """Each finding's role (:mod:`.roles`): ``fitted`` (``base_rate`` for a fitted level), else ``held_out``."""
@@ -328,6 +342,18 @@ class PatternSpec(ConfigSpec):
 
         return {f.id: ("base_rate" if _is_base_rate(f.id) else "fitted") if f.id in self.fitted else "held_out"
                 for f in FINDINGS}
+
+
+def _counts(data: dict[str, Any], key: str, kind: type):
+    """Optional ``key`` of ``data``: a mapping of positive counts, one per field of the dataclass ``kind``."""
+    value = data.get(key)
+    if value is None:
+        return None
+    names = [f.name for f in dataclasses.fields(kind)]
+    if not isinstance(value, dict) or set(value) != set(names):
+        shape = ", ".join(f"{n}: {n[0].upper()}" for n in names)
+        raise ConfigError(f"calibration config key {key!r}: expected {{{shape}}}, got {show(value)}")
+    return kind(*(positive_int("calibration", f"{key}.{n}", value[n]) for n in names))
 
 
 def pattern_spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None, file: Path | None = None) -> PatternSpec:
@@ -362,13 +388,8 @@ def pattern_spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | Non
     if data.get("evaluation") is None:
         raise ConfigError("calibration config key 'evaluation': method findings needs {seed: ROOT, runs: N}, got none")
     evaluation = _evaluation(data["evaluation"])
-    confirm = None
-    if data.get("confirm") is not None:
-        value = data["confirm"]
-        if not isinstance(value, dict) or set(value) != {"points", "replications"}:
-            raise ConfigError(f"calibration config key 'confirm': expected {{points: K, replications: R}}, got {show(value)}")
-        confirm = Confirm(positive_int("calibration", "confirm.points", value["points"]),
-                          positive_int("calibration", "confirm.replications", value["replications"]))
+    confirm = _counts(data, "confirm", Confirm)
+    placebos = _counts(data, "placebos", Placebos)
     label = spec_label(data, file, "calibration")
     sweep = {k: data[k] for k in ("base", "set", "design", "replications", "seed") if k in data}
     try:
@@ -383,4 +404,4 @@ def pattern_spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | Non
                           f"replications ({search.replications})")
     return PatternSpec(**label, base=search.base, search=dataclasses.replace(search, seed_range=seeds, source=None),
                        fitted=fitted, held_out=held_out, targets=parsed_targets, calibration_seeds=seeds,
-                       evaluation=evaluation, confirm=confirm)
+                       evaluation=evaluation, confirm=confirm, placebos=placebos)

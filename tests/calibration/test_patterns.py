@@ -223,3 +223,62 @@ def test_the_confirmation_race_reruns_each_choices_best_points_on_fresh_calibrat
     raced = points[points["confirmed_score"].notna()]
     assert 2 <= len(raced) <= 2 * (1 + len(spec.fitted))  # each choice's 2 best points, overlapping
     assert bool(points.loc[points["chosen"], "confirmed_score"].notna().all())  # the choice is among the raced points
+
+
+def test_the_placebo_race_counts_findings_reproduced_and_breaks_ties_by_the_search_order():
+    from sim.calibration.patterns import race_choice
+
+    def rows(point, statuses):
+        return [{"point": point, "rank": 0, "finding": f, "status": s, "reproduced_share": 1.0, "placebo_share": 0.0}
+                for f, s in statuses.items()]
+
+    race = pd.DataFrame(rows(7, {"R1": "reproduced", "R3": "not reproduced", "R4": "reproduced"})
+                        + rows(3, {"R1": "reproduced", "R3": "reproduced", "R4": "reproduced"})
+                        + rows(5, {"R1": "not reproduced", "R3": "reproduced", "R4": "reproduced"}))
+    assert race_choice(race, ["R1", "R3", "R4"], [7, 3, 5]) == 3  # three reproduced beat two
+    assert race_choice(race, ["R1", "R4"], [7, 3, 5]) == 7  # two each at 7 and 3: the better search rank
+    assert race_choice(race, ["R3"], [7, 5, 3]) == 5
+    assert race_choice(race, [], [5, 3]) == 5  # nothing to count: the search's order alone
+
+
+def test_the_placebo_race_is_declared_with_its_points_and_runs_and_draws_fresh_calibration_seeds():
+    from sim.calibration.patterns import race_seeds
+    from sim.config import ConfigError
+
+    with pytest.raises(ConfigError, match="placebos"):
+        spec_from_dict(with_(placebos={"points": 2}))
+    with pytest.raises(ConfigError, match="placebos.runs"):
+        spec_from_dict(with_(placebos={"points": 2, "runs": 0}))
+    spec = spec_from_dict(with_(placebos={"points": 2, "runs": 3}, confirm={"points": 2, "replications": 2}))
+    assert spec.placebos.runs == 3 and spec.fingerprint() != spec_from_dict(with_(confirm={"points": 2, "replications": 2})).fingerprint()
+    from sim.calibration.patterns import confirmation_seeds
+
+    confirm = confirmation_seeds(spec, taken=set())
+    seeds = race_seeds(spec, taken={100001, *confirm})
+    assert len(set(seeds)) == 3 and not set(seeds) & {100001, *confirm}
+    assert all(100000 <= s < 200000 for s in seeds) and seeds == race_seeds(spec, taken={100001, *confirm})
+
+
+@pytest.mark.slow
+def test_the_placebo_race_runs_the_protocol_at_the_best_points_and_chooses_among_them(tmp_path):
+    """placebos: {points, runs}: the best points run every population with its placebos on fresh calibration seeds;
+    placebos.csv holds each fitted finding's verdict there, and the choice is one of the raced points."""
+    cfg = write(tmp_path, with_(placebos={"points": 2, "runs": 2}))
+    out = tmp_path / "out"
+    assert main(["calibrate", str(cfg), "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    race = pd.read_csv(out / "placebos.csv")
+    assert list(race.columns) == OUTPUTS["placebos.csv"]
+    assert race["point"].nunique() == 2 and set(race["finding"]) == set(GOOD["fitted"])
+    assert set(race["rank"]) == {0, 1} and race["status"].isin(["reproduced", "not reproduced", "calibrated", "off target"]).all()
+    points = pd.read_csv(out / "points.csv")
+    raced = points[points["race_reproduced"].notna()]
+    assert set(raced["point"]) == set(race["point"])
+    assert int(points.loc[points["chosen"], "point"].iloc[0]) in set(race["point"])
+    search = set(read_runs(out / "search")["seed"])
+    for point in race["point"].unique():
+        manifest = json.loads((out / "placebos" / f"point-{point}" / "manifest.json").read_text())
+        assert len(manifest["seeds"]) == 2 and not set(manifest["seeds"]) & search
+        assert all(100000 <= s < 200000 for s in manifest["seeds"])
+    assert "Placebo race" in (out / "report.md").read_text()
+    assert main(["calibrate", str(cfg), "--out", str(out), "--workers", "1", "--quiet"]) == 0  # resumes: nothing new
+    assert pd.read_csv(out / "placebos.csv").equals(race)
