@@ -109,6 +109,7 @@ class ColumnLog:
     first = 0  # rows before this one (the burn-in) are left out of the output table
     id_offset = 0  # an output row's id is its row number plus this (rows dropped before it: see start_output)
     _oldest_active = 0  # no active row before this one (active_ids' starting point)
+    _table: pd.DataFrame | None = None  # the output table, once the log has handed its storage over to it (frame)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Each stored column of the subclass's ``table`` becomes a read-only attribute of the same name: the
@@ -232,17 +233,28 @@ class ColumnLog:
         self._oldest_active = int(remaining[0]) if len(remaining) else self.n
         self._active = _frozen(remaining)
 
-    def frame(self) -> pd.DataFrame:
+    @property
+    def closed(self) -> bool:
+        """The log has handed its storage over to its table (``frame(release=True)``): it holds nothing else."""
+        return self._table is not None
+
+    def frame(self, release: bool = False) -> pd.DataFrame:
         """The output table: one row per logged row, columns as declared.
 
         Missing values (a running row's end fields) are built as masked
         arrays directly: setting them afterwards made pandas copy whole blocks
         of a large table.
+
+        ``release``: nothing will be logged any more (the run is over), so the log hands its storage over instead of
+        copying it: the columns the table shows as stored become the table's own, the rest are let go once the
+        table is built (the internal ones before), and the log keeps the table alone (:attr:`closed`), which this returns from
+        then on (a copy of it, as every table returned).  The run's tables then never sit beside its logs.
         """
-        rows = Rows((name, arr[self.first: self.n]) for name, arr in self.cols.items())
-        rows.first = self.first_id
-        rows.n = self.n - self.first
-        rows.ended = ~rows["active"] if "active" in rows else np.ones(rows.n, dtype=bool)
+        if self._table is not None:
+            return self._table.copy(deep=False)
+        rows = self._rows()
+        if release:
+            self.cols = {}  # the internal columns go now, the exported ones (``rows``) once the table is built
         out = {}
         for c in self.table:
             if c.out is None:
@@ -251,7 +263,7 @@ class ColumnLog:
             if c.output is not None:
                 values = values.astype(c.output)
             column = c.convert(values, rows) if c.convert else values
-            if isinstance(column, np.ndarray) and c.name in self.cols and np.may_share_memory(column, self.cols[c.name]):
+            if not release and isinstance(column, np.ndarray) and c.name in rows and np.may_share_memory(column, rows[c.name]):
                 column = column.copy()  # the table's own: the log changes in place as the model runs
             out[c.out] = column
         # Every column is the table's own array by now: the frame takes them as they are (pandas would copy them
@@ -260,7 +272,18 @@ class ColumnLog:
         del out, rows
         if self.n > _BIG_ROWS:
             release_memory()  # the conversions' temporaries, freed, back to the system
+        if release:
+            self._table = table
+            return table.copy(deep=False)
         return table
+
+    def _rows(self) -> Rows:
+        """The exported columns' output rows (views of the storage), for :meth:`frame`."""
+        rows = Rows((c.name, self.cols[c.name][self.first: self.n]) for c in self.table if c.out is not None and c.dtype is not None)
+        rows.first = self.first_id
+        rows.n = self.n - self.first
+        rows.ended = ~self.cols["active"][self.first: self.n] if "active" in self.cols else np.ones(rows.n, dtype=bool)
+        return rows
 
 
 @dataclass
