@@ -38,6 +38,12 @@ class Rows(dict):
     first: int
     ended: np.ndarray
 
+    def without_columns(self) -> "Rows":
+        """The same rows with no column: what a stored column's conversion sees (it reads its own values only)."""
+        out = Rows()
+        out.n, out.first, out.ended = self.n, self.first, self.ended
+        return out
+
     def masked_int(self, values: np.ndarray) -> pd.arrays.IntegerArray:
         """Nullable integers, missing while the row is still running."""
         return pd.arrays.IntegerArray(np.where(self.ended, values, 0).astype(np.int64, copy=False), ~self.ended)
@@ -89,7 +95,10 @@ class Column:
     line for the column reference; ``export``: output name (``SAME``: as
     stored; ``None``: internal, not in the output); ``convert(values, rows)``:
     the output column from the stored one (``values`` is ``None`` for derived
-    columns); ``missing``: fill value of rows not yet set; ``output``: the
+    columns, whose conversion reads the stored columns as ``rows[name]``; a
+    stored column's reads only its own ``values`` and ``rows``' ``n``,
+    ``first``, ``ended`` and helpers, so its storage can go once it is
+    converted); ``missing``: fill value of rows not yet set; ``output``: the
     table's dtype where the storage is narrower (``np.int32`` ticks and counts,
     ``np.float32`` whole-number experience counts: the same values, half the
     memory; the column is widened before ``convert`` sees it).
@@ -277,21 +286,24 @@ class ColumnLog:
             return self._table.copy(deep=False)
         rows = self._rows()
         if release:
-            self.cols = {}  # the internal columns go now, the exported ones (``rows``) once the table is built
-        out = {}
+            self.cols = {}  # the internal columns go now, each exported one once its table column is built
+        # Derived columns first: they read the stored ones by name, and a stored column's conversion reads only its
+        # own values (its ``rows`` hold no column), so each stored column can go as soon as its table column is built.
+        out = {c.out: c.convert(None, rows) for c in self.table if c.out is not None and c.dtype is None}
+        own = rows.without_columns()
         for c in self.table:
-            if c.out is None:
+            if c.out is None or c.dtype is None:
                 continue
-            values = rows.get(c.name) if c.dtype is not None else None
-            if c.output is not None:
-                values = values.astype(c.output)
-            column = c.convert(values, rows) if c.convert else values
-            if not release and isinstance(column, np.ndarray) and c.name in rows and np.may_share_memory(column, rows[c.name]):
+            stored = rows.pop(c.name) if release else rows[c.name]
+            values = stored if c.output is None else stored.astype(c.output)
+            column = c.convert(values, own) if c.convert else values
+            if not release and isinstance(column, np.ndarray) and np.may_share_memory(column, stored):
                 column = column.copy()  # the table's own: the log changes in place as the model runs
             out[c.out] = column
+            del stored, values, column
         # Every column is the table's own array by now: the frame takes them as they are (pandas would copy them
         # all again, holding the table twice while it builds).
-        table = pd.DataFrame(out, copy=False)
+        table = pd.DataFrame({name: out.pop(name) for name in export_names(self.table)}, copy=False)
         del out, rows
         if self.n > _BIG_ROWS:
             release_memory()  # the conversions' temporaries, freed, back to the system
