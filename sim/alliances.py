@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .columns import Column, ColumnLog, Rows, labels
+from .columns import Column, ColumnLog, Rows
 from .state import TYPE_NAMES, PairMemory
 
 __all__ = ["ColumnLog", "AllianceLog", "EXIT_REASONS", "TABLE"]
@@ -28,7 +28,7 @@ GOVERNANCE_NAMES = np.array(["adaptive", "protective"], dtype=object)  # by the 
 
 
 def _size(large: np.ndarray, rows: Rows) -> np.ndarray:
-    return labels(SIZE_NAMES, large)
+    return rows.labels(SIZE_NAMES, large)
 
 
 # The alliance table, declared once (see :mod:`sim.columns`): storage, output
@@ -64,7 +64,7 @@ TABLE: tuple[Column, ...] = (
     Column("share_b", None, "Partner b's negotiated share of the value (1 - share_a).",
            convert=lambda v, r: 1.0 - r["share_a"]),
     Column("protective", bool, "Governance agreed: protective (contract-heavy) or adaptive.", export="governance",
-           convert=lambda v, r: labels(GOVERNANCE_NAMES, v)),
+           convert=lambda v, r: r.labels(GOVERNANCE_NAMES, v)),
     Column("exit_triggers", bool, "The partners agreed exit triggers (a planned way out)."),
     Column("milestones", np.int32, "Milestones the alliance must meet to reach its goal.", output=np.int64),
     Column("met", np.int32, "Milestones met so far.", export="milestones_met", output=np.int64),
@@ -76,7 +76,7 @@ TABLE: tuple[Column, ...] = (
            convert=lambda v, r: r.masked_bool(v == 1)),
     Column("exit_code", np.int8, "How it ended: goal_reached, missed_milestones, cost_overrun, conflict, expired or "
            "partner_exit (missing while it runs).", export="exit_reason",
-           convert=lambda v, r: np.where(r.ended, EXIT_REASONS[v.astype(int)], None)),
+           convert=lambda v, r: r.masked_labels(EXIT_REASONS, v)),
     Column("planned_exit", bool, "Ended by reaching its goal, an agreed trigger or expiry (missing while it runs).",
            convert=lambda v, r: r.masked_bool(v)),
     Column("value_created", float, "Value created, net of costs (0 while it runs)."),

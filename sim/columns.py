@@ -24,7 +24,7 @@ import pandas as pd
 
 from .memory import release_memory
 
-__all__ = ["Column", "Rows", "ColumnLog", "Batch", "SAME", "storage", "labels", "export_names", "reference"]
+__all__ = ["Column", "Rows", "ColumnLog", "Batch", "SAME", "storage", "labels", "text", "export_names", "reference"]
 
 SAME = "="  # ``export`` default: the output column has the storage name
 _BIG_ROWS = 200_000  # a table this long returns its build's temporaries to the system
@@ -38,6 +38,12 @@ class Rows(dict):
     first: int
     ended: np.ndarray
 
+    def without_columns(self) -> "Rows":
+        """The same rows with no column: what a stored column's conversion sees (it reads its own values only)."""
+        out = Rows()
+        out.n, out.first, out.ended = self.n, self.first, self.ended
+        return out
+
     def masked_int(self, values: np.ndarray) -> pd.arrays.IntegerArray:
         """Nullable integers, missing while the row is still running."""
         return pd.arrays.IntegerArray(np.where(self.ended, values, 0).astype(np.int64, copy=False), ~self.ended)
@@ -46,15 +52,38 @@ class Rows(dict):
         """Nullable booleans, missing while the row is still running."""
         return pd.arrays.BooleanArray(self.ended & values, ~self.ended)
 
-    def labels(self, names: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Names of integer codes (an empty object array for an empty table)."""
-        return labels(names, codes) if self.n else np.array([], dtype=object)
+    def labels(self, names: np.ndarray, codes: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+        """Names of integer codes, as a table's text column (:func:`text`)."""
+        return text(names, codes)
+
+    def masked_labels(self, names: np.ndarray, codes: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+        """Names of integer codes, missing while the row is still running."""
+        return text(names, codes, self.ended)
 
 
 def labels(names, codes: np.ndarray) -> np.ndarray:
     """``names[codes]`` as an object array (codes: integers or booleans): each row points at one of a few strings,
     where numpy's own strings would copy the longest name into every row (40 bytes a row for "protective")."""
     return np.asarray(names, dtype=object)[np.asarray(codes).astype(np.intp)]
+
+
+def text(names, codes: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """``names[codes]``, missing where ``valid`` is False, as the column pandas makes of those strings.
+
+    pandas (3 and on) keeps text as Arrow strings, converting an object array one Python string at a time; the
+    same Arrow array is taken here from the names by the codes at once (a third of the time, and no object array
+    beside it).  Where pandas keeps objects (an empty column, none valid, strings not stored by Arrow), the object
+    array (:func:`labels`; ``None`` where missing) for it to infer from, as before.
+    """
+    codes = np.asarray(codes)
+    dtype = pd.Series(np.array(["a"], dtype=object)).dtype  # what pandas makes of strings (its options may change)
+    arrow = isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+    if not arrow or not len(codes) or (valid is not None and not valid.any()):
+        return labels(names, codes) if valid is None else np.where(valid, labels(names, codes), None)
+    import pyarrow as pa
+
+    indices = pa.array(codes.view(np.uint8) if codes.dtype == bool else codes, mask=None if valid is None else ~valid)
+    return pd.arrays.ArrowStringArray(pa.array(list(names), type=pa.large_string()).take(indices), dtype=dtype)
 
 
 @dataclass(frozen=True)
@@ -66,7 +95,10 @@ class Column:
     line for the column reference; ``export``: output name (``SAME``: as
     stored; ``None``: internal, not in the output); ``convert(values, rows)``:
     the output column from the stored one (``values`` is ``None`` for derived
-    columns); ``missing``: fill value of rows not yet set; ``output``: the
+    columns, whose conversion reads the stored columns as ``rows[name]``; a
+    stored column's reads only its own ``values`` and ``rows``' ``n``,
+    ``first``, ``ended`` and helpers, so its storage can go once it is
+    converted); ``missing``: fill value of rows not yet set; ``output``: the
     table's dtype where the storage is narrower (``np.int32`` ticks and counts,
     ``np.float32`` whole-number experience counts: the same values, half the
     memory; the column is widened before ``convert`` sees it).
@@ -109,6 +141,7 @@ class ColumnLog:
     first = 0  # rows before this one (the burn-in) are left out of the output table
     id_offset = 0  # an output row's id is its row number plus this (rows dropped before it: see start_output)
     _oldest_active = 0  # no active row before this one (active_ids' starting point)
+    _table: pd.DataFrame | None = None  # the output table, once the log has handed its storage over to it (frame)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Each stored column of the subclass's ``table`` becomes a read-only attribute of the same name: the
@@ -232,35 +265,60 @@ class ColumnLog:
         self._oldest_active = int(remaining[0]) if len(remaining) else self.n
         self._active = _frozen(remaining)
 
-    def frame(self) -> pd.DataFrame:
+    @property
+    def closed(self) -> bool:
+        """The log has handed its storage over to its table (``frame(release=True)``): it holds nothing else."""
+        return self._table is not None
+
+    def frame(self, release: bool = False) -> pd.DataFrame:
         """The output table: one row per logged row, columns as declared.
 
         Missing values (a running row's end fields) are built as masked
         arrays directly: setting them afterwards made pandas copy whole blocks
         of a large table.
+
+        ``release``: nothing will be logged any more (the run is over), so the log hands its storage over instead of
+        copying it: the columns the table shows as stored become the table's own, the rest are let go once the
+        table is built (the internal ones before), and the log keeps the table alone (:attr:`closed`), which this returns from
+        then on (a copy of it, as every table returned).  The run's tables then never sit beside its logs.
         """
-        rows = Rows((name, arr[self.first: self.n]) for name, arr in self.cols.items())
-        rows.first = self.first_id
-        rows.n = self.n - self.first
-        rows.ended = ~rows["active"] if "active" in rows else np.ones(rows.n, dtype=bool)
-        out = {}
+        if self._table is not None:
+            return self._table.copy(deep=False)
+        rows = self._rows()
+        if release:
+            self.cols = {}  # the internal columns go now, each exported one once its table column is built
+        # Derived columns first: they read the stored ones by name, and a stored column's conversion reads only its
+        # own values (its ``rows`` hold no column), so each stored column can go as soon as its table column is built.
+        out = {c.out: c.convert(None, rows) for c in self.table if c.out is not None and c.dtype is None}
+        own = rows.without_columns()
         for c in self.table:
-            if c.out is None:
+            if c.out is None or c.dtype is None:
                 continue
-            values = rows.get(c.name) if c.dtype is not None else None
-            if c.output is not None:
-                values = values.astype(c.output)
-            column = c.convert(values, rows) if c.convert else values
-            if isinstance(column, np.ndarray) and c.name in self.cols and np.may_share_memory(column, self.cols[c.name]):
+            stored = rows.pop(c.name) if release else rows[c.name]
+            values = stored if c.output is None else stored.astype(c.output)
+            column = c.convert(values, own) if c.convert else values
+            if not release and isinstance(column, np.ndarray) and np.may_share_memory(column, stored):
                 column = column.copy()  # the table's own: the log changes in place as the model runs
             out[c.out] = column
+            del stored, values, column
         # Every column is the table's own array by now: the frame takes them as they are (pandas would copy them
         # all again, holding the table twice while it builds).
-        table = pd.DataFrame(out, copy=False)
+        table = pd.DataFrame({name: out.pop(name) for name in export_names(self.table)}, copy=False)
         del out, rows
         if self.n > _BIG_ROWS:
             release_memory()  # the conversions' temporaries, freed, back to the system
+        if release:
+            self._table = table
+            return table.copy(deep=False)
         return table
+
+    def _rows(self) -> Rows:
+        """The exported columns' output rows (views of the storage), for :meth:`frame`."""
+        rows = Rows((c.name, self.cols[c.name][self.first: self.n]) for c in self.table if c.out is not None and c.dtype is not None)
+        rows.first = self.first_id
+        rows.n = self.n - self.first
+        rows.ended = ~self.cols["active"][self.first: self.n] if "active" in self.cols else np.ones(rows.n, dtype=bool)
+        return rows
 
 
 @dataclass

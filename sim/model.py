@@ -41,7 +41,10 @@ from .state import PairMemory, init_firms
 from .steps import demography, execution, innovation, negotiation, portfolio, selection
 from .steps.exit import execute_and_close
 
-__all__ = ["AllianceModel", "as_config"]
+__all__ = ["AllianceModel", "TABLES", "as_config"]
+
+TABLES = ("alliances", "firms", "model", "projects")  # the output tables, in the order frames() returns them
+
 
 def as_config(config: Config | dict | str | Path | None, overrides: dict[str, Any]) -> Config:
     """A Config from a Config, nested dict, path or ``None`` (baseline), with dotted (or ``__``) overrides."""
@@ -93,6 +96,8 @@ class AllianceModel(mesa.Model):
         return self.steps
 
     def step(self) -> None:
+        if self.log.closed:
+            raise RuntimeError("the run is over and frames() handed its logs over to its tables: build a new model to run on")
         tick = self.steps
         formed, ended, new_products, gone, born = self._advance(tick)
         ended = ended[ended >= self.log.first]  # the series count the alliances the table holds
@@ -166,11 +171,20 @@ class AllianceModel(mesa.Model):
         """One row per tick of model-level series."""
         return self.recorder.model_frame()
 
-    def frames(self) -> dict[str, pd.DataFrame]:
-        """All output tables by name."""
-        return {
-            "alliances": self.alliances_frame(),
-            "firms": self.firms_frame(),
-            "model": self.model_frame(),
-            "projects": self.projects_frame(),
+    def frames(self, names: tuple[str, ...] = TABLES) -> dict[str, pd.DataFrame]:
+        """The output tables ``names`` (default: all four) by name.
+
+        Once the run is over (``running`` is False), this is its last word: the alliance and project logs hand
+        their storage over to their tables as they are built (so a large run's tables never sit beside its logs)
+        and keep the tables, which every later call returns; the model cannot step on after that.  Before the
+        end, the tables are copies and the run carries on unchanged.
+        """
+        release = not self.running
+        builders = {
+            "firms": self.firms_frame,  # first: the panel's snapshots are let go as it is built
+            "alliances": lambda: self.log.frame(release),
+            "projects": lambda: self.projects.frame(release),
+            "model": self.model_frame,
         }
+        built = {name: build() for name, build in builders.items() if name in names}
+        return {name: built[name] for name in TABLES if name in names}

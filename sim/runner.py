@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import metrics
 from .config import Config
-from .model import AllianceModel, as_config
+from .model import TABLES, AllianceModel, as_config
 
 __all__ = ["RunResult", "TABLES", "simulate", "success_by"]
 
@@ -27,8 +27,6 @@ class RunResult:
     wall_time: float
     metrics: dict[str, float] = field(default_factory=dict)
 
-
-TABLES = ("alliances", "firms", "model", "projects")
 
 
 def simulate(
@@ -54,9 +52,8 @@ def simulate(
     seed = config.run.seed if seed is None else seed
     model = AllianceModel(config=config, rng=int(seed))
     model.run(progress=progress)
-    builders = {"alliances": model.alliances_frame, "firms": model.firms_frame, "model": model.model_frame, "projects": model.projects_frame}
     needed = set(tables) | (set(metrics.TABLES) if with_metrics else set())
-    frames = {name: builders[name]() for name in TABLES if name in needed}
+    frames = model.frames(tuple(needed))
     wall = time.perf_counter() - start
     return RunResult(config, int(seed), frames, wall, metrics.compute(frames, config) if with_metrics else {})
 

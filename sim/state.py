@@ -178,9 +178,11 @@ ZERO_FIELDS: dict[str, tuple[int, type]] = {
     "spent": (0, float), "function_setup": (0, np.int64),
 }
 
-# Size-class fields draw_firms reads, in the column order of its class table.
+# Size-class fields draw_firms reads, in the row order of its class table (and their rows).
 _CLASS_FIELDS = ("explore_capability", "exploit_capability", "alliance_function_prob", "capture_rate", "units",
                  "initial_experience", "base_capacity", "resources", "income", "key_people", "overconfidence_sd")
+(_EXPLORE_CAPABILITY, _EXPLOIT_CAPABILITY, _ALLIANCE_FUNCTION_PROB, _CAPTURE_RATE, _UNITS, _INITIAL_EXPERIENCE,
+ _BASE_CAPACITY, _RESOURCES, _INCOME, _KEY_PEOPLE, _OVERCONFIDENCE_SD) = range(len(_CLASS_FIELDS))
 
 
 def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: int, first_id: int) -> dict[str, np.ndarray]:
@@ -188,38 +190,31 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
     :data:`ZERO_FIELDS`."""
     f = cfg.firms
     n = len(large)
-    # One row per firm of its class's values: a 2-row table indexed by size
-    # (entrants arrive a few a tick, so per-field np.where calls would cost
-    # more than the draws).
-    table = np.array([[getattr(c, a) for a in _CLASS_FIELDS] for c in (f.small, f.large)], dtype=float)
-    per_firm = table[large.astype(np.intp)]
-
-    def column(attr: str) -> np.ndarray:
-        return per_firm[:, _CLASS_FIELDS.index(attr)]
-
-    def by_size(attr: str) -> np.ndarray:
-        return column(attr).copy()
-
-    mean_capability = per_firm[:, [_CLASS_FIELDS.index("explore_capability"), _CLASS_FIELDS.index("exploit_capability")]]
-    capability = clip(mean_capability + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
-    alliance_function = rng.random(n) < column("alliance_function_prob")
-    base_capture = by_size("capture_rate")
-    units = by_size("units")
+    # Each firm's class values, a row per field (entrants arrive a few a tick, so per-field np.where calls would
+    # cost more than the draws).
+    codes = large.astype(np.intp)
+    fields, mean_capability = _class_values(f)
+    per_firm = fields[:, codes]
+    capability = clip(mean_capability[codes] + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
+    alliance_function = rng.random(n) < per_firm[_ALLIANCE_FUNCTION_PROB]
+    base_capture = per_firm[_CAPTURE_RATE].copy()
+    units = per_firm[_UNITS].copy()
     capture_rate = structural_capture(base_capture, alliance_function, units, cfg.learning.function_capture_bonus,
                                       cfg.learning.complexity_dilution)
 
-    mean_prior = column("initial_experience")[:, None] * 0.5
-    if n and (mean_prior == mean_prior[0]).all():  # one class: a scalar mean draws the same numbers, faster
-        mean_prior = float(mean_prior[0, 0])
+    mean_prior = per_firm[_INITIAL_EXPERIENCE][:, None] * 0.5
+    if n and (per_firm[_INITIAL_EXPERIENCE] == per_firm[_INITIAL_EXPERIENCE, 0]).all():
+        mean_prior = float(mean_prior[0, 0])  # one class: a scalar mean draws the same numbers, faster
     prior = rng.poisson(mean_prior, size=(n, 2)).astype(float)
     # Prior alliances were spread over past years: what is left of them is the
     # stationary level of capture-with-forgetting, approximated by their capture.
     prior_knowhow = capture(prior * cfg.learning.lesson_per_alliance, capture_rate[:, None])
-    overconfidence = np.maximum(cfg.portfolio.overconfidence * rng.lognormal(0.0, column("overconfidence_sd")), 1.0)
-    base_capacity = by_size("base_capacity")
+    overconfidence = np.maximum(cfg.portfolio.overconfidence * rng.lognormal(0.0, per_firm[_OVERCONFIDENCE_SD]), 1.0)
+    base_capacity = per_firm[_BASE_CAPACITY].copy()
     capacity = grown_capacity(base_capacity, prior_knowhow[:, 0] + prior_knowhow[:, 1], cfg.portfolio.capacity_learning,
                               cfg.learning.general_saturation)
-    preference = np.array([[cfg.selection.exploration_target, cfg.selection.repeat_partner_probability, 0.5]])[np.zeros(n, dtype=np.intp)]
+    preference = np.empty((n, 3))
+    preference[:] = (cfg.selection.exploration_target, cfg.selection.repeat_partner_probability, 0.5)
     return {
         "large": large.copy(),
         "capability": capability,
@@ -228,8 +223,8 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
         "base_capacity": base_capacity,
         "capacity": capacity,
         "max_alliances": believed_cap(capacity, base_capacity, overconfidence, cfg.portfolio.cap_follows_capacity).astype(np.int64),
-        "resources": by_size("resources") * rng.lognormal(0.0, 0.3, size=n),
-        "income": by_size("income"),
+        "resources": per_firm[_RESOURCES] * rng.lognormal(0.0, 0.3, size=n),
+        "income": per_firm[_INCOME].copy(),
         "reputation": np.full(n, 0.5),
         "experience": prior,
         "knowhow": prior_knowhow,
@@ -240,11 +235,25 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
         "born": np.full(n, tick, dtype=np.int64),
         "base_capture": base_capture,
         "units": units,
-        "key_people": by_size("key_people"),
-        "spending": by_size("income"),
+        "key_people": per_firm[_KEY_PEOPLE].copy(),
+        "spending": per_firm[_INCOME].copy(),
         "preference": preference,
         "aspiration": np.full(n, cfg.negotiation.prior_return),
     }
+
+
+_CLASS_CACHE: dict[str, tuple] = {}
+
+
+def _class_values(f) -> tuple[np.ndarray, np.ndarray]:
+    """The size classes' :data:`_CLASS_FIELDS` as a row per field and a column per class (small, large), and their
+    mean capabilities as a row per class; built again only when a value changed (entrants are drawn every tick)."""
+    key = (tuple(f.small.__dict__.values()), tuple(f.large.__dict__.values()))
+    hit = _CLASS_CACHE.get("values")
+    if hit is None or hit[0] != key:
+        table = np.array([[getattr(c, a) for c in (f.small, f.large)] for a in _CLASS_FIELDS], dtype=float)
+        hit = _CLASS_CACHE["values"] = (key, table, np.ascontiguousarray(table[[_EXPLORE_CAPABILITY, _EXPLOIT_CAPABILITY]].T))
+    return hit[1], hit[2]
 
 
 def init_firms(cfg: Config, rng: np.random.Generator, tick: int = 0) -> FirmState:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.columns import Column, ColumnLog
 from tests.strategies import log_changes
@@ -84,3 +85,20 @@ def test_a_column_that_would_hide_a_log_attribute_is_refused():
     log = Wider()
     log.append({"value": np.ones(2), "extra": np.full(2, 3.0)})
     assert log.value is log.cols["value"] and log.extra[:2].tolist() == [3.0, 3.0]
+
+
+@settings(max_examples=40)
+@given(st.lists(st.tuples(st.integers(0, 2), st.booleans()), max_size=30), st.booleans(), st.booleans())
+def test_text_is_the_column_pandas_makes_of_the_names(rows, masked, as_bool):
+    """text() builds directly what pandas makes of the object array of names (values, missing ones, dtype), whether
+    some, none or all rows are valid, codes integers or booleans, the column empty or not."""
+    from sim.columns import labels, text
+
+    names = np.array(["", "approved", "terminated"], dtype=object)
+    codes = np.array([c % 2 if as_bool else c for c, _ in rows], dtype=bool if as_bool else np.int8)
+    valid = np.array([v for _, v in rows], dtype=bool) if masked else None
+    objects = labels(names, codes) if valid is None else np.where(valid, labels(names, codes), None)
+    expected = pd.DataFrame({"x": objects}, copy=False)["x"]
+    got = pd.DataFrame({"x": text(names, codes, valid)}, copy=False)["x"]
+    pd.testing.assert_series_equal(got, expected, check_exact=True)
+    assert str(got.dtype) == str(expected.dtype)

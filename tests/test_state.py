@@ -36,3 +36,18 @@ def test_overconfidence_spreads_by_size_class_and_a_zero_spread_still_takes_entr
                                                         "firms.exit_threshold": 5.0}), rng=3).run()
     assert model.state.firm_id.max() >= 60  # ventures entered
     assert np.all(model.state.overconfidence[~model.state.large] == max(cfg.portfolio.overconfidence, 1.0))
+
+
+def test_new_firms_follow_a_size_class_value_changed_between_draws():
+    """draw_firms keeps the size classes' values between draws (entrants come every tick) and builds them again
+    when one changes: a class's resources and units, edited in place, reach the next draw."""
+    from sim.state import draw_firms
+
+    cfg = load_config(overrides={"firms.n": 50})
+    small = np.zeros(4, dtype=bool)
+    before = draw_firms(cfg, np.random.default_rng(1), small, 0, 0)
+    cfg.firms.small.resources *= 2.0
+    cfg.firms.small.units = 3
+    after = draw_firms(cfg, np.random.default_rng(1), small, 0, 0)
+    np.testing.assert_array_equal(after["resources"], 2.0 * before["resources"])
+    assert (after["units"] == 3).all() and (before["units"] == 1).all()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..alliances import SIZE_NAMES
-from ..columns import Column, ColumnLog, labels
+from ..columns import Column, ColumnLog
 from ..config import Innovation, Learning
 from ..kernels import innovation as ki
 from ..kernels import params
@@ -39,14 +39,14 @@ class ProjectLog(ColumnLog):
                convert=lambda v, r: np.arange(r.first, r.first + r.n, dtype=np.int64)),
         Column("firm_id", np.int64, "Firm running the project."),
         Column("large", bool, "Size class of the firm.", export="size",
-               convert=lambda v, r: labels(SIZE_NAMES, v)),
+               convert=lambda v, r: r.labels(SIZE_NAMES, v)),
         Column("type", np.int8, "Project type: exploration (research) or exploitation (development).",
                convert=lambda v, r: r.labels(TYPE_NAMES, v)),
         Column("start_tick", np.int32, "Tick the project started.", output=np.int64),
         Column("end_tick", np.int32, "Tick it ended (missing while it runs).", missing=-1,
                convert=lambda v, r: r.masked_int(v), output=np.int64),
         Column("outcome", np.int8, "approved (a new product) or terminated (missing while it runs).",
-               convert=lambda v, r: np.where(r.ended, OUTCOMES[v.astype(int)], None)),
+               convert=lambda v, r: r.masked_labels(OUTCOMES, v)),
         Column("internal_exploration_experience", np.float32, "The firm's internal exploration projects finished before this one.", output=float),
         Column("internal_exploitation_experience", np.float32, "The firm's internal exploitation projects finished before this one.", output=float),
         Column("alliance_exploration_experience", np.float32, "The firm's exploration alliances formed before this one.", output=float),

@@ -69,3 +69,22 @@ def test_edited_table_copy_does_not_leak_into_the_model():
     firms.loc[:, "resources"] = -1.0
     del firms["size"]
     assert table_hash(model.firms_frame()) == before
+
+
+def test_tables_of_a_finished_run_take_its_logs_over():
+    """At the end of the run frames() hands the logs' storage over to the tables: the same tables as the copies built
+    while the logs kept everything, the same again on every later call (a returned table's edits kept out), and no
+    stepping on."""
+    model = AllianceModel(config=load_config(overrides=OVERRIDES), rng=3).run()
+    copies = {"alliances": model.alliances_frame(), "projects": model.projects_frame()}
+    assert not model.log.closed and not model.projects.closed  # one table at a time: copies, the run could go on
+    tables = model.frames()
+    assert model.log.closed and model.projects.closed and not model.log.cols and not model.projects.cols
+    assert {name: table_hash(tables[name]) for name in copies} == {name: table_hash(df) for name, df in copies.items()}
+    before = {name: table_hash(df) for name, df in tables.items()}
+    tables["alliances"].loc[:, "costs"] = -1.0
+    tables["projects"].loc[:, "capability"] = -1.0
+    assert {name: table_hash(df) for name, df in model.frames().items()} == before
+    assert table_hash(model.alliances_frame()) == before["alliances"]
+    with pytest.raises(RuntimeError, match="frames"):
+        model.step()
