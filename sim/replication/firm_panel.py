@@ -27,7 +27,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from ..config import Config
 from ..metrics import year_of
