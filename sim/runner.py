@@ -28,7 +28,6 @@ class RunResult:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
-
 def simulate(
     config: Config | dict | str | Path | None = None,
     seed: int | None = None,

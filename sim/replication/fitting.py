@@ -122,14 +122,18 @@ def wald_p(result, names: list[str]) -> float:
         return float(result.wald_test(r, scalar=True).pvalue)
 
 
+def _peak(b1: float, b2: float) -> tuple[float, np.ndarray]:
+    """Peak ``-b1 / (2 b2)`` of a quadratic and its gradient in ``(b1, b2)`` (the delta method's)."""
+    return -b1 / (2.0 * b2), np.array([-1.0 / (2.0 * b2), b1 / (2.0 * b2**2)])
+
+
 def turning_point(result, linear: str, square: str, scale: float = 1.0) -> Coef:
     """Peak ``-b1 / (2 b2)`` of a quadratic, with a delta-method standard error (in units of ``scale``)."""
     b1, b2 = float(result.params[linear]), float(result.params[square])
     cov = result.cov_params().loc[[linear, square], [linear, square]].to_numpy()
     if b2 == 0.0:
         return Coef(float("nan"), float("nan"), float("nan"))
-    tp = -b1 / (2.0 * b2)
-    grad = np.array([-1.0 / (2.0 * b2), b1 / (2.0 * b2**2)])
+    tp, grad = _peak(b1, b2)
     se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
     return Coef(tp * scale, se * scale, float("nan"))
 
@@ -144,8 +148,9 @@ def turning_point_difference(result, high: tuple[str, str], low: tuple[str, str]
     if b[1] == 0.0 or b[3] == 0.0:
         return Coef(float("nan"), float("nan"), float("nan"))
     cov = result.cov_params().loc[names, names].to_numpy()
-    diff = -b[0] / (2.0 * b[1]) + b[2] / (2.0 * b[3])
-    grad = np.array([-1.0 / (2.0 * b[1]), b[0] / (2.0 * b[1] ** 2), 1.0 / (2.0 * b[3]), -b[2] / (2.0 * b[3] ** 2)])
+    (peak_high, grad_high), (peak_low, grad_low) = _peak(b[0], b[1]), _peak(b[2], b[3])
+    diff = peak_high - peak_low
+    grad = np.concatenate([grad_high, -grad_low])
     se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
     p = float(2 * norm.sf(abs(diff) / se)) if se > 0 else float("nan")
     return Coef(float(diff), se, p)
