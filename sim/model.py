@@ -120,7 +120,7 @@ class AllianceModel(mesa.Model):
         portfolio.manage(s, cfg, rng)
         approved = innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
         new_products = approved + 2 * kexit.count_code(ended, self.log.exit_code, GOAL)
-        gone, dissolved = demography.exits(s, self.log, self.projects, tick, cfg)
+        gone, dissolved = demography.exits(s, self.log, self.projects, tick, cfg, rng)
         if len(dissolved):
             ended = np.concatenate([ended, dissolved])
         self.pairs.end_rows(ended, self.log.firm_a, self.log.firm_b)

@@ -112,7 +112,7 @@ MODEL_SERIES: tuple[Reporter, ...] = (
     Reporter("new_products", "New products this tick (internal R&D and successful alliances).", lambda r: r.new_products),
     Reporter("rnd_projects_active", "Internal R&D projects running.", lambda r: r.totals.projects),
     Reporter("firm_entries", "New ventures that entered the market this tick.", lambda r: len(r.born)),
-    Reporter("firm_exits", "Firms that exited this tick (resources ran out).", lambda r: len(r.gone)),
+    Reporter("firm_exits", "Firms that exited this tick (resources ran out, or a venture acquired).", lambda r: len(r.gone)),
     Reporter("firms", "Firms in the market at the end of the tick.", lambda r: r.totals.firms),
     Reporter("function_share", "Share of firms in the market with a dedicated alliance function.",
              lambda r: _mean_of(r.totals.functions, r.totals.firms)),

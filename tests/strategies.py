@@ -45,6 +45,7 @@ model_overrides = st.fixed_dictionaries(
         "exit.conflict_hazard": st.floats(0.0, 0.3),
         "run.burn_in": st.sampled_from([0, 6]),
         "firms.entry_rate": st.floats(0.0, 0.2),
+        "firms.acquisition_hazard": st.floats(0.0, 0.2),
     }
 )
 """Dotted config overrides over the ranges where every run invariant must hold."""

@@ -24,7 +24,7 @@ def test_firm_panel_interval_and_model_series():
     ends = f["alliances"]["end_tick"].notna().sum()
     assert m["exits"].sum() == ends
     # products per tick add up to what the firm panel counts (when no firm leaves with its products)
-    f = frames_of(3, **{"output.firm_interval": 8, "firms.exit_threshold": -1e6})
+    f = frames_of(3, **{"output.firm_interval": 8, "firms.exit_threshold": -1e6, "firms.acquisition_hazard": 0.0})
     assert f["firms"].groupby("tick").size().eq(SMALL["firms.n"]).all()
     assert f["model"]["new_products"].sum() == f["firms"].groupby("firm_id")["new_products"].sum().sum()
 

@@ -3,7 +3,9 @@
 Resources bind: alliances (running costs), alliance functions and internal
 R&D cost money every tick; the core business, captured alliance value and new
 products bring it in.  A firm whose resources fall below
-``firms.exit_threshold`` exits: its alliances are dissolved (an unplanned
+``firms.exit_threshold`` exits, and a venture leaves with
+``firms.acquisition_hazard`` a tick whatever its resources (acquired, merged or
+closed by its investors): its alliances are dissolved (an unplanned
 ``partner_exit`` for its partners) and its projects stopped.  New ventures
 enter at ``firms.entry_rate`` x ``firms.n`` a tick on average (Poisson).
 
@@ -28,9 +30,17 @@ from .innovation import ProjectLog, stop_projects
 __all__ = ["exits", "entries"]
 
 
-def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, config: Config) -> tuple[np.ndarray, np.ndarray]:
-    """Remove the firms whose resources ran out; returns their slots and the ids of the alliances that ended with them."""
+def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, config: Config,
+          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Remove the firms whose resources ran out and the ventures acquired this tick (``firms.acquisition_hazard``:
+    one uniform per slot, drawn only when the hazard is on); returns their slots and the ids of the alliances that
+    ended with them."""
     gone = kd.leaving(state.alive, state.resources, config.firms.exit_threshold)
+    hazard = config.firms.acquisition_hazard
+    if hazard > 0:
+        acquired = ((rng.random(state.n) < hazard) & state.alive & ~state.large).nonzero()[0]
+        if len(acquired):
+            gone = np.union1d(gone, acquired)
     if len(gone) == 0:
         return gone, gone
     active = log.active_ids()

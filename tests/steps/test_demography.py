@@ -24,10 +24,26 @@ def test_firms_exit_and_new_ventures_enter_with_new_ids():
 
 
 def test_without_exits_the_population_stays_whole():
-    model = _model(**{"firms.exit_threshold": -1e6})
+    model = _model(**{"firms.exit_threshold": -1e6, "firms.acquisition_hazard": 0.0})
     m = model.model_frame()
     assert m["firm_exits"].sum() == 0 and m["firm_entries"].sum() == 0 and (m["firms"] == SMALL["firms.n"]).all()
     assert "partner_exit" not in set(model.alliances_frame()["exit_reason"].dropna())
+
+
+def test_ventures_are_acquired_whatever_their_resources():
+    """With resources that never run out, ventures still leave at the acquisition hazard; incumbents never do."""
+    model = _model(**{"firms.exit_threshold": -1e6, "firms.acquisition_hazard": 0.05})
+    m, panel = model.model_frame(), model.firms_frame()
+    founders = panel[panel["firm_id"].isin(panel.loc[panel["tick"] == panel["tick"].min(), "firm_id"])]
+    last_seen = founders.groupby("firm_id")["tick"].max()
+    size = founders.groupby("firm_id")["size"].first()
+    left = last_seen < panel["tick"].max()
+    assert left.any() and (size[left] == "small").all()
+    assert (size == "large").any() and not left[size == "large"].any()
+    # 36 ticks between the first and the last snapshot at 0.05: about 84% of those ventures are gone
+    assert 0.7 < left[size == "small"].mean() < 0.97
+    assert m["firm_entries"].sum() > 0
+    assert "partner_exit" in set(model.alliances_frame()["exit_reason"].dropna())
 
 
 def test_resources_bind():
