@@ -29,18 +29,17 @@ from .innovation import ProjectLog, stop_projects
 
 __all__ = ["exits", "entries"]
 
+_NO_DRAWS = np.zeros(0)
+
 
 def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, config: Config,
           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Remove the firms whose resources ran out and the ventures acquired this tick (``firms.acquisition_hazard``:
     one uniform per slot, drawn only when the hazard is on); returns their slots and the ids of the alliances that
     ended with them."""
-    gone = kd.leaving(state.alive, state.resources, config.firms.exit_threshold)
     hazard = config.firms.acquisition_hazard
-    if hazard > 0:
-        acquired = ((rng.random(state.n) < hazard) & state.alive & ~state.large).nonzero()[0]
-        if len(acquired):
-            gone = np.union1d(gone, acquired)
+    draw = rng.random(state.n) if hazard > 0 else _NO_DRAWS
+    gone = kd.leaving(state.alive, state.resources, config.firms.exit_threshold, state.large, draw, float(hazard))
     if len(gone) == 0:
         return gone, gone
     active = log.active_ids()
