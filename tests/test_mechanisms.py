@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from scipy import stats
 
 from sim import simulate
 from sim.config import load_config
@@ -18,6 +17,7 @@ from sim.state import EXPLOITATION, EXPLORATION, init_firms, structural_capture
 from sim.steps import portfolio, selection
 from sim.steps.execution import absorbable
 from sim.steps.innovation import approval_logit
+from sim.sweep.analyze import mean_ci
 
 SEEDS = (2001, 2002, 2003)
 SMALL = {"firms.n": 120, "run.ticks": 40, "run.burn_in": 40}
@@ -98,11 +98,6 @@ def _success_slopes(overrides: dict, seeds) -> np.ndarray:
     return np.asarray(slopes)
 
 
-def _interval(values: np.ndarray) -> tuple[float, float]:
-    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return values.mean() - half, values.mean() + half
-
-
 @pytest.mark.slow
 def test_success_rate_by_start_year_is_flat_after_burn_in():
     """The studies' pattern (failure rates have not changed much over time), shown as an equivalence: the 95%
@@ -110,9 +105,9 @@ def test_success_rate_by_start_year_is_flat_after_burn_in():
     visible in a table by start year).  Without the ventures' acquisitions the survivors of the first years never
     leave, the population keeps ageing and success keeps rising: the same interval lies above zero."""
     seeds = range(2101, 2113)
-    low, high = _interval(_success_slopes({}, seeds))
+    *_, low, high = mean_ci(pd.Series(_success_slopes({}, seeds)))
     assert -0.03 < low and high < 0.03
-    low, _ = _interval(_success_slopes({"firms.acquisition_hazard": 0.0}, seeds))
+    *_, low, _ = mean_ci(pd.Series(_success_slopes({"firms.acquisition_hazard": 0.0}, seeds)))
     assert low > 0
 def test_burn_in_is_simulated_and_left_out():
     model = _model()
