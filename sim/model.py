@@ -99,14 +99,15 @@ class AllianceModel(mesa.Model):
         if self.log.closed:
             raise RuntimeError("the run is over and frames() handed its logs over to its tables: build a new model to run on")
         tick = self.steps
-        formed, ended, new_products, gone, born = self._advance(tick)
+        formed, ended, new_products, gone, acquired, born = self._advance(tick)
         ended = ended[ended >= self.log.first]  # the series count the alliances the table holds
-        self.recorder.record(tick, formed, ended, new_products, gone, born)
+        self.recorder.record(tick, formed, ended, new_products, gone, acquired, born)
         if tick >= self.config.run.ticks:
             self.running = False
 
-    def _advance(self, tick: int) -> tuple[int, np.ndarray, int, np.ndarray, np.ndarray]:
-        """Simulate one tick; returns what the records need (formations, ended ids, new products, exits, entries)."""
+    def _advance(self, tick: int) -> tuple[int, np.ndarray, int, np.ndarray, int, np.ndarray]:
+        """Simulate one tick; returns what the records need (formations, ended ids, new products, exits, how many
+        of them were acquisitions, entries)."""
         cfg, s, rng = self.config, self.state, self.rng
         matches = selection.select_partners(s, self.pairs, None, cfg.selection, rng)  # allied pairs: self.pairs knows
         formed = 0
@@ -120,7 +121,7 @@ class AllianceModel(mesa.Model):
         portfolio.manage(s, cfg, rng)
         approved = innovation.innovate(s, self.projects, tick, cfg.innovation, cfg.learning, rng)
         new_products = approved + 2 * kexit.count_code(ended, self.log.exit_code, GOAL)
-        gone, dissolved = demography.exits(s, self.log, self.projects, tick, cfg, rng)
+        gone, dissolved, acquired = demography.exits(s, self.log, self.projects, tick, cfg, rng)
         if len(dissolved):
             ended = np.concatenate([ended, dissolved])
         self.pairs.end_rows(ended, self.log.firm_a, self.log.firm_b)
@@ -130,7 +131,7 @@ class AllianceModel(mesa.Model):
                 self.firms[slot].remove()
                 self.firms[slot] = Firm(self, slot)
             self.recorder.replace(born)
-        return formed, ended, new_products, gone, born
+        return formed, ended, new_products, gone, acquired, born
 
     def run(self, ticks: int | None = None, progress: bool = False) -> "AllianceModel":
         """Advance ``ticks`` ticks (default: up to ``run.ticks``); returns self."""

@@ -113,6 +113,8 @@ MODEL_SERIES: tuple[Reporter, ...] = (
     Reporter("rnd_projects_active", "Internal R&D projects running.", lambda r: r.totals.projects),
     Reporter("firm_entries", "New ventures that entered the market this tick.", lambda r: len(r.born)),
     Reporter("firm_exits", "Firms that exited this tick (resources ran out, or a venture acquired).", lambda r: len(r.gone)),
+    Reporter("firm_acquisitions", "Of firm_exits, the ventures acquired with resources to spare (the rest ran out).",
+             lambda r: r.acquired),
     Reporter("firms", "Firms in the market at the end of the tick.", lambda r: r.totals.firms),
     Reporter("function_share", "Share of firms in the market with a dedicated alliance function.",
              lambda r: _mean_of(r.totals.functions, r.totals.firms)),
@@ -171,7 +173,8 @@ class Recorder:
     Reporters read the tick's context from here: ``s`` (the firms' state),
     ``totals`` (:class:`Totals`), ``tick``, ``year``, ``formed``, ``ended`` (ids of the table's alliances
     that ended this tick), ``exit_codes`` and ``exit_tally`` (their count by code), ``new_products``, ``gone`` and
-    ``born`` (slots of the firms that exited and entered), the running totals
+    ``born`` (slots of the firms that exited and entered), ``acquired`` (how many of those exits were
+    acquisitions), the running totals
     ``ended_total`` and ``success_total``, and, for the panel, ``interval``,
     ``active_sum`` and ``products_mark``.  The panel holds the firms in the
     market at each snapshot.
@@ -189,6 +192,7 @@ class Recorder:
         self.tick = model.steps
         self.formed, self.ended, self.new_products = 0, np.zeros(0, dtype=np.int64), 0
         self.gone = self.born = np.zeros(0, dtype=np.int64)
+        self.acquired = 0
         self._exit_counts: np.ndarray | None = None
         self.totals: Totals | None = None
         self.exit_tally = [0] * len(EXIT_REASONS)
@@ -229,10 +233,10 @@ class Recorder:
         return self._exit_counts
 
     def record(self, tick: int, formed: int, ended: np.ndarray, new_products: int,
-               gone: np.ndarray, born: np.ndarray) -> dict[str, Any]:
+               gone: np.ndarray, acquired: int, born: np.ndarray) -> dict[str, Any]:
         """Record tick ``tick``; returns the tick's series values."""
         self.tick, self.formed, self.ended, self.new_products = tick, formed, ended, new_products
-        self.gone, self.born = gone, born
+        self.gone, self.acquired, self.born = gone, acquired, born
         self.ended_total += len(ended)
         self._exit_counts = None
         self.exit_tally = self.exit_counts.tolist()

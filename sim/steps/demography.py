@@ -33,15 +33,16 @@ _NO_DRAWS = np.zeros(0)
 
 
 def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, config: Config,
-          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
     """Remove the firms whose resources ran out and the ventures acquired this tick (``firms.acquisition_hazard``:
-    one uniform per slot, drawn only when the hazard is on); returns their slots and the ids of the alliances that
-    ended with them."""
+    one uniform per slot, drawn only when the hazard is on); returns their slots, the ids of the alliances that
+    ended with them and how many of them left with resources to spare (acquired)."""
     hazard = config.firms.acquisition_hazard
     draw = rng.random(state.n) if hazard > 0 else _NO_DRAWS
     gone = kd.leaving(state.alive, state.resources, config.firms.exit_threshold, state.large, draw, float(hazard))
     if len(gone) == 0:
-        return gone, gone
+        return gone, gone, 0
+    acquired = int((state.resources[gone] >= config.firms.exit_threshold).sum())
     active = log.active_ids()
     leaving = state.mask(gone)
     hit = active[leaving[log.slot_a[active]] | leaving[log.slot_b[active]]]
@@ -54,7 +55,7 @@ def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, c
     state.alliance_function[gone] = False
     state.function_setup[gone] = 0
     state.slot_of_id[state.firm_id[gone]] = -1
-    return gone, hit
+    return gone, hit, acquired
 
 
 def entries(state: FirmState, tick: int, config: Config, rng: np.random.Generator) -> np.ndarray:
