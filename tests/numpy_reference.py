@@ -114,8 +114,8 @@ def absorbable(state: FirmState, slots: np.ndarray, types: np.ndarray, learning:
     # Each type reads the other kind of internal know-how (exploitation
     # partners: the firm's exploration know-how; exploration partners: its
     # exploitation routines), so one gather and per-row coefficients do both.
-    exploit = types == EXPLOITATION
-    internal = state.internal_knowhow[slots, EXPLORATION + EXPLOITATION - types]  # the other type's column
+    exploit = (types == EXPLOITATION) | bool(lc.exploration_absorbed_as_exploitation)
+    internal = state.internal_knowhow[slots, np.where(exploit, EXPLORATION, EXPLOITATION)]
     base = np.where(exploit, lc.absorb_exploitation, lc.absorb_exploration)
     slope = np.where(exploit, lc.absorptive_capacity_gain, -lc.absorb_exploration * lc.exploitation_rigidity)
     return absorption(base, slope, internal, lc.absorptive_saturation)
@@ -469,7 +469,7 @@ def manage(state: FirmState, config: Config, rng: np.random.Generator) -> None:
 # ------------------------------------------------------------- innovation
 def approval_logit(state: FirmState, firms: np.ndarray, types: np.ndarray, capability: np.ndarray, cfg: Innovation, learning: Learning) -> np.ndarray:
     """Per-tick approval logit of internal projects of ``types`` run by ``firms``."""
-    internal = general_benefit(state.internal_knowhow[firms, types], cfg.experience_returns, 1.0)
+    internal = general_benefit(state.internal_knowhow[firms, types], cfg.experience_returns, cfg.experience_saturation)
     absorbed = state.technical[firms, EXPLORATION] + state.technical[firms, EXPLOITATION]
     external = general_benefit(absorbed, learning.technical_returns, learning.technical_saturation)
     return cfg.base_logit + cfg.capability_weight * (capability - 0.5) + internal + external - cfg.load_penalty * overload_of(state)[firms]

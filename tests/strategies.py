@@ -57,6 +57,7 @@ kernel_settings = st.sampled_from([
     {"selection.exploration_target": 1.0, "learning.partner_specific_effect": 0.7, "firms.exit_threshold": 5.0},
     {"execution.coordination_exponent": 1.5, "negotiation.rushed_deal_probability": 0.9,
      "negotiation.resource_power": 0.3},
+    {"learning.exploration_absorbed_as_exploitation": True, "innovation.experience_saturation": 4.0},
 ])
 """Settings that switch branches of the compiled steps on and off (and preferences drawn outside their bounds,
 which settlement clips), for the steps' checks against the numpy code."""

@@ -95,16 +95,17 @@ def review_outcome(meet_draw, check_draw, chance, has_function, retried, p):
 
 
 @kernel
-def absorbable(internal_other, t, lp):
+def absorbable(internal, t, lp):
     """Usable share of the technical knowledge a partner of type ``t`` brings home to a firm whose internal know-how
-    of the other type is ``internal_other`` (:func:`sim.steps.execution.absorbable`): exploitation partners'
-    knowledge is usable as far as the firm's own research overlaps with it; exploration partners' is crowded out
-    by its exploitation routines."""
-    if t == EXPLOITATION:
-        base, slope = lp.absorb_exploitation, lp.absorptive_capacity_gain
-    else:
-        base, slope = lp.absorb_exploration, -lp.absorb_exploration * lp.exploitation_rigidity
-    return absorption(base, slope, internal_other, lp.absorptive_saturation)
+    is ``internal`` (its row: exploration, exploitation; :func:`sim.steps.execution.absorbable`): exploitation
+    partners' knowledge is usable as far as the firm's own research (exploration know-how) overlaps with it;
+    exploration partners' is crowded out by its exploitation routines, unless
+    ``exploration_absorbed_as_exploitation`` absorbs it by the exploitation partners' rule."""
+    if t == EXPLOITATION or lp.exploration_absorbed_as_exploitation:
+        return absorption(lp.absorb_exploitation, lp.absorptive_capacity_gain, internal[EXPLORATION],
+                          lp.absorptive_saturation)
+    return absorption(lp.absorb_exploration, -lp.absorb_exploration * lp.exploitation_rigidity,
+                      internal[EXPLOITATION], lp.absorptive_saturation)
 
 
 # ------------------------------------------------------ vectorised formulas
@@ -146,7 +147,7 @@ def absorbables(slots, types, internal_knowhow, lpa, out):
     lp = lpa[0]  # the sections' records
     for i in range(len(slots)):
         t = types[i]
-        out[i] = absorbable(internal_knowhow[slots[i], 1 - t], t, lp)
+        out[i] = absorbable(internal_knowhow[slots[i]], t, lp)
 
 
 @kernel
@@ -162,7 +163,7 @@ def transfer(ids, c_type, novelty, milestones, slot_a, slot_b, technical, intern
             t = np.int64(c_type[r])
             f = slots[r]
             lesson = lp.lesson_per_alliance * novelty[r] / milestones[r]
-            technical[f, t] += lesson * absorbable(internal_knowhow[f, 1 - t], t, lp)
+            technical[f, t] += lesson * absorbable(internal_knowhow[f], t, lp)
 
 
 # ------------------------------------------------------------------- passes

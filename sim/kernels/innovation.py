@@ -20,7 +20,7 @@ def approval_logit(internal_knowhow, technical_total, capability, overload_, p, 
     """Per-tick approval logit of an internal project (:func:`sim.steps.innovation.approval_logit`): the relevant
     capability, the firm's internal know-how of the project's kind (``internal_knowhow``), the technical knowledge
     it absorbed from alliances (``technical_total``, both types), less coordination overload."""
-    internal = general_benefit(internal_knowhow, p.experience_returns, 1.0)
+    internal = general_benefit(internal_knowhow, p.experience_returns, p.experience_saturation)
     external = general_benefit(technical_total, lp.technical_returns, lp.technical_saturation)
     return p.base_logit + p.capability_weight * (capability - 0.5) + internal + external - p.load_penalty * overload_
 

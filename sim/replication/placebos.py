@@ -109,10 +109,9 @@ PLACEBOS: dict[str, Placebo] = {p.name: p for p in (
                                           "execution.attention_exploitation": _MEAN_ATTENTION}),
     Placebo("no_absorptive_capacity", "R&D absorbs technical knowledge from exploitation alliances",
             {"learning.absorb_exploitation": 0.0, "learning.absorptive_capacity_gain": 0.0}, (RD_RATE,)),
-    Placebo("exploration_absorbed", "exploration-alliance knowledge is not absorbed by R&D (it is set to be absorbed "
-            "like exploitation-alliance knowledge, without rigidity)",
-            {"learning.absorb_exploration": Derived("learning.absorb_exploitation", lambda c: c.learning.absorb_exploitation),
-             "learning.exploitation_rigidity": 0.0},
+    Placebo("exploration_absorbed", "exploration-alliance knowledge is not absorbed by R&D (it is absorbed by the "
+            "exploitation-alliance rule: the same base share, raised by the firm's internal research, no rigidity)",
+            {"learning.exploration_absorbed_as_exploitation": True},
             (RD_RATE,)),
     Placebo("no_capacity_gain", "internal exploration know-how raises absorption (absorptive capacity)",
             {"learning.absorptive_capacity_gain": 0.0}, (RD_RATE,)),

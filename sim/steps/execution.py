@@ -103,7 +103,9 @@ def absorbable(state: FirmState, slots: np.ndarray, types: np.ndarray, learning:
     Exploitation partners' knowledge is usable as far as the firm's own
     research (internal exploration know-how) overlaps with it; exploration
     partners' distant knowledge is crowded out by the firm's exploitation
-    routines (internal exploitation know-how).
+    routines (internal exploitation know-how), unless
+    ``learning.exploration_absorbed_as_exploitation`` absorbs it by the
+    exploitation partners' rule (R8's placebo).
     """
     slots, types = np.broadcast_arrays(np.asarray(slots, dtype=np.int64), np.asarray(types, dtype=np.int64))
     out = np.empty(slots.shape)

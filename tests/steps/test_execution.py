@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from sim.state import EXPLOITATION, EXPLORATION
 from sim.steps import execution
 from tests.steps.helpers import small_model
 
@@ -75,6 +76,23 @@ def test_technical_knowledge_comes_home_milestone_by_milestone():
     before = state.technical.copy()
     execution.transfer(state, model.log, ids, off)
     np.testing.assert_array_equal(state.technical, before)
+
+
+def test_exploration_knowledge_absorbed_as_exploitation_knowledge_under_r8s_placebo():
+    """``exploration_absorbed_as_exploitation`` gives an exploration partner's knowledge the usable share an
+    exploitation partner's has at the same firm (raised by its research know-how, no rigidity); off, the firm's
+    exploitation routines crowd it out."""
+    model = small_model(ticks=12)
+    state, learning = model.state, model.config.learning
+    firms = np.arange(state.n)
+    state.internal_knowhow[:, EXPLORATION] = np.linspace(0.0, 4.0, state.n)  # research know-how varies
+    state.internal_knowhow[:, EXPLOITATION] = 3.0  # strong routines everywhere
+    exploit = execution.absorbable(state, firms, EXPLOITATION, learning)
+    own = execution.absorbable(state, firms, EXPLORATION, learning)
+    placebo = learning.model_copy(update={"exploration_absorbed_as_exploitation": True})
+    np.testing.assert_array_equal(execution.absorbable(state, firms, EXPLORATION, placebo), exploit)
+    assert np.ptp(exploit) > 0 and np.ptp(own) == 0  # the rules read different know-how
+    assert np.all(own < learning.absorb_exploration)  # rigidity crowds distant knowledge out
 
 
 def test_team_skill_is_the_partners_know_how_on_its_curve_less_the_hand_off():
