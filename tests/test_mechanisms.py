@@ -141,10 +141,11 @@ def test_stale_alliances_drag():
     from sim.steps.execution import milestone_logit
 
     now = milestone_logit(model.state, model.log, live, cfg.execution, cfg.learning, model.tick)
-    later = milestone_logit(model.state, model.log, live, cfg.execution, cfg.learning, model.tick + 200)
+    overdue = model.tick + int(model.log.cols["plan_ticks"][live].max()) + 40  # every live plan overrun (some run 70 years)
+    later = milestone_logit(model.state, model.log, live, cfg.execution, cfg.learning, overdue)
     assert (later < now).all()
     flat = cfg.execution.model_copy(update={"stale_penalty": 0.0})
-    assert np.allclose(milestone_logit(model.state, model.log, live, flat, cfg.learning, model.tick + 200),
+    assert np.allclose(milestone_logit(model.state, model.log, live, flat, cfg.learning, overdue),
                        milestone_logit(model.state, model.log, live, flat, cfg.learning, model.tick))
 
 

@@ -59,9 +59,11 @@ PROJECTS = Design(
           "experience and controls (type, value, governance, functions, capabilities, each partner's current alliances "
           "and their square, start-year fixed effects); SEs clustered by both partners",
     population="projects",
-    population_reason="1,100 firms (220 incumbents, 880 ventures) over 20 years yield about 3,000 ended incumbent-venture "
-                      "projects, ten times the study's ~300, so the population estimate is about three times as precise "
-                      "as the study's while each published-size draw is a small sample of one market",
+    population_reason="1,500 firms (300 incumbents, 1,200 ventures) over 20 years yield about 3,400 ended "
+                      "incumbent-venture projects, eleven times the study's ~300: the smallest population (in hundreds "
+                      "of firms) at which R2's equivalence test passes a true zero with power 0.8 "
+                      "(`python -m sim.replication.sizing`), while each published-size draw is a small sample of one "
+                      "market",
     data=projects.data, fit=projects.fit,
     published=PublishedSample(300, "projects"),
     findings=(
@@ -122,7 +124,9 @@ COMPETING_RISKS = Design(
           "interactions; controls: the four experience counts squared, capability, project type, current alliances, start year, alliance function, size; "
           "SEs robust to clustering by firm",
     population="competing_risks",
-    population_reason="300 firms over 20 years give about 3,400 projects, eight times the study's 412; all firms' projects "
+    population_reason="4,900 firms over 20 years give about 52,000 projects: the smallest population (in hundreds of "
+                      "firms) at which R8's equivalence test passes a true zero with power 0.8 "
+                      "(`python -m sim.replication.sizing`; 300 firms gave a power of about 0.15); all firms' projects "
                       "enter (with a size control) because large firms run too few exploration projects for the "
                       "interactions to vary",
     data=competing_risks.data, fit=competing_risks.fit, tables=("projects",),
