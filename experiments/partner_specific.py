@@ -1,6 +1,6 @@
 """Headline sweep 2: where the net partner-specific effect changes sign.
 
-Raises ``learning.knowledge_redundancy`` from 0 (off) to 1 (full; the default is 0.42) on
+Raises ``learning.knowledge_redundancy`` from 0 (off) to 1 (full; its default is in configs/baseline.yaml) on
 R3's study population and shows, per point over replications (mean, 95% CI):
 the coefficient of prior joint alliances in the study's own logit (the one
 that judges R3, ``sim.replication.projects``) and the raw success rates of
