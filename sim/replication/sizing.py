@@ -5,10 +5,10 @@ interest (:func:`.rules.small_telescope`).  That test only means something if
 it could pass when the effect is truly zero: a population too small for it
 fails a true null most of the time, and "not reproduced" would then say
 nothing about the model (Lakens 2017, Social Psychological and Personality
-Science 8: 355-362, on planning equivalence tests by their power).  The rule
-used here, fixed before any result at the new size was seen: the population
-is the smallest (in hundreds of firms) at which the test passes a true zero
-with power :data:`POWER`, i.e. at which the estimate's standard error is at
+Science 8: 355-362, on planning equivalence tests by their power).  The rule:
+the population is the smallest (in hundreds of firms) at which the test
+passes a true zero with power :data:`POWER`, i.e. at which the estimate's
+standard error is at
 most ``delta / (z(1 - alpha) + z(POWER))`` (two-sided TOST:
 ``z(1 - alpha) + z((1 + POWER) / 2)``).
 
@@ -31,9 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..model import as_config
 from ..runner import simulate
-from .registry import DESIGN_OF, FINDINGS, population_configs
+from .registry import DESIGN_OF, FINDING_BY_ID, FINDINGS, population_config
 from .rules import All, Equivalent, Rule
 from .seeds import CALIBRATION_SEEDS
 
@@ -80,10 +79,8 @@ def measure(finding: str, seeds: tuple[int, ...] = SEEDS, firms: int | None = No
     """The equivalence test of ``finding``: its estimate's mean standard error over ``seeds`` at its population
     (``firms`` firms, default: the population's own size) and the firms that give the needed one."""
     design = DESIGN_OF[finding]
-    (test,) = equivalence_parts(next(f for f in FINDINGS if f.id == finding).rule)
-    config = population_configs()[design.population]
-    if firms is not None:
-        config = as_config(config, {"firms.n": firms})
+    (test,) = equivalence_parts(FINDING_BY_ID[finding].rule)
+    config = population_config(design.population, None if firms is None else {"firms.n": firms})
     ses = []
     for seed in seeds:
         est = design.fit(design.data(simulate(config, seed, tables=design.tables).frames, config))
