@@ -61,23 +61,6 @@ def test_redundancy_hurts_exploration_more():
     assert log["novelty"][explore].max() < log["novelty"][exploit].min()
 
 
-@pytest.mark.slow
-def test_net_partner_specific_sign_emerges_negative_and_flips_without_redundancy():
-    """No parameter carries the sign: routines and redundancy pull apart, and R3's own regression (the study's
-    controls, its incumbent-venture projects) sees their net on the default market.  Twelve seeds: the estimate's
-    SE is about 0.06 against an effect of about -0.17 (at 7a50157; +0.39 without redundancy).  (A logit of all
-    pairs with fewer controls read about +0.1 there: repeat pairs are chosen again because
-    their last alliance went well, and each partner's own experience is not controlled.)"""
-    from sim.replication import projects
-
-    seeds = tuple(range(2001, 2013))
-
-    def r3(overrides):
-        return projects.fit_model(projects.dataset(_ended(overrides, seeds=seeds))).params["partner_specific"]
-
-    assert r3({}) < 0 < r3({"learning.knowledge_redundancy": 0.0})
-
-
 # --------------------------------------------------------------------- population
 def _success_slopes(overrides: dict, seeds) -> np.ndarray:
     """Per seed, the slope of success on start year (per decade) over the 20 observed years, each alliance
