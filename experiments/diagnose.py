@@ -1,0 +1,148 @@
+"""The diagnostics behind docs/replication.md's measured reasons: each a study design's own data and fit on dev seeds.
+
+    python experiments/diagnose.py competing-risks [name:key=value,... ...]   # R7-R10 estimates and rules per variant
+    python experiments/diagnose.py r5-products [key=value ...]                # new products by experience half and alliances
+    python experiments/diagnose.py r5-lag                                     # R4-R6 with last year's alliances (a lead)
+    python experiments/diagnose.py r16-ranges                                 # each size class's alliance experience
+
+Dev seeds (5001 on) are neither calibration seeds (100000-999999) nor
+evaluation seeds (spawned from a replication's root), so nothing here
+chooses a default or judges one.  ``--seeds N`` sets how many.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+
+import sim.replication.firm_panel as firm_panel
+from sim.config import parse_override
+from sim.metrics import year_of
+from sim.model import as_config
+from sim.replication.registry import DESIGN_BY_ID, FINDING_BY_ID, population_config
+from sim.replication.shares import learning_data
+from sim.runner import simulate
+
+DEV_SEED = 5001
+
+
+def _seeds(n: int) -> range:
+    return range(DEV_SEED, DEV_SEED + n)
+
+
+def _fits(design_id: str, overrides: dict, seeds, data=None) -> list[dict]:
+    design = DESIGN_BY_ID[design_id]
+    cfg = population_config(design.population, overrides)
+    out = []
+    for seed in seeds:
+        frames = simulate(cfg, seed, tables=design.tables).frames
+        out.append(design.fit((data or design.data)(frames, cfg)))
+    return out
+
+
+def _summary(findings: dict[str, str], ests: list[dict]) -> str:
+    parts = []
+    for finding, key in findings.items():
+        v = np.array([e.get(key, np.nan) for e in ests], dtype=float)
+        holds = sum(bool(FINDING_BY_ID[finding].rule.holds(e)) for e in ests)
+        sd = np.nanstd(v, ddof=1) if len(v) > 1 else np.nan
+        parts.append(f"{finding} {np.nanmean(v):+.3f} (sd {sd:.3f}) holds {holds}/{len(ests)}")
+    return " | ".join(parts)
+
+
+def competing_risks(variants: list[str], seeds) -> None:
+    """R7-R10 per variant ``name:key=value,key=value`` (the defaults always first)."""
+    todo = {"defaults": {}}
+    for arg in variants:
+        name, _, rest = arg.partition(":")
+        todo[name] = dict(parse_override(kv) for kv in rest.split(",") if kv)
+    findings = {"R7": "external_exploitation", "R8": "external_exploration_sd",
+                "R9": "internal_exploration_x_external_exploitation", "R10": "internal_exploitation_x_external_exploration"}
+    for name, overrides in todo.items():
+        print(f"{name:>14}  {_summary(findings, _fits('competing_risks', overrides, seeds))}", flush=True)
+
+
+def r5_products(overrides: list[str], seeds) -> None:
+    """New products per firm-year by experience half and the year's mean simultaneous alliances, with the part
+    that came from alliances reaching their goal."""
+    cfg = population_config("firm_panel", dict(parse_override(kv) for kv in overrides))
+    design, tpy = DESIGN_BY_ID["firm_panel"], cfg.run.ticks_per_year
+    rows = []
+    for seed in seeds:
+        frames = simulate(cfg, seed, tables=design.tables).frames
+        d = firm_panel.experience_halves(design.data(frames, cfg))
+        goal = frames["alliances"][frames["alliances"]["exit_reason"] == "goal_reached"]
+        year = year_of(goal["end_tick"].to_numpy().astype(np.int64), tpy)
+        goals = (pd.concat([pd.DataFrame({"firm_id": goal[side].to_numpy(), "year": year}) for side in ("firm_a", "firm_b")])
+                 .value_counts().rename("goals").reset_index())
+        rows.append(d.merge(goals, on=["firm_id", "year"], how="left").fillna({"goals": 0}))
+    d = pd.concat(rows)
+    d["internal"] = d["new_products"] - d["goals"]
+    d["alliances_bin"] = pd.cut(d["alliances"], [-0.01, 0.5, 1.5, 2.5, 3.5, np.inf], labels=["0", "1", "2", "3", "4+"])
+    table = d.groupby(["experienced_level", "alliances_bin"], observed=True)
+    print(table[["new_products", "goals", "internal"]].mean().round(3).join(table.size().rename("firm_years")))
+
+
+def r5_lag(seeds) -> None:
+    """R4-R6 with each year's products against the year before's alliances, beside the design as it is."""
+    same = firm_panel.alliance_years
+
+    def lagged(alliances, n_firms, ticks, ticks_per_year):
+        a = same(alliances, n_firms, ticks, ticks_per_year)
+        out = np.full_like(a, np.nan)
+        out[:, 1:] = a[:, :-1]
+        return out
+
+    def lagged_data(frames, cfg):
+        firm_panel.alliance_years = lagged
+        try:
+            d = firm_panel.data(frames, cfg)
+        finally:
+            firm_panel.alliance_years = same
+        return d[np.isfinite(d["alliances"])]
+
+    findings = {"R4": "alliances_sq", "R5": "turning_point_gain_experience", "R6": "turning_point_gain_exploitation"}
+    for name, data in (("same year", None), ("year before", lagged_data)):
+        print(f"{name:>12}  {_summary(findings, _fits('firm_panel', {}, seeds, data))}", flush=True)
+
+
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+def experience_ranges(seed: int) -> dict[str, np.ndarray]:
+    """Percentiles (:data:`PERCENTILES`) of the alliances done by the firm-years with ended alliances in R16's
+    design, per size class."""
+    cfg = population_config("shares")
+    d = learning_data(simulate(cfg, seed, tables=("firms",)).frames, cfg)
+    return {name: np.percentile(np.expm1(d.loc[d["small"] == small, "experience"]), PERCENTILES)
+            for small, name in ((0, "large"), (1, "small"))}
+
+
+def r16_ranges(seeds) -> None:
+    for seed in seeds:
+        for name, values in experience_ranges(seed).items():
+            print(f"seed {seed} {name}: percentiles {'/'.join(map(str, PERCENTILES))} of alliances done", values.round(0))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["competing-risks", "r5-products", "r5-lag", "r16-ranges"])
+    parser.add_argument("args", nargs="*", help="variants (competing-risks) or key=value overrides (r5-products)")
+    parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 1 for r16-ranges)")
+    a = parser.parse_intermixed_args()
+    default = {"competing-risks": 6, "r5-products": 3, "r5-lag": 6, "r16-ranges": 1}[a.what]
+    seeds = _seeds(a.seeds or default)
+    if a.what == "competing-risks":
+        competing_risks(a.args, seeds)
+    elif a.what == "r5-products":
+        r5_products(a.args, seeds)
+    elif a.what == "r5-lag":
+        r5_lag(seeds)
+    else:
+        r16_ranges(seeds)
+
+
+if __name__ == "__main__":
+    main()
