@@ -31,9 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..runner import simulate
+from .fitting import FitError
 from .registry import DESIGN_OF, FINDING_BY_ID, FINDINGS, population_config
 from .rules import All, Equivalent, Rule
+from .runs import fit_designs
 from .seeds import CALIBRATION_SEEDS
 
 __all__ = ["POWER", "SEEDS", "Need", "equivalence_parts", "needed_se", "needed_firms", "measure", "main"]
@@ -83,8 +84,10 @@ def measure(finding: str, seeds: tuple[int, ...] = SEEDS, firms: int | None = No
     config = population_config(design.population, None if firms is None else {"firms.n": firms})
     ses = []
     for seed in seeds:
-        est = design.fit(design.data(simulate(config, seed, tables=design.tables).frames, config))
-        ses.append(float(est[f"{test.term}.se"]))
+        (fit,) = fit_designs(config, seed, [design])[1]  # the replication's own simulate-and-fit (one BLAS thread)
+        if fit["error"]:
+            raise FitError(f"{finding} at {config.firms.n} firms, seed {seed}: {fit['error']}")
+        ses.append(float(fit["estimates"][f"{test.term}.se"]))
     se = float(np.mean(ses))
     target = needed_se(test)
     return Need(finding, design.population, test.term, test.delta, config.firms.n, se, float(target),
