@@ -37,8 +37,9 @@ from .config import Config, flatten, load_config
 from .firm import Firm
 from .kernels import exit as kexit
 from .recording import Recorder
-from .state import PairMemory, init_firms
+from .state import PairMemory
 from .steps import demography, execution, innovation, negotiation, portfolio, selection
+from .steps.demography import init_firms
 from .steps.exit import execute_and_close
 
 __all__ = ["AllianceModel", "TABLES", "as_config"]

@@ -14,10 +14,10 @@ import numpy as np
 
 from .config import Config
 from .kernels import formula
-from .learning import capture, clip, saturating
+from .learning import saturating
 from .pairs import PairMemory
 
-__all__ = ["FirmState", "PairMemory", "init_firms", "draw_firms", "ZERO_FIELDS", "structural_capture", "grown_capacity",
+__all__ = ["FirmState", "PairMemory", "ZERO_FIELDS", "DRAWN_FIELDS", "CLASS_FIELDS", "class_values", "structural_capture", "grown_capacity",
            "believed_cap", "load", "overload", "dependence", "type_mean", "EXPLORATION", "EXPLOITATION", "TYPE_NAMES"]
 
 EXPLORATION = 0
@@ -126,11 +126,9 @@ class FirmState:
         out[slots] = True
         return out
 
-    def fill(self, slots: np.ndarray, fresh: dict[str, np.ndarray]) -> None:
-        """Put new firms (``fresh``: :func:`draw_firms`' fields, rows in ``slots`` order) into ``slots``; their
-        :data:`ZERO_FIELDS` start at zero."""
-        for name, values in fresh.items():
-            getattr(self, name)[slots] = values
+    def clear(self, slots: np.ndarray) -> None:
+        """Set the :data:`ZERO_FIELDS` of ``slots`` to zero (new firms start there; :func:`draw_into` sets the
+        rest)."""
         for name in ZERO_FIELDS:
             getattr(self, name)[slots] = 0
 
@@ -168,7 +166,7 @@ def structural_capture(base, function, units, function_capture_bonus, complexity
 
 
 # Fields every new firm starts at zero, with their width (0: one value per
-# firm) and dtype: draw_firms leaves them out, init_firms and FirmState.fill
+# firm) and dtype: draw_firms leaves them out, init_firms and FirmState.clear
 # set them.
 ZERO_FIELDS: dict[str, tuple[int, type]] = {
     "internal_experience": (2, float), "internal_knowhow": (2, float), "active": (2, np.int64),
@@ -178,94 +176,34 @@ ZERO_FIELDS: dict[str, tuple[int, type]] = {
     "spent": (0, float), "function_setup": (0, np.int64),
 }
 
-# Size-class fields draw_firms reads, in the row order of its class table (and their rows).
-_CLASS_FIELDS = ("explore_capability", "exploit_capability", "alliance_function_prob", "capture_rate", "units",
-                 "initial_experience", "base_capacity", "resources", "income", "key_people", "overconfidence_sd")
-(_EXPLORE_CAPABILITY, _EXPLOIT_CAPABILITY, _ALLIANCE_FUNCTION_PROB, _CAPTURE_RATE, _UNITS, _INITIAL_EXPERIENCE,
- _BASE_CAPACITY, _RESOURCES, _INCOME, _KEY_PEOPLE, _OVERCONFIDENCE_SD) = range(len(_CLASS_FIELDS))
+# Fields draw_firms sets, with their width and dtype, in the order the drawing kernel takes them
+# (:func:`sim.kernels.demography.draw`).
+DRAWN_FIELDS: dict[str, tuple[int, type]] = {
+    "large": (0, bool), "capability": (2, float), "alliance_function": (0, bool), "capture_rate": (0, float),
+    "base_capacity": (0, float), "capacity": (0, float), "max_alliances": (0, np.int64), "resources": (0, float),
+    "income": (0, float), "reputation": (0, float), "experience": (2, float), "knowhow": (2, float),
+    "technical": (2, float), "overconfidence": (0, float), "firm_id": (0, np.int64), "alive": (0, bool),
+    "born": (0, np.int64), "base_capture": (0, float), "units": (0, float), "key_people": (0, float),
+    "spending": (0, float), "preference": (3, float), "aspiration": (0, float),
+}
 
-
-def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: int, first_id: int) -> dict[str, np.ndarray]:
-    """Every field of ``len(large)`` new firms of the given size classes (founders or entrants) but the
-    :data:`ZERO_FIELDS`."""
-    f = cfg.firms
-    n = len(large)
-    # Each firm's class values, a row per field (entrants arrive a few a tick, so per-field np.where calls would
-    # cost more than the draws).
-    codes = large.astype(np.intp)
-    fields, mean_capability = _class_values(f)
-    per_firm = fields[:, codes]
-    capability = clip(mean_capability[codes] + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
-    alliance_function = rng.random(n) < per_firm[_ALLIANCE_FUNCTION_PROB]
-    base_capture = per_firm[_CAPTURE_RATE].copy()
-    units = per_firm[_UNITS].copy()
-    capture_rate = structural_capture(base_capture, alliance_function, units, cfg.learning.function_capture_bonus,
-                                      cfg.learning.complexity_dilution)
-
-    mean_prior = per_firm[_INITIAL_EXPERIENCE][:, None] * 0.5
-    if n and (per_firm[_INITIAL_EXPERIENCE] == per_firm[_INITIAL_EXPERIENCE, 0]).all():
-        mean_prior = float(mean_prior[0, 0])  # one class: a scalar mean draws the same numbers, faster
-    prior = rng.poisson(mean_prior, size=(n, 2)).astype(float)
-    # Prior alliances were spread over past years: what is left of them is the
-    # stationary level of capture-with-forgetting, approximated by their capture.
-    prior_knowhow = capture(prior * cfg.learning.lesson_per_alliance, capture_rate[:, None])
-    overconfidence = np.maximum(cfg.portfolio.overconfidence * rng.lognormal(0.0, per_firm[_OVERCONFIDENCE_SD]), 1.0)
-    base_capacity = per_firm[_BASE_CAPACITY].copy()
-    capacity = grown_capacity(base_capacity, prior_knowhow[:, 0] + prior_knowhow[:, 1], cfg.portfolio.capacity_learning,
-                              cfg.learning.general_saturation)
-    preference = np.empty((n, 3))
-    preference[:] = (cfg.selection.exploration_target, cfg.selection.repeat_partner_probability, 0.5)
-    return {
-        "large": large.copy(),
-        "capability": capability,
-        "alliance_function": alliance_function,
-        "capture_rate": capture_rate,
-        "base_capacity": base_capacity,
-        "capacity": capacity,
-        "max_alliances": believed_cap(capacity, base_capacity, overconfidence, cfg.portfolio.cap_follows_capacity).astype(np.int64),
-        "resources": per_firm[_RESOURCES] * rng.lognormal(0.0, 0.3, size=n),
-        "income": per_firm[_INCOME].copy(),
-        "reputation": np.full(n, 0.5),
-        "experience": prior,
-        "knowhow": prior_knowhow,
-        "technical": prior * cfg.learning.lesson_per_alliance * cfg.learning.absorb_exploitation,
-        "overconfidence": overconfidence,
-        "firm_id": np.arange(first_id, first_id + n, dtype=np.int64),
-        "alive": np.ones(n, dtype=bool),
-        "born": np.full(n, tick, dtype=np.int64),
-        "base_capture": base_capture,
-        "units": units,
-        "key_people": per_firm[_KEY_PEOPLE].copy(),
-        "spending": per_firm[_INCOME].copy(),
-        "preference": preference,
-        "aspiration": np.full(n, cfg.negotiation.prior_return),
-    }
+# Size-class fields draw_firms reads, in the row order of its class table.
+CLASS_FIELDS = ("explore_capability", "exploit_capability", "alliance_function_prob", "capture_rate", "units",
+                "initial_experience", "base_capacity", "resources", "income", "key_people", "overconfidence_sd")
 
 
 _CLASS_CACHE: dict[str, tuple] = {}
 
 
-def _class_values(f) -> tuple[np.ndarray, np.ndarray]:
-    """The size classes' :data:`_CLASS_FIELDS` as a row per field and a column per class (small, large), and their
+def class_values(f) -> tuple[np.ndarray, np.ndarray]:
+    """The size classes' :data:`CLASS_FIELDS` as a row per field and a column per class (small, large), and their
     mean capabilities as a row per class; built again only when a value changed (entrants are drawn every tick)."""
     key = (tuple(f.small.__dict__.values()), tuple(f.large.__dict__.values()))
     hit = _CLASS_CACHE.get("values")
     if hit is None or hit[0] != key:
-        table = np.array([[getattr(c, a) for c in (f.small, f.large)] for a in _CLASS_FIELDS], dtype=float)
-        hit = _CLASS_CACHE["values"] = (key, table, np.ascontiguousarray(table[[_EXPLORE_CAPABILITY, _EXPLOIT_CAPABILITY]].T))
+        table = np.array([[getattr(c, a) for c in (f.small, f.large)] for a in CLASS_FIELDS], dtype=float)
+        hit = _CLASS_CACHE["values"] = (key, table, np.ascontiguousarray(table[[0, 1]].T))
     return hit[1], hit[2]
-
-
-def init_firms(cfg: Config, rng: np.random.Generator, tick: int = 0) -> FirmState:
-    """Draw a heterogeneous population: large incumbents and small ventures."""
-    n = cfg.firms.n
-    n_large = int(round(cfg.firms.share_large * n))
-    large = np.zeros(n, dtype=bool)
-    large[rng.permutation(n)[:n_large]] = True
-    zeros = {name: np.zeros((n, width) if width else n, dtype=dtype) for name, (width, dtype) in ZERO_FIELDS.items()}
-    state = FirmState(**draw_firms(cfg, rng, large, tick, first_id=0), **zeros)
-    state.slot_of_id = np.arange(n, dtype=np.int64)
-    return state
 
 
 @formula

@@ -19,7 +19,8 @@ from sim.alliances import CONFLICT, EXPIRED, GOAL, MISSED, OVERRUN, PARTNER_EXIT
 from sim.config import Config, Execution, Exit, Innovation, Learning, Negotiation
 from sim.learning import absorption, capture, clip, forget, general_benefit, knowledge_overlap, partner_specific_benefit
 from sim.learning import relational_routine, saturating, sigmoid
-from sim.state import EXPLOITATION, EXPLORATION, FirmState, PairMemory
+from sim.state import CLASS_FIELDS as _C
+from sim.state import EXPLOITATION, EXPLORATION, FirmState, PairMemory, class_values
 from sim.state import believed_cap as _believed_cap
 from sim.state import grown_capacity as _grown_capacity
 from sim.state import structural_capture as _structural_capture
@@ -29,6 +30,63 @@ from sim.steps.selection import PREFERENCE_BOUNDS, Matches, complementarity
 
 
 # ------------------------------------------------------------------ state
+def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: int, first_id: int) -> dict[str, np.ndarray]:
+    """Every field of ``len(large)`` new firms of the given size classes (founders or entrants) but the zero fields
+    (:func:`sim.steps.demography.draw_firms` at 3eff8c9, before its draws moved into :func:`sim.kernels.demography.draw`)."""
+    f = cfg.firms
+    n = len(large)
+    # Each firm's class values, a row per field (entrants arrive a few a tick, so per-field np.where calls would
+    # cost more than the draws).
+    codes = large.astype(np.intp)
+    fields, mean_capability = class_values(f)
+    per_firm = fields[:, codes]
+    capability = clip(mean_capability[codes] + rng.normal(0.0, f.capability_sd, size=(n, 2)), 0.0, 1.0)
+    alliance_function = rng.random(n) < per_firm[_C.index('alliance_function_prob')]
+    base_capture = per_firm[_C.index('capture_rate')].copy()
+    units = per_firm[_C.index('units')].copy()
+    capture_rate = _structural_capture(base_capture, alliance_function, units, cfg.learning.function_capture_bonus,
+                                      cfg.learning.complexity_dilution)
+
+    mean_prior = per_firm[_C.index('initial_experience')][:, None] * 0.5
+    if n and (per_firm[_C.index('initial_experience')] == per_firm[_C.index('initial_experience'), 0]).all():
+        mean_prior = float(mean_prior[0, 0])  # one class: a scalar mean draws the same numbers, faster
+    prior = rng.poisson(mean_prior, size=(n, 2)).astype(float)
+    # Prior alliances were spread over past years: what is left of them is the
+    # stationary level of capture-with-forgetting, approximated by their capture.
+    prior_knowhow = capture(prior * cfg.learning.lesson_per_alliance, capture_rate[:, None])
+    overconfidence = np.maximum(cfg.portfolio.overconfidence * rng.lognormal(0.0, per_firm[_C.index('overconfidence_sd')]), 1.0)
+    base_capacity = per_firm[_C.index('base_capacity')].copy()
+    capacity = _grown_capacity(base_capacity, prior_knowhow[:, 0] + prior_knowhow[:, 1], cfg.portfolio.capacity_learning,
+                              cfg.learning.general_saturation)
+    preference = np.empty((n, 3))
+    preference[:] = (cfg.selection.exploration_target, cfg.selection.repeat_partner_probability, 0.5)
+    return {
+        "large": large.copy(),
+        "capability": capability,
+        "alliance_function": alliance_function,
+        "capture_rate": capture_rate,
+        "base_capacity": base_capacity,
+        "capacity": capacity,
+        "max_alliances": _believed_cap(capacity, base_capacity, overconfidence, cfg.portfolio.cap_follows_capacity).astype(np.int64),
+        "resources": per_firm[_C.index('resources')] * rng.lognormal(0.0, 0.3, size=n),
+        "income": per_firm[_C.index('income')].copy(),
+        "reputation": np.full(n, 0.5),
+        "experience": prior,
+        "knowhow": prior_knowhow,
+        "technical": prior * cfg.learning.lesson_per_alliance * cfg.learning.absorb_exploitation,
+        "overconfidence": overconfidence,
+        "firm_id": np.arange(first_id, first_id + n, dtype=np.int64),
+        "alive": np.ones(n, dtype=bool),
+        "born": np.full(n, tick, dtype=np.int64),
+        "base_capture": base_capture,
+        "units": units,
+        "key_people": per_firm[_C.index('key_people')].copy(),
+        "spending": per_firm[_C.index('income')].copy(),
+        "preference": preference,
+        "aspiration": np.full(n, cfg.negotiation.prior_return),
+    }
+
+
 def overload_of(state: FirmState) -> np.ndarray:
     return np.maximum(state.attention / np.maximum(state.capacity, 1e-9) - 1.0, 0.0)
 

@@ -12,7 +12,8 @@ import pytest
 from sim import simulate
 from sim.config import load_config
 from sim.model import AllianceModel
-from sim.state import EXPLOITATION, EXPLORATION, init_firms, structural_capture
+from sim.state import EXPLOITATION, EXPLORATION, structural_capture
+from sim.steps.demography import init_firms
 from sim.steps import portfolio, selection
 from sim.steps.execution import absorbable
 from sim.steps.innovation import approval_logit

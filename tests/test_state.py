@@ -3,7 +3,7 @@
 import numpy as np
 
 from sim.config import load_config
-from sim.state import init_firms
+from sim.steps.demography import init_firms
 
 
 def test_complexity_dilution_off_raises_only_large_firms_capture():
@@ -41,7 +41,7 @@ def test_overconfidence_spreads_by_size_class_and_a_zero_spread_still_takes_entr
 def test_new_firms_follow_a_size_class_value_changed_between_draws():
     """draw_firms keeps the size classes' values between draws (entrants come every tick) and builds them again
     when one changes: a class's resources and units, edited in place, reach the next draw."""
-    from sim.state import draw_firms
+    from sim.steps.demography import draw_firms
 
     cfg = load_config(overrides={"firms.n": 50})
     small = np.zeros(4, dtype=bool)

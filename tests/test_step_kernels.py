@@ -249,3 +249,28 @@ def test_execution_and_exit_in_one_pass_match_the_numpy_steps(seed, overrides):
         assert_same_log(log1, log2)
         assert_same_state(s1, s2)
         assert rng1.bit_generator.state == rng2.bit_generator.state
+
+
+@settings(max_examples=12, deadline=None)
+@given(seeds, variants, st.integers(0, 40), st.floats(0.0, 1.0))
+def test_drawing_new_firms_matches_the_numpy_code(seed, overrides, n, share_large):
+    """Founders of both size classes (in any order) and entrants, drawn into fresh arrays and into a state's
+    slots: the numpy code's values and the same draws."""
+    from sim.steps.demography import draw_firms, draw_into
+
+    cfg = load_config(overrides={**overrides, "firms.small.overconfidence_sd": 0.5, "firms.small.initial_experience": 3.0})
+    large = np.random.default_rng(seed).random(n) < share_large
+    kernel_rng, numpy_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+    got, want = draw_firms(cfg, kernel_rng, large, 7, 100), ref.draw_firms(cfg, numpy_rng, large, 7, 100)
+    assert got.keys() == want.keys()
+    for name in want:
+        assert_close(got[name], want[name], name)
+    assert kernel_rng.random() == numpy_rng.random()
+
+    model = model_at(seed, overrides)  # entrants: into free slots of a running model's state, in a given order
+    slots = np.random.default_rng(seed).permutation(model.state.n)[:n].astype(np.int64)
+    draw_into(vars(model.state), slots, np.zeros(n, dtype=np.intp), model.config, kernel_rng, 9, 500)
+    want = ref.draw_firms(model.config, numpy_rng, np.zeros(n, dtype=bool), 9, 500)
+    for name in want:
+        assert_close(getattr(model.state, name)[slots], want[name], name)
+    assert kernel_rng.random() == numpy_rng.random()

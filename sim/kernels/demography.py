@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..learning import capture
+from ..state import CLASS_FIELDS, believed_cap, grown_capacity, structural_capture
 from . import kernel
+
+(EXPLORE_CAPABILITY, EXPLOIT_CAPABILITY, ALLIANCE_FUNCTION_PROB, CAPTURE_RATE, UNITS, INITIAL_EXPERIENCE,
+ BASE_CAPACITY, RESOURCES, INCOME, KEY_PEOPLE, OVERCONFIDENCE_SD) = range(len(CLASS_FIELDS))
 
 
 @kernel
@@ -19,3 +24,68 @@ def leaving(alive, resources, threshold, large, draw, hazard):
             out[k] = f
             k += 1
     return out[:k]
+
+
+@kernel
+def draw(rng, slots, codes, table, mean_capability, tick, first_id, fa, la, pa, sa, na, large, capability,
+         alliance_function, capture_rate, base_capacity, capacity, max_alliances, resources, income, reputation,
+         experience, knowhow, technical, overconfidence, firm_id, alive, born, base_capture, units, key_people,
+         spending, preference, aspiration):
+    """New firms of the size classes ``codes`` (0 small, 1 large) into ``slots`` of the state arrays
+    (:func:`sim.steps.demography.draw_firms`): every field but the ones that start at zero.
+
+    ``table`` holds the classes' values (a row per field of :data:`sim.state.CLASS_FIELDS`, a column per class),
+    ``mean_capability`` their mean capabilities (a row per class); ``fa``, ``la``, ``pa``, ``sa``, ``na`` are the
+    firms, learning, portfolio, selection and negotiation sections' records.  Draws come from ``rng`` in numpy's
+    order for the same arrays: capability normals (firm by firm, both types), the function's uniforms, prior
+    alliances (Poisson, firm by firm, both types), overconfidence log-normals, resources log-normals.
+    """
+    f, lp, pp, sp, np_ = fa[0], la[0], pa[0], sa[0], na[0]
+    n = len(slots)
+    for i in range(n):
+        s, c = slots[i], codes[i]
+        for k in range(2):
+            x = mean_capability[c, k] + rng.normal(0.0, f.capability_sd)
+            capability[s, k] = min(max(x, 0.0), 1.0)
+    for i in range(n):
+        alliance_function[slots[i]] = rng.random() < table[ALLIANCE_FUNCTION_PROB, codes[i]]
+    for i in range(n):
+        s, c = slots[i], codes[i]
+        large[s] = c == 1
+        base_capture[s] = table[CAPTURE_RATE, c]
+        units[s] = table[UNITS, c]
+        capture_rate[s] = structural_capture(base_capture[s], alliance_function[s], units[s], lp.function_capture_bonus,
+                                             lp.complexity_dilution)
+    for i in range(n):
+        s, mean_prior = slots[i], table[INITIAL_EXPERIENCE, codes[i]] * 0.5
+        for k in range(2):
+            experience[s, k] = float(rng.poisson(mean_prior))
+    for i in range(n):
+        s, c = slots[i], codes[i]
+        for k in range(2):
+            # Prior alliances were spread over past years: what is left of them is the stationary level of
+            # capture-with-forgetting, approximated by their capture.
+            knowhow[s, k] = capture(experience[s, k] * lp.lesson_per_alliance, capture_rate[s])
+            technical[s, k] = experience[s, k] * lp.lesson_per_alliance * lp.absorb_exploitation
+        overconfidence[s] = max(pp.overconfidence * rng.lognormal(0.0, table[OVERCONFIDENCE_SD, c]), 1.0)
+    for i in range(n):
+        s, c = slots[i], codes[i]
+        base_capacity[s] = table[BASE_CAPACITY, c]
+        capacity[s] = grown_capacity(base_capacity[s], knowhow[s, 0] + knowhow[s, 1], pp.capacity_learning,
+                                     lp.general_saturation)
+        max_alliances[s] = np.int64(believed_cap(capacity[s], base_capacity[s], overconfidence[s],
+                                                 pp.cap_follows_capacity))
+    for i in range(n):
+        s, c = slots[i], codes[i]
+        resources[s] = table[RESOURCES, c] * rng.lognormal(0.0, 0.3)
+        income[s] = table[INCOME, c]
+        spending[s] = table[INCOME, c]
+        key_people[s] = table[KEY_PEOPLE, c]
+        reputation[s] = 0.5
+        firm_id[s] = first_id + i
+        alive[s] = True
+        born[s] = tick
+        preference[s, 0] = sp.exploration_target
+        preference[s, 1] = sp.repeat_partner_probability
+        preference[s, 2] = 0.5
+        aspiration[s] = np_.prior_return

@@ -258,6 +258,57 @@ def respond(proposer, kind, target, known, view, noise_target, reservation_score
 
 
 @kernel
+def select(rng, n, breadth, search_probability, observation_noise, reservation_score, max_alliances, spare, ids,
+           slot_of_id, start, partners, pool, keys, vals, allied, running, capability, log_experience, reputation,
+           active, partner_profile, preference, large, weights):
+    """The whole of partner selection in one pass (:func:`sim.steps.selection.select_partners`): who searches
+    (:func:`seek`), their types and candidates (:func:`prepare`), proposals (:func:`propose`) and the targets'
+    answers (:func:`respond`).  Draws come from ``rng`` in numpy's order and shapes: a uniform per slot (search);
+    when anyone searches, a uniform per searcher (type), ``breadth`` candidate slots per searcher, a uniform per
+    searcher (repeat search), a uniform per repeat searcher (which past partner), a normal per candidate (the
+    searchers' noise), a normal per proposal (the targets' noise).  Returns the matches as :func:`respond` does,
+    and ``spare`` holds every slot's room before them."""
+    draw = np.empty(n)
+    for f in range(n):
+        draw[f] = rng.random()
+    seekers = seek(max_alliances, active, draw, search_probability, spare)
+    m = len(seekers)
+    if m == 0 or n < 2:
+        z = np.empty(0, dtype=np.int64)
+        return z, z, z, np.empty(0), np.empty(0)
+    type_draw = np.empty(m)
+    for i in range(m):
+        type_draw[i] = rng.random()
+    width = min(breadth, n - 1)
+    cand = np.empty((m, width), dtype=np.int64)
+    for i in range(m):
+        for j in range(width):
+            cand[i, j] = rng.integers(0, n - 1)
+    repeat_draw = np.empty(m)
+    for i in range(m):
+        repeat_draw[i] = rng.random()
+    types = np.empty(m, dtype=np.int64)
+    repeat = prepare(seekers, type_draw, cand, repeat_draw, active, preference, types)
+    partner_draw = np.empty(len(repeat))
+    for i in range(len(repeat)):
+        partner_draw[i] = rng.random()
+    noise = np.empty((m, width))
+    for i in range(m):
+        for j in range(width):
+            noise[i, j] = rng.normal(0.0, observation_noise)
+    proposer, kind, target, known, view = propose(seekers, types, cand, repeat, partner_draw, noise, spare, ids,
+                                                  slot_of_id, start, partners, pool, keys, vals, capability,
+                                                  log_experience, reputation, active, partner_profile, preference,
+                                                  large, weights)
+    noise_target = np.empty(len(proposer))
+    for i in range(len(proposer)):
+        noise_target[i] = rng.normal(0.0, observation_noise)
+    return respond(proposer, kind, target, known, view, noise_target, reservation_score, spare, ids, allied, keys,
+                   vals, running, capability, log_experience, reputation, active, partner_profile, preference, large,
+                   weights)
+
+
+@kernel
 def adapt(slots, returns, choices, aspiration, preference, low, high, spa):
     """Reinforce partner-search preferences from realised returns (Bush-Mosteller; :func:`sim.steps.selection.adapt`):
     ``slots[i]`` ended an alliance with return ``returns[i]``, which was ``choices[i]`` (0/1) on each preference; a

@@ -1,4 +1,7 @@
-"""A living population: firms whose resources run out exit, new ventures enter.
+"""A living population: the founders, firms whose resources run out exit, new ventures enter.
+
+The founders (:func:`init_firms`) and every entrant are drawn by one compiled
+pass (:func:`draw_into`), from their size class's values.
 
 Resources bind: alliances (running costs), alliance functions and internal
 R&D cost money every tick; the core business, captured alliance value and new
@@ -23,13 +26,54 @@ import numpy as np
 from ..alliances import PARTNER_EXIT, AllianceLog
 from ..config import Config
 from ..kernels import demography as kd
-from ..state import FirmState, draw_firms
+from ..kernels import params
+from ..state import DRAWN_FIELDS, ZERO_FIELDS, FirmState, class_values
 from .exit import settle
 from .innovation import ProjectLog, stop_projects
 
-__all__ = ["exits", "entries"]
+__all__ = ["init_firms", "draw_firms", "draw_into", "exits", "entries"]
 
 _NO_DRAWS = np.zeros(0)
+
+
+def init_firms(cfg: Config, rng: np.random.Generator, tick: int = 0) -> FirmState:
+    """Draw a heterogeneous population: large incumbents and small ventures."""
+    n = cfg.firms.n
+    n_large = int(round(cfg.firms.share_large * n))
+    large = np.zeros(n, dtype=bool)
+    large[rng.permutation(n)[:n_large]] = True
+    zeros = {name: np.zeros((n, width) if width else n, dtype=dtype) for name, (width, dtype) in ZERO_FIELDS.items()}
+    state = FirmState(**draw_firms(cfg, rng, large, tick, first_id=0), **zeros)
+    state.slot_of_id = np.arange(n, dtype=np.int64)
+    return state
+
+
+
+def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: int, first_id: int) -> dict[str, np.ndarray]:
+    """Every field of ``len(large)`` new firms of the given size classes but the :data:`ZERO_FIELDS`
+    (:func:`draw_into` on fresh arrays)."""
+    n = len(large)
+    out = {name: np.empty((n, width) if width else n, dtype=dtype) for name, (width, dtype) in DRAWN_FIELDS.items()}
+    draw_into(out, np.arange(n, dtype=np.int64), large.astype(np.intp), cfg, rng, tick, first_id)
+    return out
+
+
+def draw_into(arrays: dict[str, np.ndarray], slots: np.ndarray, codes: np.ndarray, cfg: Config,
+              rng: np.random.Generator, tick: int, first_id: int) -> None:
+    """Draw new firms of the size classes ``codes`` (0 small, 1 large) into rows ``slots`` of ``arrays`` (the
+    :data:`DRAWN_FIELDS` by name: a state's ``vars``, or fresh arrays), with firm ids from ``first_id`` on.
+
+    One compiled pass (:func:`sim.kernels.demography.draw`: founders and entrants alike): capabilities around
+    their class mean, an alliance function by the class's probability, the structural capture rate, prior
+    alliances (Poisson around half the class's initial experience, per type) and the know-how left of them,
+    overconfidence (log-normal around ``portfolio.overconfidence``), the capacity prior know-how built and the
+    alliance cap the firm believes in, resources (log-normal around the class's), search preferences at their
+    starting values.
+    """
+    table, mean_capability = class_values(cfg.firms)
+    kd.draw(rng, slots, codes, table, mean_capability, tick, first_id, params(cfg.firms), params(cfg.learning),
+            params(cfg.portfolio), params(cfg.selection), params(cfg.negotiation),
+            *(arrays[name] for name in DRAWN_FIELDS))
 
 
 def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, config: Config,
@@ -66,6 +110,7 @@ def entries(state: FirmState, tick: int, config: Config, rng: np.random.Generato
         return free[:0]
     slots = free[:k]
     first_id = len(state.slot_of_id)
-    state.fill(slots, draw_firms(config, rng, np.zeros(k, dtype=bool), tick, first_id))
+    state.clear(slots)
+    draw_into(vars(state), slots, np.zeros(k, dtype=np.intp), config, rng, tick, first_id)
     state.slot_of_id = np.concatenate([state.slot_of_id, slots])
     return slots

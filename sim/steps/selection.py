@@ -107,37 +107,22 @@ def select_partners(
 
     ``active_codes`` are the :meth:`PairMemory.codes` of pairs allied right now
     (they cannot ally twice at once); ``None``: the pair memory knows them
-    (:meth:`PairMemory.end_many` told it of every alliance that ended).  Draws
-    are numpy's, in this order: search, type, candidates, repeat search, the
-    past partner, the searchers' noise, the targets' noise; everything between
-    them runs in compiled kernels (:mod:`sim.kernels.selection`), with the
-    same values as :func:`evaluate`.
+    (:meth:`PairMemory.end_many` told it of every alliance that ended).  It
+    all runs in one compiled pass (:func:`sim.kernels.selection.select`), which
+    draws from ``rng`` what numpy would, in this order: search, type,
+    candidates, repeat search, the past partner, the searchers' noise, the
+    targets' noise; its scores have the same values as :func:`evaluate`.
     """
     n = state.n
-    spare = np.empty(n, dtype=np.int64)
-    seekers = ks.seek(state.max_alliances, state.active, rng.random(n), cfg.search_probability, spare)
-    if len(seekers) == 0 or n < 2:
-        return Matches.empty()
-    types = np.empty(len(seekers), dtype=np.int64)
-    type_draw = rng.random(len(seekers))
-    cand = rng.integers(0, n - 1, size=(len(seekers), min(cfg.search_breadth, n - 1)))
-    repeat = ks.prepare(seekers, type_draw, cand, rng.random(len(seekers)), state.active, state.preference, types)
-    partner_draw = rng.random(len(repeat))
-    noise = rng.normal(0.0, cfg.observation_noise, size=cand.shape)
-    # A full partner is visibly unavailable (score -inf); the others are scored.
-    scoring = _scoring(state, cfg)
-    proposal = ks.propose(seekers, types, cand, repeat, partner_draw, noise, spare, state.firm_id, state.slot_of_id,
-                          *pairs.partner_lists, *pairs.table, *scoring)
-    # The target screens the proposer in turn, through its own noise; a competitive market: targets take their
-    # best proposals while both sides have room.
-    noise_target = rng.normal(0.0, cfg.observation_noise, size=len(proposal[0]))
     if active_codes is None:  # the pair memory's running counts say which pairs are allied now
         allied, running = _NONE, pairs.running
     else:
         allied = np.sort(active_codes if isinstance(active_codes, np.ndarray) else np.fromiter(active_codes, np.int64))
         running = _NONE
-    a, b, kind, noise_a, noise_b = ks.respond(*proposal, noise_target, cfg.reservation_score, spare, state.firm_id,
-                                              allied, *pairs.table, running, *scoring)
+    a, b, kind, noise_a, noise_b = ks.select(rng, n, cfg.search_breadth, cfg.search_probability, cfg.observation_noise,
+                                             cfg.reservation_score, state.max_alliances, np.empty(n, dtype=np.int64),
+                                             state.firm_id, state.slot_of_id, *pairs.partner_lists, *pairs.table,
+                                             allied, running, *_scoring(state, cfg))
     if len(a) == 0:
         return Matches.empty()
     return Matches(a, b, kind, noise_a, noise_b)

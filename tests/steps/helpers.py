@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import AllianceModel, load_config
-from sim.state import init_firms
+from sim.steps.demography import init_firms
 
 
 def small_model(ticks=0, seed=1, **overrides):
