@@ -3,6 +3,7 @@
     python experiments/diagnose.py competing-risks [name:key=value,... ...]   # R7-R10 estimates and rules per variant
     python experiments/diagnose.py r5-products [key=value ...]                # new products by experience half and alliances
     python experiments/diagnose.py r5-lag                                     # R4-R6 with last year's alliances (a lead)
+    python experiments/diagnose.py r6-residue                                 # R6 under its placebo, other type differences removed
     python experiments/diagnose.py r16-ranges                                 # each size class's alliance experience
 
 Dev seeds (5001 on) are neither calibration seeds (100000-999999) nor
@@ -21,7 +22,9 @@ import sim.replication.firm_panel as firm_panel
 from sim.config import parse_override
 from sim.metrics import year_of
 from sim.model import as_config
-from sim.replication.registry import DESIGN_BY_ID, FINDING_BY_ID, population_config
+from sim.replication.offsets import load_offsets
+from sim.replication.registry import DESIGN_BY_ID, FINDING_BY_ID, population_config, population_configs
+from sim.replication.runs import placebo_arms
 from sim.replication.shares import learning_data
 from sim.runner import simulate
 
@@ -108,6 +111,26 @@ def r5_lag(seeds) -> None:
         print(f"{name:>12}  {_summary(findings, _fits('firm_panel', {}, seeds, data))}", flush=True)
 
 
+def r6_variants() -> dict[str, dict]:
+    """R6's placebo (equal attention, with its recorded offset), then with the other differences between the two
+    alliance types removed as well: their base milestone logits set to the placebo's mean, and redundancy weighing
+    on exploitation as on exploration."""
+    configs = population_configs()
+    placebo = placebo_arms(configs, load_offsets())["firm_panel"]["equal_attention"]
+    mean = round((placebo["execution.base_logit_exploration"] + placebo["execution.base_logit_exploitation"]) / 2, 6)
+    equal_base = {"execution.base_logit_exploration": mean, "execution.base_logit_exploitation": mean}
+    equal_redundancy = {"learning.redundancy_exploitation_weight": 1.0}
+    return {"defaults": {}, "placebo": placebo, "+ equal base logits": {**placebo, **equal_base},
+            "+ equal redundancy": {**placebo, **equal_redundancy},
+            "+ both": {**placebo, **equal_base, **equal_redundancy}}
+
+
+def r6_residue(seeds) -> None:
+    for name, overrides in r6_variants().items():
+        print(f"{name:>20}  {_summary({'R6': 'turning_point_gain_exploitation'}, _fits('firm_panel', overrides, seeds))}",
+              flush=True)
+
+
 PERCENTILES = (5, 25, 50, 75, 95)
 
 
@@ -128,11 +151,11 @@ def r16_ranges(seeds) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["competing-risks", "r5-products", "r5-lag", "r16-ranges"])
+    parser.add_argument("what", choices=["competing-risks", "r5-products", "r5-lag", "r6-residue", "r16-ranges"])
     parser.add_argument("args", nargs="*", help="variants (competing-risks) or key=value overrides (r5-products)")
-    parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 1 for r16-ranges)")
+    parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 12 for r6-residue, 1 for r16-ranges)")
     a = parser.parse_intermixed_args()
-    default = {"competing-risks": 6, "r5-products": 3, "r5-lag": 6, "r16-ranges": 1}[a.what]
+    default = {"competing-risks": 6, "r5-products": 3, "r5-lag": 6, "r6-residue": 12, "r16-ranges": 1}[a.what]
     seeds = _seeds(a.seeds or default)
     if a.what == "competing-risks":
         competing_risks(a.args, seeds)
@@ -140,6 +163,8 @@ def main() -> None:
         r5_products(a.args, seeds)
     elif a.what == "r5-lag":
         r5_lag(seeds)
+    elif a.what == "r6-residue":
+        r6_residue(seeds)
     else:
         r16_ranges(seeds)
 
