@@ -77,7 +77,9 @@ class AllianceModel(mesa.Model):
         self.seed = rng if isinstance(rng, (int, np.integer)) else None
         burn_in = cfg.run.burn_in
         self.state = init_firms(cfg, self.rng, tick=1 - burn_in)
-        self.firms = list(Firm.create_agents(self, cfg.firms.n, index=list(range(cfg.firms.n))))
+        self._firms = list(Firm.create_agents(self, cfg.firms.n, index=list(range(cfg.firms.n))))
+        self._new_faces = np.zeros(cfg.firms.n, dtype=bool)  # slots a new firm took since their agent was made
+        self._faces_due = False
         self.log = AllianceLog()
         self.projects = innovation.ProjectLog()
         self.pairs = PairMemory(cfg.learning.forgetting_rate)
@@ -127,12 +129,45 @@ class AllianceModel(mesa.Model):
             ended = np.concatenate([ended, dissolved])
         self.pairs.end_rows(ended, self.log.firm_a, self.log.firm_b)
         born = demography.entries(s, tick, cfg, rng)
-        if len(born):
-            for slot in born.tolist():  # the agents: a new face for every entrant
-                self.firms[slot].remove()
-                self.firms[slot] = Firm(self, slot)
+        if len(born):  # each entrant gets its agent when the agents are next asked for (_make_faces)
+            self._new_faces[born] = True
+            self._faces_due = True
             self.recorder.replace(born)
         return formed, ended, new_products, gone, acquired, born
+
+    # --------------------------------------------------------------- agents
+    @property
+    def firms(self) -> list[Firm]:
+        """The firms' agents by slot (``firms[slot]`` reads row ``slot`` of the state)."""
+        self._make_faces()
+        return self._firms
+
+    @property
+    def agents(self) -> Any:
+        """Mesa's set of every agent (:attr:`mesa.Model.agents`), each entrant's agent made."""
+        self._make_faces()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> Any:
+        """Mesa's agent sets by type (:attr:`mesa.Model.agents_by_type`), each entrant's agent made."""
+        self._make_faces()
+        return super().agents_by_type
+
+    def _make_faces(self) -> None:
+        """A new agent for each slot a new firm took since the agents were last asked for, the old one removed.
+
+        A Firm is a view of its slot's row, so nothing in a step reads it: making entrants' agents when someone
+        looks (the dashboard, a notebook, ``mesa.batch_run``'s collector, the end of a run) rather than at every
+        entry spares Mesa's registration of the ventures that come and go unseen (the burn-in's, most of all).
+        """
+        if not self._faces_due:
+            return
+        for slot in np.flatnonzero(self._new_faces).tolist():
+            self._firms[slot].remove()
+            self._firms[slot] = Firm(self, slot)
+        self._new_faces[:] = False
+        self._faces_due = False
 
     def run(self, ticks: int | None = None, progress: bool = False) -> "AllianceModel":
         """Advance ``ticks`` ticks (default: up to ``run.ticks``); returns self."""

@@ -51,6 +51,23 @@ def test_model_is_a_mesa_model_with_firm_agents():
         assert busiest.partner_specific_experience(busiest.partners[0]) >= 1
 
 
+
+def test_every_entrant_has_its_own_agent_when_the_agents_are_asked_for():
+    model = AllianceModel(**{"firms.n": 60, "run.ticks": 12})
+    before = list(model.firms)
+    ids = model.state.firm_id.copy()
+    model.run()
+    entered = np.flatnonzero(model.state.firm_id != ids)
+    assert len(entered)  # ventures entered in 12 ticks at 60 firms (the test needs some)
+    firms = model.firms
+    assert [f.index for f in firms] == list(range(60))
+    assert set(model.agents) == set(firms) and len(model.agents) == 60
+    assert list(model.agents_by_type[type(firms[0])]) == list(model.agents)
+    for slot in range(60):  # an entrant's slot has a new agent; the others keep theirs
+        assert (firms[slot] is before[slot]) == (slot not in entered)
+    assert not any(f in model.agents for f in before if f not in firms)  # the exits' agents are removed
+    assert model.firms is firms and all(a is b for a, b in zip(model.firms, firms))  # asking again makes none
+
 def test_running_stops_at_configured_ticks():
     model = AllianceModel(**{"firms.n": 20, "run.ticks": 5})
     while model.running:
