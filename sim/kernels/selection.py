@@ -280,10 +280,7 @@ def select(rng, n, breadth, search_probability, observation_noise, reservation_s
     for i in range(m):
         type_draw[i] = rng.random()
     width = min(breadth, n - 1)
-    cand = np.empty((m, width), dtype=np.int64)
-    for i in range(m):
-        for j in range(width):
-            cand[i, j] = rng.integers(0, n - 1)
+    cand = rng.integers(0, n - 1, size=(m, width))  # one call: numba's scalar integers() allocates for every draw
     repeat_draw = np.empty(m)
     for i in range(m):
         repeat_draw[i] = rng.random()
