@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from sim.kernels import booking as kb
 from sim.kernels import selection as ks
+from sim.kernels.generator import as_generator, handle
 from sim.pairs import PairMemory
 from sim.state import EXPLOITATION, EXPLORATION
 from sim.steps import selection
@@ -163,3 +165,36 @@ def test_the_pair_memory_knows_the_pairs_allied_now():
     allied_now = set(PairMemory.codes(lo, hi)[pairs.allied(lo, hi)].tolist())
     assert allied_now == set(model.log.active_pair_codes().tolist())
     assert allied_now and len(allied_now) < len(pairs)
+
+
+@numba.njit
+def _draw_through_handle(gen, n):
+    rng = as_generator(gen)
+    out = np.empty((n, 5))
+    for i in range(n):
+        out[i, 0], out[i, 1], out[i, 2] = rng.random(), rng.normal(0.0, 0.3), rng.integers(0, 999)
+        out[i, 3], out[i, 4] = rng.poisson(2.5), rng.lognormal(0.0, 0.4)
+    return out
+
+
+@numba.njit
+def _draw_through_object(rng, n):
+    out = np.empty((n, 5))
+    for i in range(n):
+        out[i, 0], out[i, 1], out[i, 2] = rng.random(), rng.normal(0.0, 0.3), rng.integers(0, 999)
+        out[i, 3], out[i, 4] = rng.poisson(2.5), rng.lognormal(0.0, 0.4)
+    return out
+
+
+@settings(max_examples=10, deadline=None)
+@given(seeds)
+def test_a_kernel_draws_through_a_handle_what_it_draws_from_the_generator(seed):
+    one, two = np.random.default_rng(seed), np.random.default_rng(seed)
+    np.testing.assert_array_equal(_draw_through_handle(handle(one), 200), _draw_through_object(two, 200))
+    assert one.random() == two.random()  # the handle drew from the Generator's own state: both moved alike
+
+
+def test_a_handle_belongs_to_its_generator():
+    one, two = np.random.default_rng(1), np.random.default_rng(1)
+    assert handle(one) is handle(one)
+    assert not np.array_equal(handle(one), handle(two))  # the same seed, another bit generator's state

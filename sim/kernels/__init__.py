@@ -1,8 +1,10 @@
 """Compiled kernels (numba) for the work of a tick, one module per step or concern.
 
-A kernel gets arrays and scalars, never objects, and draws no random numbers:
-every draw stays in numpy, in the same order and shape as the numpy code
-drew it, and comes in as an array of uniforms (or normals).  Each formula is
+A kernel gets arrays and scalars, never objects.  Random numbers come in as
+arrays numpy drew, in the order and shape the numpy code drew them, or a
+kernel draws them itself from the run's Generator, passed as a handle
+(:mod:`.generator`: numba's Generator methods draw numpy's stream, so the
+draws are the ones numpy would make in that order).  Each formula is
 written once: either a small scalar function here, named after the numpy
 function it replaced (which is now a thin wrapper over a kernel, so tests and
 notebooks call the same code), or a curve in :mod:`sim.learning` or

@@ -7,6 +7,7 @@ import numpy as np
 from ..learning import capture
 from ..state import CLASS_FIELDS, believed_cap, grown_capacity, structural_capture
 from . import kernel
+from .generator import as_generator
 
 (EXPLORE_CAPABILITY, EXPLOIT_CAPABILITY, ALLIANCE_FUNCTION_PROB, CAPTURE_RATE, UNITS, INITIAL_EXPERIENCE,
  BASE_CAPACITY, RESOURCES, INCOME, KEY_PEOPLE, OVERCONFIDENCE_SD) = range(len(CLASS_FIELDS))
@@ -27,7 +28,7 @@ def leaving(alive, resources, threshold, large, draw, hazard):
 
 
 @kernel
-def draw(rng, slots, codes, table, mean_capability, tick, first_id, fa, la, pa, sa, na, large, capability,
+def draw(gen, slots, codes, table, mean_capability, tick, first_id, fa, la, pa, sa, na, large, capability,
          alliance_function, capture_rate, base_capacity, capacity, max_alliances, resources, income, reputation,
          experience, knowhow, technical, overconfidence, firm_id, alive, born, base_capture, units, key_people,
          spending, preference, aspiration):
@@ -39,7 +40,9 @@ def draw(rng, slots, codes, table, mean_capability, tick, first_id, fa, la, pa, 
     firms, learning, portfolio, selection and negotiation sections' records.  Draws come from ``rng`` in numpy's
     order for the same arrays: capability normals (firm by firm, both types), the function's uniforms, prior
     alliances (Poisson, firm by firm, both types), overconfidence log-normals, resources log-normals.
+    ``gen``: the run's Generator (:func:`.generator.handle`).
     """
+    rng = as_generator(gen)
     f, lp, pp, sp, np_ = fa[0], la[0], pa[0], sa[0], na[0]
     n = len(slots)
     for i in range(n):

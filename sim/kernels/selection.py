@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernel
+from .generator import as_generator
 from .pairs import EMPTY, pair_code, probe
 
 EXPLORE_PREF, REPEAT_PREF, LARGE_PREF = 0, 1, 2  # columns of FirmState.preference
@@ -258,7 +259,7 @@ def respond(proposer, kind, target, known, view, noise_target, reservation_score
 
 
 @kernel
-def select(rng, n, breadth, search_probability, observation_noise, reservation_score, max_alliances, spare, ids,
+def select(gen, n, breadth, search_probability, observation_noise, reservation_score, max_alliances, spare, ids,
            slot_of_id, start, partners, pool, keys, vals, allied, running, capability, log_experience, reputation,
            active, partner_profile, preference, large, weights):
     """The whole of partner selection in one pass (:func:`sim.steps.selection.select_partners`): who searches
@@ -267,7 +268,8 @@ def select(rng, n, breadth, search_probability, observation_noise, reservation_s
     when anyone searches, a uniform per searcher (type), ``breadth`` candidate slots per searcher, a uniform per
     searcher (repeat search), a uniform per repeat searcher (which past partner), a normal per candidate (the
     searchers' noise), a normal per proposal (the targets' noise).  Returns the matches as :func:`respond` does,
-    and ``spare`` holds every slot's room before them."""
+    and ``spare`` holds every slot's room before them.  ``gen``: the run's Generator (:func:`.generator.handle`)."""
+    rng = as_generator(gen)
     draw = np.empty(n)
     for f in range(n):
         draw[f] = rng.random()

@@ -27,6 +27,7 @@ from ..alliances import PARTNER_EXIT, AllianceLog
 from ..config import Config
 from ..kernels import demography as kd
 from ..kernels import params
+from ..kernels.generator import handle
 from ..state import DRAWN_FIELDS, ZERO_FIELDS, FirmState, class_values
 from .exit import settle
 from .innovation import ProjectLog, stop_projects
@@ -71,7 +72,7 @@ def draw_into(arrays: dict[str, np.ndarray], slots: np.ndarray, codes: np.ndarra
     starting values.
     """
     table, mean_capability = class_values(cfg.firms)
-    kd.draw(rng, slots, codes, table, mean_capability, tick, first_id, params(cfg.firms), params(cfg.learning),
+    kd.draw(handle(rng), slots, codes, table, mean_capability, tick, first_id, params(cfg.firms), params(cfg.learning),
             params(cfg.portfolio), params(cfg.selection), params(cfg.negotiation),
             *(arrays[name] for name in DRAWN_FIELDS))
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..config import Selection
 from ..kernels import params
+from ..kernels.generator import handle
 from ..kernels import selection as ks
 from ..state import FirmState, PairMemory, type_mean
 from . import portfolio
@@ -119,7 +120,7 @@ def select_partners(
     else:
         allied = np.sort(active_codes if isinstance(active_codes, np.ndarray) else np.fromiter(active_codes, np.int64))
         running = _NONE
-    a, b, kind, noise_a, noise_b = ks.select(rng, n, cfg.search_breadth, cfg.search_probability, cfg.observation_noise,
+    a, b, kind, noise_a, noise_b = ks.select(handle(rng), n, cfg.search_breadth, cfg.search_probability, cfg.observation_noise,
                                              cfg.reservation_score, state.max_alliances, np.empty(n, dtype=np.int64),
                                              state.firm_id, state.slot_of_id, *pairs.partner_lists, *pairs.table,
                                              allied, running, *_scoring(state, cfg))
