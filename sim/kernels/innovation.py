@@ -11,6 +11,7 @@ import numpy as np
 from ..learning import capture, general_benefit, sigmoid
 from ..state import overload
 from . import kernel
+from .generator import as_generator
 
 APPROVED, TERMINATED = 1, 2  # sim.steps.innovation's outcome codes
 
@@ -112,3 +113,45 @@ def finish(done, lessons, start, starting, type_draw, tick, firm, c_type, intern
         log_active_alliances[r] = active[f, 0] + active[f, 1]
         log_active[r] = True
         projects[f] += 1
+
+
+@kernel
+def tick(gen, active, start, tick_, n, capture_noise, firm, c_type, capability_col, start_tick, active_col, end_tick,
+         outcome, projects, internal_experience, products, resources, internal_knowhow, technical, attention, capacity,
+         spent, firm_id, large, capability, experience, alliance_function, firm_active, alive, log_firm_id, log_large,
+         log_internal_exploration, log_internal_exploitation, log_alliance_exploration, log_alliance_exploitation,
+         log_function, log_active_alliances, pa, lpa):
+    """A tick of internal R&D (:func:`sim.steps.innovation.innovate`) in one call, drawing from the run's Generator
+    (``gen``, :func:`.generator.handle`) what the numpy code drew, in its order: a uniform per active project
+    (:func:`decide`), a log-normal lesson per ended one, a uniform per slot (:func:`starters`), a uniform per
+    starter (its type); then :func:`finish`, the starters' rows from ``start`` on (the caller reserved ``n``).
+    Returns the ended projects, how many were approved, the projects still active and how many started."""
+    rng = as_generator(gen)
+    m = len(active)
+    if m:
+        u = np.empty(m)
+        for i in range(m):
+            u[i] = rng.random()
+        done, approved, remaining = decide(active, u, tick_, firm, c_type, capability_col, start_tick, active_col,
+                                           end_tick, outcome, projects, internal_experience, products, resources,
+                                           internal_knowhow, technical, attention, capacity, pa, lpa)
+        lessons = np.empty(len(done))
+        mean = -0.5 * capture_noise * capture_noise
+        for i in range(len(done)):
+            lessons[i] = rng.lognormal(mean, capture_noise)
+    else:
+        done, approved, remaining = np.empty(0, dtype=np.int64), 0, np.empty(0, dtype=np.int64)
+        lessons = np.empty(0)
+    draw = np.empty(n)
+    for f in range(n):
+        draw[f] = rng.random()
+    starting = starters(draw, alive, projects, pa)
+    type_draw = np.empty(len(starting))
+    for i in range(len(starting)):
+        type_draw[i] = rng.random()
+    finish(done, lessons, start, starting, type_draw, tick_, firm, c_type, internal_knowhow, projects, resources,
+           spent, firm_id, large, capability, internal_experience, experience, alliance_function, firm_active, firm,
+           log_firm_id, log_large, c_type, start_tick, log_internal_exploration, log_internal_exploitation,
+           log_alliance_exploration, log_alliance_exploitation, capability_col, log_function, log_active_alliances,
+           active_col, pa, lpa)
+    return done, approved, remaining, len(starting)

@@ -19,10 +19,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..alliances import SIZE_NAMES
-from ..columns import Column, ColumnLog
+from ..columns import Batch, Column, ColumnLog
 from ..config import Innovation, Learning
 from ..kernels import innovation as ki
 from ..kernels import params
+from ..kernels.generator import handle
 from ..state import TYPE_NAMES, FirmState
 
 __all__ = ["ProjectLog", "approval_logit", "innovate", "stop_projects"]
@@ -72,41 +73,25 @@ def approval_logit(state: FirmState, firms: np.ndarray, types: np.ndarray, capab
 
 
 def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, learning: Learning, rng: np.random.Generator) -> int:
-    """One tick of internal R&D for all firms; returns the number of new products (:func:`sim.kernels.innovation.decide`,
-    :func:`~sim.kernels.innovation.finish`)."""
-    active = log.active_ids()
+    """One tick of internal R&D for all firms; returns the number of new products (:func:`sim.kernels.innovation.tick`:
+    :func:`~sim.kernels.innovation.decide`, then :func:`~sim.kernels.innovation.finish`, drawing from ``rng``)."""
     c = log
-    p, lp = params(cfg), params(learning)
-    done, approved = _NONE, 0
-    if len(active):
-        u = rng.random(len(active))
-        done, approved, remaining = ki.decide(active, u, tick, c.firm, c.type, c.capability, c.start_tick, c.active,
-                                   c.end_tick, c.outcome, state.projects, state.internal_experience,
-                                   state.products, state.resources, state.internal_knowhow, state.technical,
-                                   state.attention, state.capacity, p, lp)
-        if len(done):
-            log.deactivated(remaining)
-        sd = learning.internal_capture_noise
-        lessons = rng.lognormal(-0.5 * sd * sd, sd, size=len(done))
-    else:
-        lessons = _NO_DRAWS
-    starting = ki.starters(rng.random(state.n), state.alive, state.projects, p)
-    type_draw = rng.random(len(starting)) if len(starting) else _NO_DRAWS
-    rows = log.reserve(len(starting))
-    ki.finish(done, lessons, rows.start, starting, type_draw, tick, c.firm, c.type, state.internal_knowhow,
-              state.projects, state.resources, state.spent, state.firm_id, state.large, state.capability,
-              state.internal_experience, state.experience, state.alliance_function, state.active, c.firm,
-              c.firm_id, c.large, c.type, c.start_tick, c.internal_exploration_experience,
-              c.internal_exploitation_experience, c.alliance_exploration_experience,
-              c.alliance_exploitation_experience, c.capability, c.alliance_function, c.active_alliances,
-              c.active, p, lp)
-    if len(starting):
-        log.commit(rows)
+    rows = log.reserve(state.n)  # room for every slot to start a project; the starters' rows are committed
+    done, approved, remaining, started = ki.tick(
+        handle(rng), log.active_ids(), rows.start, tick, state.n, learning.internal_capture_noise, c.firm, c.type,
+        c.capability, c.start_tick, c.active, c.end_tick, c.outcome, state.projects, state.internal_experience,
+        state.products, state.resources, state.internal_knowhow, state.technical, state.attention, state.capacity,
+        state.spent, state.firm_id, state.large, state.capability, state.experience, state.alliance_function,
+        state.active, state.alive, c.firm_id, c.large, c.internal_exploration_experience,
+        c.internal_exploitation_experience, c.alliance_exploration_experience, c.alliance_exploitation_experience,
+        c.alliance_function, c.active_alliances, params(cfg), params(learning))
+    if len(done):
+        log.deactivated(remaining)
+    if started:
+        log.commit(Batch(rows.cols, rows.start, started))
     return approved
 
 
-_NONE = np.zeros(0, dtype=np.int64)
-_NO_DRAWS = np.zeros(0)
 
 
 def stop_projects(state: FirmState, log: ProjectLog, slots: np.ndarray, tick: int) -> None:
