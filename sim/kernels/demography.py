@@ -28,6 +28,17 @@ def leaving(alive, resources, threshold, large, draw, hazard):
 
 
 @kernel
+def leaving_drawing(gen, alive, resources, threshold, large, hazard):
+    """:func:`leaving`, the acquisition draws (a uniform per slot, only when ``hazard`` > 0) made here from the
+    run's Generator (``gen``, :func:`.generator.handle`)."""
+    rng = as_generator(gen)
+    draw = np.empty(len(alive) if hazard > 0 else 0)
+    for f in range(len(draw)):
+        draw[f] = rng.random()
+    return leaving(alive, resources, threshold, large, draw, hazard)
+
+
+@kernel
 def draw(gen, slots, codes, table, mean_capability, tick, first_id, fa, la, pa, sa, na, large, capability,
          alliance_function, capture_rate, base_capacity, capacity, max_alliances, resources, income, reputation,
          experience, knowhow, technical, overconfidence, firm_id, alive, born, base_capture, units, key_people,

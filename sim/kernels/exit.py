@@ -11,6 +11,7 @@ import numpy as np
 from ..learning import capture, sigmoid
 from ..state import dependence, overload
 from . import kernel
+from .generator import as_generator
 from .execution import alliance_skill, milestone_logit, overdue, review_outcome, standing, team_skill, transfer
 from .selection import adapt
 
@@ -260,3 +261,19 @@ def count_code(ids, exit_code, code):
     for i in range(len(ids)):
         k += exit_code[ids[i]] == code
     return k
+
+
+@kernel
+def run_alliances_drawing(gen, live, next_due, tick, *rest):
+    """:func:`run_alliances` executing and closing ``live``, its draws made here from the run's Generator (``gen``,
+    :func:`.generator.handle`) in the numpy code's order: two uniforms per due review (:func:`count_due`), then a
+    uniform per active alliance.  ``rest``: the arguments of :func:`run_alliances` after ``tick``."""
+    rng = as_generator(gen)
+    due = np.empty((count_due(live, next_due, tick), 2))
+    for i in range(due.shape[0]):
+        due[i, 0] = rng.random()
+        due[i, 1] = rng.random()
+    exit_draw = np.empty(len(live))
+    for i in range(len(live)):
+        exit_draw[i] = rng.random()
+    return run_alliances(True, True, live, due, exit_draw, tick, *rest)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..state import believed_cap, grown_capacity, structural_capture
 from . import kernel
+from .generator import as_generator
 
 
 @kernel
@@ -96,3 +97,29 @@ def count_reviewers(alive, review_draw, probability):
     for f in range(len(alive)):
         k += alive[f] and review_draw[f] < probability
     return k
+
+
+@kernel
+def manage_drawing(gen, key_people_leave, keep, internal_keep, spending_memory, alive, knowhow, technical,
+                   internal_knowhow, key_people, base_capacity, capacity, max_alliances, overconfidence, reputation,
+                   resources, income, function_setup, alliance_function, capture_rate, base_capture, units, active,
+                   spent, spending, ppa, lpa):
+    """:func:`manage` (the whole review) with its draws made here from the run's Generator (``gen``,
+    :func:`.generator.handle`) in the numpy code's order: a uniform per slot for key people (when
+    ``key_people_leave``), a uniform per slot for the function reviews, a log-normal per reviewer."""
+    rng = as_generator(gen)
+    n = len(alive)
+    key_draw = np.empty(n if key_people_leave else 0)
+    for f in range(len(key_draw)):
+        key_draw[f] = rng.random()
+    review_draw = np.empty(n)
+    for f in range(n):
+        review_draw[f] = rng.random()
+    pp = ppa[0]
+    noise = np.empty(count_reviewers(alive, review_draw, pp.function_review_probability))
+    for i in range(len(noise)):
+        noise[i] = rng.lognormal(0.0, pp.function_value_sd)
+    manage(True, keep, internal_keep, key_draw, review_draw, noise, spending_memory, alive, knowhow, technical,
+           internal_knowhow, key_people, base_capacity, capacity, max_alliances, overconfidence, reputation, resources,
+           income, function_setup, alliance_function, capture_rate, base_capture, units, active, spent, spending, ppa,
+           lpa)

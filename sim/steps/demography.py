@@ -34,8 +34,6 @@ from .innovation import ProjectLog, stop_projects
 
 __all__ = ["init_firms", "draw_firms", "draw_into", "exits", "entries"]
 
-_NO_DRAWS = np.zeros(0)
-
 
 def init_firms(cfg: Config, rng: np.random.Generator, tick: int = 0) -> FirmState:
     """Draw a heterogeneous population: large incumbents and small ventures."""
@@ -82,9 +80,8 @@ def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, c
     """Remove the firms whose resources ran out and the ventures acquired this tick (``firms.acquisition_hazard``:
     one uniform per slot, drawn only when the hazard is on); returns their slots, the ids of the alliances that
     ended with them and how many of them left with resources to spare (acquired)."""
-    hazard = config.firms.acquisition_hazard
-    draw = rng.random(state.n) if hazard > 0 else _NO_DRAWS
-    gone = kd.leaving(state.alive, state.resources, config.firms.exit_threshold, state.large, draw, float(hazard))
+    gone = kd.leaving_drawing(handle(rng), state.alive, state.resources, config.firms.exit_threshold, state.large,
+                              float(config.firms.acquisition_hazard))
     if len(gone) == 0:
         return gone, gone, 0
     acquired = int((state.resources[gone] >= config.firms.exit_threshold).sum())

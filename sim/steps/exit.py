@@ -23,6 +23,7 @@ from ..alliances import AllianceLog
 from ..config import Config, Execution, Exit, Learning, Selection
 from ..kernels import exit as kx
 from ..kernels import params
+from ..kernels.generator import handle
 from ..state import FirmState
 from .selection import PREFERENCE_BOUNDS
 
@@ -101,9 +102,12 @@ def execute_and_close(state: FirmState, log: AllianceLog, tick: int, config: Con
     active = log.active_ids()
     if len(active) == 0:
         return active
-    due = rng.random((kx.count_due(active, log.next_due, tick), 2))
-    return run(state, log, tick, config.execution, config.exit, config.learning, config.selection, active, due,
-               rng.random(len(active)))
+    ended, remaining = kx.run_alliances_drawing(
+        handle(rng), active, log.next_due, tick, *_RUN_COLUMNS(log), *_RUN_STATE(state), *PREFERENCE_BOUNDS,
+        params(config.execution), params(config.exit), params(config.learning), params(config.selection))
+    if len(ended):
+        log.deactivated(remaining)
+    return ended
 
 
 def run(state: FirmState, log: AllianceLog, tick: int, execution: Execution, cfg: Exit, learning: Learning,

@@ -26,6 +26,7 @@ from ..config import Config, Learning
 from ..kernels import params
 from ..kernels import portfolio as kp
 from ..kernels import selection as ks
+from ..kernels.generator import handle
 from ..learning import forget
 from ..state import FirmState, type_mean
 
@@ -75,24 +76,31 @@ def manage(state: FirmState, config: Config, rng: np.random.Generator) -> None:
     key people leaving, capacity grown with know-how and the believed alliance cap, reputation drifting back,
     income, the alliance-function reviews (:func:`review_functions`), the spending average."""
     learning: Learning = config.learning
-    n = state.n
-    keep, internal_keep = _kept(learning.forgetting_rate), _kept(learning.internal_forgetting_rate)
-    key_draw = rng.random(n) if learning.key_person_hazard > 0 else _NO_DRAWS
-    review_draw, noise = _review_draws(state, config, rng)
-    _manage(state, config, True, keep, internal_keep, key_draw, review_draw, noise)
+    s = state
+    kp.manage_drawing(handle(rng), learning.key_person_hazard > 0, _kept(learning.forgetting_rate),
+                      _kept(learning.internal_forgetting_rate), SPENDING_MEMORY, s.alive, s.knowhow, s.technical,
+                      s.internal_knowhow, s.key_people, s.base_capacity, s.capacity, s.max_alliances,
+                      _overconfidence(s), s.reputation, s.resources, s.income, s.function_setup, s.alliance_function,
+                      s.capture_rate, s.base_capture, s.units, s.active, s.spent, s.spending, params(config.portfolio),
+                      params(learning))
 
 
 def _manage(state: FirmState, config: Config, full: bool, keep: float, internal_keep: float, key_draw: np.ndarray,
             review_draw: np.ndarray, noise: np.ndarray) -> None:
     s = state
+    kp.manage(full, float(keep), float(internal_keep), key_draw, review_draw, noise, SPENDING_MEMORY, s.alive,
+              s.knowhow, s.technical, s.internal_knowhow, s.key_people, s.base_capacity, s.capacity, s.max_alliances,
+              _overconfidence(s), s.reputation, s.resources, s.income, s.function_setup, s.alliance_function,
+              s.capture_rate, s.base_capture, s.units, s.active, s.spent, s.spending, params(config.portfolio),
+              params(config.learning))
+
+
+def _overconfidence(s: FirmState) -> np.ndarray:
+    """Every slot's overconfidence (a state built by hand may hold one number for all)."""
     overconfidence = s.overconfidence
     if not isinstance(overconfidence, np.ndarray) or overconfidence.shape != (s.n,):
         overconfidence = np.full(s.n, overconfidence, dtype=float)
-    kp.manage(full, float(keep), float(internal_keep), key_draw, review_draw, noise, SPENDING_MEMORY, s.alive,
-              s.knowhow, s.technical, s.internal_knowhow, s.key_people, s.base_capacity, s.capacity, s.max_alliances,
-              overconfidence, s.reputation, s.resources, s.income, s.function_setup, s.alliance_function,
-              s.capture_rate, s.base_capture, s.units, s.active, s.spent, s.spending, params(config.portfolio),
-              params(config.learning))
+    return overconfidence
 
 
 _NO_DRAWS = np.zeros(0)
