@@ -13,6 +13,7 @@ import numpy as np
 from ..learning import absorption, saturating, sigmoid
 from ..state import overload
 from . import kernel
+from .generator import as_generator
 
 EXPLORATION, EXPLOITATION = 0, 1
 
@@ -198,3 +199,17 @@ def launch(start, m, spacing_draw, cost_draw, c_type, protective, relief, value_
         for i in range(m):
             r = start + i
             experience[own[r], c_type[r]] += 1.0
+
+
+@kernel
+def launch_drawing(gen, plan_sd, cost_sd, start, m, *rest):
+    """:func:`launch`, its draws made here from the run's Generator (``gen``, :func:`.generator.handle`) in the
+    numpy code's order: a log-normal milestone spacing per new alliance, then a log-normal cost.  ``rest``: the
+    arguments of :func:`launch` after ``cost_draw``."""
+    rng = as_generator(gen)
+    spacing, cost = np.empty(m), np.empty(m)
+    for i in range(m):
+        spacing[i] = rng.lognormal(0.0, plan_sd)
+    for i in range(m):
+        cost[i] = rng.lognormal(0.0, cost_sd)
+    launch(start, m, spacing, cost, *rest)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..learning import knowledge_overlap, partner_specific_benefit, relational_routine
 from . import kernel
+from .generator import as_generator
 from .pairs import count_and_stock
 from .selection import complementarity
 
@@ -132,3 +133,20 @@ def negotiate(start, tick, proposer, target, types, noise_proposer, noise_target
                                                                   p.prior_return)
         expected_b[r] = (1.0 - share) * value * np.exp(0.5 * nb) * belief(realised_return[b], ended_alliances[b],
                                                                           p.prior_return)
+
+
+@kernel
+def negotiate_drawing(gen, value_sd, start, tick, proposer, target, types, noise_proposer, noise_target, *rest):
+    """:func:`negotiate`, its draws made here from the run's Generator (``gen``, :func:`.generator.handle`) in the
+    numpy code's order: a log-normal value per match, then a uniform per match for rushing, for protective
+    governance and for exit triggers.  ``rest``: the arguments of :func:`negotiate` after ``trigger_draw``."""
+    rng = as_generator(gen)
+    m = len(proposer)
+    value, rushed, protective, triggers = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    for i in range(m):
+        value[i] = rng.lognormal(0.0, value_sd)
+    for draws in (rushed, protective, triggers):
+        for i in range(m):
+            draws[i] = rng.random()
+    negotiate(start, tick, proposer, target, types, noise_proposer, noise_target, value, rushed, protective, triggers,
+              *rest)

@@ -31,6 +31,7 @@ from ..kernels import booking as kb
 from ..kernels import execution as kx
 from ..kernels import exit as kexit
 from ..kernels import params
+from ..kernels.generator import handle
 from ..state import EXPLORATION, FirmState
 
 __all__ = ["launch", "book", "book_sides", "absorbable", "transfer", "team_skill", "milestone_logit", "execute", "attention_need"]
@@ -57,10 +58,8 @@ def launch(state: FirmState, records: Any, cfg: Execution, rng: np.random.Genera
     """
     batch = _batch(records)
     m = batch.size
-    spacing = rng.lognormal(0.0, cfg.plan_sd, size=m)
-    cost = rng.lognormal(0.0, cfg.cost_sd, size=m)
     c = batch
-    kx.launch(batch.start, m, spacing, cost, c.type, c.protective, c.relief, c.value_at_stake,
+    kx.launch_drawing(handle(rng), float(cfg.plan_sd), float(cfg.cost_sd), batch.start, m, c.type, c.protective, c.relief, c.value_at_stake,
               c.start_tick, c.slot_a, c.slot_b, c.milestones, c.spacing, c.plan_ticks,
               c.cost_per_tick, c.next_due, c.attention, state.active, state.attention, state.partner_profile,
               state.capability, state.experience, params(cfg))

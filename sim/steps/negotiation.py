@@ -30,6 +30,7 @@ from ..columns import Batch, storage
 from ..config import Learning, Negotiation
 from ..kernels import negotiation as kn
 from ..kernels import params
+from ..kernels.generator import handle
 from ..state import FirmState, PairMemory
 from .selection import Matches
 
@@ -76,16 +77,12 @@ def negotiate(
     for :func:`~sim.steps.execution.launch`, then :meth:`~sim.columns.ColumnLog.commit`).
     """
     m = len(matches)
-    value = rng.lognormal(0.0, cfg.value_sd, size=m)
-    rushed = rng.random(m)
-    protective = rng.random(m)
-    triggers = rng.random(m)
     if log is None:
         rows = Batch({name: np.empty(m, dtype=_DTYPES[name]) for name in kn.COLUMNS}, 0, m)
     else:
         rows = log.reserve(m)
     keys, vals, count, stock, since, decay = pairs.lookup(tick)
-    kn.negotiate(rows.start, tick, *_match_arrays(matches), value, rushed, protective, triggers, state.large,
+    kn.negotiate_drawing(handle(rng), float(cfg.value_sd), rows.start, tick, *_match_arrays(matches), state.large,
                  state.capability, state.resources, state.reputation, state.max_alliances, state.active,
                  state.alliance_function, state.realised_return, state.ended_alliances, state.experience,
                  state.firm_id, keys, vals, count, stock, since, decay, *_COLUMNS(rows.cols),
