@@ -65,10 +65,13 @@ class AllianceModel(mesa.Model):
     ``rng`` seeds every random draw (defaults to ``run.seed``); keyword
     overrides use dotted keys, ``AllianceModel(**{"firms.n": 500})``, or double
     underscores, ``AllianceModel(firms__n=500)``, which is how
-    ``mesa.batch_run`` passes parameters.
+    ``mesa.batch_run`` passes parameters.  ``panel=False`` skips the firm
+    panel's snapshots, for a run that never builds the ``firms`` table (the
+    other tables and every result are the same).
     """
 
-    def __init__(self, config: Config | dict | str | Path | None = None, rng: Any = None, **overrides: Any):
+    def __init__(self, config: Config | dict | str | Path | None = None, rng: Any = None, panel: bool = True,
+                 **overrides: Any):
         cfg = as_config(config, overrides)
         if rng is None:
             rng = cfg.run.seed
@@ -84,7 +87,7 @@ class AllianceModel(mesa.Model):
         self.projects = innovation.ProjectLog()
         self.pairs = PairMemory(cfg.learning.forgetting_rate)
         self.stats: dict[str, float] = {}  # this tick's model series (the dashboard reads them)
-        self.recorder = Recorder(self)
+        self.recorder = Recorder(self, panel=panel)
         self.running = True
         for t in range(1 - burn_in, 1):  # burn-in: simulated, never recorded
             self._advance(t)

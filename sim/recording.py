@@ -180,8 +180,9 @@ class Recorder:
     market at each snapshot.
     """
 
-    def __init__(self, model: "AllianceModel"):
+    def __init__(self, model: "AllianceModel", panel: bool = True):
         self.model = model
+        self.keep_panel = panel  # False: no snapshots (a run that never builds the firms table)
         self.interval = model.config.output.firm_interval
         self._collector = DataCollector(model_reporters={r.name: partial(_series, name=r.name) for r in MODEL_SERIES})
         self._uncollected: list[tuple[float, dict[str, Any]]] = []  # ticks recorded, not yet in the collector
@@ -245,7 +246,8 @@ class Recorder:
         stats = self.model.stats = self.series()
         self._collect(stats)
         if tick % self.interval == 0:
-            self.panel.add(self.snapshot())
+            if self.keep_panel:
+                self.panel.add(self.snapshot())
             self.active_sum[:] = 0
             self.products_mark = self.s.products.copy()
         return stats
@@ -294,6 +296,8 @@ class Recorder:
 
     def firms_frame(self) -> pd.DataFrame:
         """The firm panel (an empty table with the panel's columns before the first snapshot)."""
+        if not self.keep_panel:
+            raise RuntimeError("this model was built with panel=False: its firm panel was not recorded")
         table = self.panel.frame()
         if table is None:
             self.tick = self.model.steps

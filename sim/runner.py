@@ -49,9 +49,9 @@ def simulate(
     start = time.perf_counter()
     config = as_config(config, overrides or {})
     seed = config.run.seed if seed is None else seed
-    model = AllianceModel(config=config, rng=int(seed))
-    model.run(progress=progress)
     needed = set(tables) | (set(metrics.TABLES) if with_metrics else set())
+    model = AllianceModel(config=config, rng=int(seed), panel="firms" in needed)
+    model.run(progress=progress)
     frames = model.frames(tuple(needed))
     wall = time.perf_counter() - start
     return RunResult(config, int(seed), frames, wall, metrics.compute(frames, config) if with_metrics else {})

@@ -68,6 +68,16 @@ def test_every_entrant_has_its_own_agent_when_the_agents_are_asked_for():
     assert not any(f in model.agents for f in before if f not in firms)  # the exits' agents are removed
     assert model.firms is firms and all(a is b for a, b in zip(model.firms, firms))  # asking again makes none
 
+def test_a_model_without_its_panel_gives_the_same_tables_and_refuses_the_panel():
+    cfg = load_config(overrides=SMALL)
+    full = AllianceModel(config=cfg, rng=11).run().frames()
+    lean = AllianceModel(config=cfg, rng=11, panel=False).run()
+    for name, frame in lean.frames(("alliances", "model", "projects")).items():
+        pd.testing.assert_frame_equal(frame, full[name])
+    with pytest.raises(RuntimeError, match="panel=False"):
+        lean.firms_frame()
+
+
 def test_running_stops_at_configured_ticks():
     model = AllianceModel(**{"firms.n": 20, "run.ticks": 5})
     while model.running:
