@@ -59,10 +59,10 @@ def launch(state: FirmState, records: Any, cfg: Execution, rng: np.random.Genera
     batch = _batch(records)
     m = batch.size
     c = batch
-    kx.launch_drawing(handle(rng), float(cfg.plan_sd), float(cfg.cost_sd), batch.start, m, c.type, c.protective, c.relief, c.value_at_stake,
-              c.start_tick, c.slot_a, c.slot_b, c.milestones, c.spacing, c.plan_ticks,
-              c.cost_per_tick, c.next_due, c.attention, state.active, state.attention, state.partner_profile,
-              state.capability, state.experience, params(cfg))
+    kx.launch_drawing(handle(rng), float(cfg.plan_sd), float(cfg.cost_sd), batch.start, m, c.type, c.protective,
+                      c.relief, c.value_at_stake, c.start_tick, c.slot_a, c.slot_b, c.milestones, c.spacing,
+                      c.plan_ticks, c.cost_per_tick, c.next_due, c.attention, state.active, state.attention,
+                      state.partner_profile, state.capability, state.experience, params(cfg))
     return records
 
 
