@@ -31,10 +31,7 @@ def leaving(alive, resources, threshold, large, draw, hazard):
 def leaving_drawing(gen, alive, resources, threshold, large, hazard):
     """:func:`leaving`, the acquisition draws (a uniform per slot, only when ``hazard`` > 0) made here from the
     run's Generator (``gen``, :func:`.generator.handle`)."""
-    rng = as_generator(gen)
-    draw = np.empty(len(alive) if hazard > 0 else 0)
-    for f in range(len(draw)):
-        draw[f] = rng.random()
+    draw = as_generator(gen).random(len(alive) if hazard > 0 else 0)
     return leaving(alive, resources, threshold, large, draw, hazard)
 
 

@@ -207,9 +207,5 @@ def launch_drawing(gen, plan_sd, cost_sd, start, m, *rest):
     numpy code's order: a log-normal milestone spacing per new alliance, then a log-normal cost.  ``rest``: the
     arguments of :func:`launch` after ``cost_draw``."""
     rng = as_generator(gen)
-    spacing, cost = np.empty(m), np.empty(m)
-    for i in range(m):
-        spacing[i] = rng.lognormal(0.0, plan_sd)
-    for i in range(m):
-        cost[i] = rng.lognormal(0.0, cost_sd)
-    launch(start, m, spacing, cost, *rest)
+    spacing = rng.lognormal(0.0, plan_sd, m)
+    launch(start, m, spacing, rng.lognormal(0.0, cost_sd, m), *rest)

@@ -269,11 +269,5 @@ def run_alliances_drawing(gen, live, next_due, tick, *rest):
     :func:`.generator.handle`) in the numpy code's order: two uniforms per due review (:func:`count_due`), then a
     uniform per active alliance.  ``rest``: the arguments of :func:`run_alliances` after ``tick``."""
     rng = as_generator(gen)
-    due = np.empty((count_due(live, next_due, tick), 2))
-    for i in range(due.shape[0]):
-        due[i, 0] = rng.random()
-        due[i, 1] = rng.random()
-    exit_draw = np.empty(len(live))
-    for i in range(len(live)):
-        exit_draw[i] = rng.random()
-    return run_alliances(True, True, live, due, exit_draw, tick, *rest)
+    due = rng.random((count_due(live, next_due, tick), 2))
+    return run_alliances(True, True, live, due, rng.random(len(live)), tick, *rest)

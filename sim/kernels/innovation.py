@@ -127,28 +127,16 @@ def tick(gen, active, start, tick_, n, capture_noise, firm, c_type, capability_c
     starter (its type); then :func:`finish`, the starters' rows from ``start`` on (the caller reserved ``n``).
     Returns the ended projects, how many were approved, the projects still active and how many started."""
     rng = as_generator(gen)
-    m = len(active)
-    if m:
-        u = np.empty(m)
-        for i in range(m):
-            u[i] = rng.random()
-        done, approved, remaining = decide(active, u, tick_, firm, c_type, capability_col, start_tick, active_col,
+    if len(active):
+        done, approved, remaining = decide(active, rng.random(len(active)), tick_, firm, c_type, capability_col, start_tick, active_col,
                                            end_tick, outcome, projects, internal_experience, products, resources,
                                            internal_knowhow, technical, attention, capacity, pa, lpa)
-        lessons = np.empty(len(done))
-        mean = -0.5 * capture_noise * capture_noise
-        for i in range(len(done)):
-            lessons[i] = rng.lognormal(mean, capture_noise)
+        lessons = rng.lognormal(-0.5 * capture_noise * capture_noise, capture_noise, len(done))
     else:
         done, approved, remaining = np.empty(0, dtype=np.int64), 0, np.empty(0, dtype=np.int64)
         lessons = np.empty(0)
-    draw = np.empty(n)
-    for f in range(n):
-        draw[f] = rng.random()
-    starting = starters(draw, alive, projects, pa)
-    type_draw = np.empty(len(starting))
-    for i in range(len(starting)):
-        type_draw[i] = rng.random()
+    starting = starters(rng.random(n), alive, projects, pa)
+    type_draw = rng.random(len(starting))
     finish(done, lessons, start, starting, type_draw, tick_, firm, c_type, internal_knowhow, projects, resources,
            spent, firm_id, large, capability, internal_experience, experience, alliance_function, firm_active, firm,
            log_firm_id, log_large, c_type, start_tick, log_internal_exploration, log_internal_exploitation,

@@ -142,11 +142,9 @@ def negotiate_drawing(gen, value_sd, start, tick, proposer, target, types, noise
     governance and for exit triggers.  ``rest``: the arguments of :func:`negotiate` after ``trigger_draw``."""
     rng = as_generator(gen)
     m = len(proposer)
-    value, rushed, protective, triggers = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
-    for i in range(m):
-        value[i] = rng.lognormal(0.0, value_sd)
-    for draws in (rushed, protective, triggers):
-        for i in range(m):
-            draws[i] = rng.random()
+    value = rng.lognormal(0.0, value_sd, m)
+    rushed = rng.random(m)
+    protective = rng.random(m)
+    triggers = rng.random(m)
     negotiate(start, tick, proposer, target, types, noise_proposer, noise_target, value, rushed, protective, triggers,
               *rest)

@@ -109,16 +109,10 @@ def manage_drawing(gen, key_people_leave, keep, internal_keep, spending_memory, 
     ``key_people_leave``), a uniform per slot for the function reviews, a log-normal per reviewer."""
     rng = as_generator(gen)
     n = len(alive)
-    key_draw = np.empty(n if key_people_leave else 0)
-    for f in range(len(key_draw)):
-        key_draw[f] = rng.random()
-    review_draw = np.empty(n)
-    for f in range(n):
-        review_draw[f] = rng.random()
+    key_draw = rng.random(n if key_people_leave else 0)
+    review_draw = rng.random(n)
     pp = ppa[0]
-    noise = np.empty(count_reviewers(alive, review_draw, pp.function_review_probability))
-    for i in range(len(noise)):
-        noise[i] = rng.lognormal(0.0, pp.function_value_sd)
+    noise = rng.lognormal(0.0, pp.function_value_sd, count_reviewers(alive, review_draw, pp.function_review_probability))
     manage(True, keep, internal_keep, key_draw, review_draw, noise, spending_memory, alive, knowhow, technical,
            internal_knowhow, key_people, base_capacity, capacity, max_alliances, overconfidence, reputation, resources,
            income, function_setup, alliance_function, capture_rate, base_capture, units, active, spent, spending, ppa,

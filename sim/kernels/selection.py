@@ -270,39 +270,24 @@ def select(gen, n, breadth, search_probability, observation_noise, reservation_s
     searchers' noise), a normal per proposal (the targets' noise).  Returns the matches as :func:`respond` does,
     and ``spare`` holds every slot's room before them.  ``gen``: the run's Generator (:func:`.generator.handle`)."""
     rng = as_generator(gen)
-    draw = np.empty(n)
-    for f in range(n):
-        draw[f] = rng.random()
-    seekers = seek(max_alliances, active, draw, search_probability, spare)
+    seekers = seek(max_alliances, active, rng.random(n), search_probability, spare)
     m = len(seekers)
     if m == 0 or n < 2:
         z = np.empty(0, dtype=np.int64)
         return z, z, z, np.empty(0), np.empty(0)
-    type_draw = np.empty(m)
-    for i in range(m):
-        type_draw[i] = rng.random()
+    type_draw = rng.random(m)
     width = min(breadth, n - 1)
     cand = rng.integers(0, n - 1, size=(m, width))  # one call: numba's scalar integers() allocates for every draw
-    repeat_draw = np.empty(m)
-    for i in range(m):
-        repeat_draw[i] = rng.random()
+    repeat_draw = rng.random(m)
     types = np.empty(m, dtype=np.int64)
     repeat = prepare(seekers, type_draw, cand, repeat_draw, active, preference, types)
-    partner_draw = np.empty(len(repeat))
-    for i in range(len(repeat)):
-        partner_draw[i] = rng.random()
-    noise = np.empty((m, width))
-    for i in range(m):
-        for j in range(width):
-            noise[i, j] = rng.normal(0.0, observation_noise)
+    partner_draw = rng.random(len(repeat))
+    noise = rng.normal(0.0, observation_noise, (m, width))
     proposer, kind, target, known, view = propose(seekers, types, cand, repeat, partner_draw, noise, spare, ids,
                                                   slot_of_id, start, partners, pool, keys, vals, capability,
                                                   log_experience, reputation, active, partner_profile, preference,
                                                   large, weights)
-    noise_target = np.empty(len(proposer))
-    for i in range(len(proposer)):
-        noise_target[i] = rng.normal(0.0, observation_noise)
-    return respond(proposer, kind, target, known, view, noise_target, reservation_score, spare, ids, allied, keys,
+    return respond(proposer, kind, target, known, view, rng.normal(0.0, observation_noise, len(proposer)), reservation_score, spare, ids, allied, keys,
                    vals, running, capability, log_experience, reputation, active, partner_profile, preference, large,
                    weights)
 

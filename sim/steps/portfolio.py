@@ -76,23 +76,22 @@ def manage(state: FirmState, config: Config, rng: np.random.Generator) -> None:
     key people leaving, capacity grown with know-how and the believed alliance cap, reputation drifting back,
     income, the alliance-function reviews (:func:`review_functions`), the spending average."""
     learning: Learning = config.learning
-    s = state
     kp.manage_drawing(handle(rng), learning.key_person_hazard > 0, _kept(learning.forgetting_rate),
-                      _kept(learning.internal_forgetting_rate), SPENDING_MEMORY, s.alive, s.knowhow, s.technical,
-                      s.internal_knowhow, s.key_people, s.base_capacity, s.capacity, s.max_alliances,
-                      _overconfidence(s), s.reputation, s.resources, s.income, s.function_setup, s.alliance_function,
-                      s.capture_rate, s.base_capture, s.units, s.active, s.spent, s.spending, params(config.portfolio),
-                      params(learning))
+                      _kept(learning.internal_forgetting_rate), *_review_arrays(state, config))
 
 
 def _manage(state: FirmState, config: Config, full: bool, keep: float, internal_keep: float, key_draw: np.ndarray,
             review_draw: np.ndarray, noise: np.ndarray) -> None:
-    s = state
-    kp.manage(full, float(keep), float(internal_keep), key_draw, review_draw, noise, SPENDING_MEMORY, s.alive,
-              s.knowhow, s.technical, s.internal_knowhow, s.key_people, s.base_capacity, s.capacity, s.max_alliances,
-              _overconfidence(s), s.reputation, s.resources, s.income, s.function_setup, s.alliance_function,
-              s.capture_rate, s.base_capture, s.units, s.active, s.spent, s.spending, params(config.portfolio),
-              params(config.learning))
+    kp.manage(full, float(keep), float(internal_keep), key_draw, review_draw, noise, *_review_arrays(state, config))
+
+
+def _review_arrays(s: FirmState, config: Config) -> tuple:
+    """What :func:`sim.kernels.portfolio.manage` reads and writes after its draws, in its order: the spending
+    average's weight, the firms' fields, the portfolio and learning sections' records."""
+    return (SPENDING_MEMORY, s.alive, s.knowhow, s.technical, s.internal_knowhow, s.key_people, s.base_capacity,
+            s.capacity, s.max_alliances, _overconfidence(s), s.reputation, s.resources, s.income, s.function_setup,
+            s.alliance_function, s.capture_rate, s.base_capture, s.units, s.active, s.spent, s.spending,
+            params(config.portfolio), params(config.learning))
 
 
 def _overconfidence(s: FirmState) -> np.ndarray:
