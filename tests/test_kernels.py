@@ -198,3 +198,20 @@ def test_a_handle_belongs_to_its_generator():
     one, two = np.random.default_rng(1), np.random.default_rng(1)
     assert handle(one) is handle(one)
     assert not np.array_equal(handle(one), handle(two))  # the same seed, another bit generator's state
+
+
+@numba.njit
+def _sized_draws_through_handle(gen, n, m, w):
+    rng = as_generator(gen)
+    return rng.random(n), rng.random((m, 2)), rng.lognormal(0.1, 0.4, n), rng.normal(0.0, 0.3, (m, w))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seeds, st.integers(0, 40), st.integers(0, 12))
+def test_a_kernels_sized_draws_are_numpys_own_calls(seed, n, m):
+    one, two = np.random.default_rng(seed), np.random.default_rng(seed)
+    got = _sized_draws_through_handle(handle(one), n, m, 8)
+    want = two.random(n), two.random((m, 2)), two.lognormal(0.1, 0.4, n), two.normal(0.0, 0.3, (m, 8))
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    assert one.random() == two.random()
