@@ -177,16 +177,17 @@ class ColumnLog:
         """The output ids (``alliance_id``, ``project_id``) of output rows ``rows`` (row numbers from ``first`` on)."""
         return np.asarray(rows) + self.id_offset
 
-    def start_output(self) -> None:
+    def start_output(self, room: int = 0) -> None:
         """Rows from now on are the output table's; the ended ones before (the burn-in's, never output) are dropped.
 
         The rows still running move to the front (they end later, as any row); row numbers change but output ids do
-        not (``id_offset``).  The columns are allocated afresh at the same capacity, so the room the burn-in's rows
-        took is reused without growing (untouched room costs no memory).
+        not (``id_offset``).  The columns are allocated afresh at the same capacity, or with ``room`` rows after the
+        running ones if that is more (what the run is expected to log: growing copies every column, and holds
+        both copies while it does), so the room the burn-in's rows took is reused without growing.
         """
         keep = self.cols["active"][: self.n].nonzero()[0] if "active" in self.cols else np.arange(self.n)
         k = len(keep)
-        cap = len(next(iter(self.cols.values())))
+        cap = max(len(next(iter(self.cols.values()))), k + room)
         for name, arr in self.cols.items():
             fresh = _zeros(cap, arr.dtype)
             fresh[:k] = arr[keep]

@@ -57,6 +57,12 @@ def as_config(config: Config | dict | str | Path | None, overrides: dict[str, An
     return load_config(config, overrides=dotted)
 
 
+def rows_ahead(rows: int, ticks: int, ahead: int) -> int:
+    """Room for a log's rows over the next ``ahead`` ticks, at the pace of ``rows`` rows in ``ticks`` ticks, with a
+    tenth to spare (a run's logs then rarely grow, and never copy themselves, mid-run; 0 without a pace)."""
+    return int(1.1 * rows * ahead / ticks) if ticks > 0 else 0
+
+
 class AllianceModel(mesa.Model):
     """Firms that form, negotiate, execute and exit alliances, and learn from them.
 
@@ -89,10 +95,13 @@ class AllianceModel(mesa.Model):
         self.stats: dict[str, float] = {}  # this tick's model series (the dashboard reads them)
         self.recorder = Recorder(self, panel=panel)
         self.running = True
+        half = {}  # the logs' rows half-way through the burn-in: their pace over its second half sizes the outputs
         for t in range(1 - burn_in, 1):  # burn-in: simulated, never recorded
+            if t == 1 - burn_in // 2:
+                half = {log: log.n for log in (self.log, self.projects)}
             self._advance(t)
-        self.log.start_output()  # the burn-in's ended rows are dropped: never output
-        self.projects.start_output()
+        for log in (self.log, self.projects):  # the burn-in's ended rows are dropped: never output
+            log.start_output(room=rows_ahead(log.n - half.get(log, log.n), burn_in // 2, cfg.run.ticks))
         self.recorder.start()
 
     # ----------------------------------------------------------------- step

@@ -88,8 +88,9 @@ class PairMemory:
     def _decay_to(self, tick: int) -> np.ndarray:
         """The decay table, long enough for any stock's age at ``tick``."""
         top = tick - (tick if self._first_tick is None else self._first_tick)
-        if len(self._decay) <= top:
-            while len(self._decay) <= top:
+        if len(self._decay) <= top:  # doubled, as a run asks for one more entry every tick
+            size = max(top + 1, 2 * len(self._decay))
+            while len(self._decay) < size:
                 self._decay.append((1.0 - self.forgetting_rate) ** len(self._decay))
             self._decay_array = np.asarray(self._decay)
         return self._decay_array

@@ -32,23 +32,31 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 class FirmPanel:
-    """Append-only firm x tick table: ``add`` a snapshot of columns, ``frame`` the table."""
+    """Append-only firm x tick table: ``add`` a snapshot of columns, ``frame`` the table.
 
-    def __init__(self) -> None:
+    ``key`` names the column that identifies the rows (the firms): a snapshot's other columns are compared with
+    the previous snapshot's only when its key column is the same (other firms, other rows: nothing to share).
+    """
+
+    def __init__(self, key: str = "firm_id") -> None:
+        self.key = key
         self._pending: list[dict[str, np.ndarray]] = []
         self._last: dict[str, np.ndarray] = {}
         self._table: pd.DataFrame | None = None
 
-    def add(self, columns: dict[str, object]) -> None:
-        """Record one snapshot: equal-length 1-d columns, or scalars meaning "same for every row"."""
+    def add(self, columns: dict[str, object], owned: bool = False) -> None:
+        """Record one snapshot: equal-length 1-d columns, or scalars meaning "same for every row".  ``owned``: the
+        arrays are the panel's to keep (fresh copies nobody else holds); otherwise each kept column is copied."""
         snapshot = {}
+        key = self._last.get(self.key)
+        same_rows = key is None or self.key not in columns or _same(key, np.asarray(columns[self.key]))
         for name, values in columns.items():
             values = np.asarray(values)
             previous = self._last.get(name)
-            if previous is not None and _same(previous, values):
+            if previous is not None and (same_rows or values.ndim == 0) and _same(previous, values):
                 snapshot[name] = previous
             else:  # own copy: the model's state arrays change in place
-                snapshot[name] = values.copy()
+                snapshot[name] = values if owned else values.copy()
         self._last = snapshot
         self._pending.append(snapshot)
 

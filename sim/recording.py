@@ -247,7 +247,7 @@ class Recorder:
         self._collect(stats)
         if tick % self.interval == 0:
             if self.keep_panel:
-                self.panel.add(self.snapshot())
+                self.panel.add(*self._snapshot())
             self.active_sum[:] = 0
             self.products_mark = self.s.products.copy()
         return stats
@@ -283,11 +283,17 @@ class Recorder:
 
     def snapshot(self) -> dict[str, Any]:
         """The firm panel's columns now, for the firms in the market (scalars are the same for every firm)."""
+        return self._snapshot()[0]
+
+    def _snapshot(self) -> tuple[dict[str, Any], bool]:
+        """:meth:`snapshot`, and whether its arrays are its own (picked out of the state's, not the state's arrays
+        themselves, which a panel must copy)."""
         alive = self.s.alive
         columns = {r.name: r.func(self) for r in FIRM_PANEL}
-        if self.totals is not None and self.totals.firms == len(alive):  # every slot is in the market: the columns as they are (the panel copies)
-            return columns
-        return {k: (v[alive] if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
+        if self.totals is not None and self.totals.firms == len(alive):  # every slot is in the market: the columns as they are
+            return columns, False
+        rows = alive.nonzero()[0]
+        return {k: (v.take(rows) if isinstance(v, np.ndarray) else v) for k, v in columns.items()}, True
 
     def model_frame(self) -> pd.DataFrame:
         """One row per tick of model series."""

@@ -8,12 +8,13 @@ sparse and lives in :class:`~sim.pairs.PairMemory` (re-exported here).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .config import Config
 from .kernels import formula
+from .kernels.rows import zero_rows
 from .learning import saturating
 from .pairs import PairMemory
 
@@ -83,6 +84,7 @@ class FirmState:
     preference: np.ndarray | None = None  # (n, 3) search preferences: exploration share, repeat partners, large partners
     aspiration: np.ndarray | None = None  # return per unit of stake the firm takes as normal
     slot_of_id: np.ndarray | None = None  # slot of every firm id ever issued (-1 once it has exited)
+    _id_room: np.ndarray | None = field(default=None, repr=False, compare=False)  # slot_of_id's storage (issue_ids)
 
     @property
     def n(self) -> int:
@@ -129,8 +131,22 @@ class FirmState:
     def clear(self, slots: np.ndarray) -> None:
         """Set the :data:`ZERO_FIELDS` of ``slots`` to zero (new firms start there; :func:`draw_into` sets the
         rest)."""
-        for name in ZERO_FIELDS:
-            getattr(self, name)[slots] = 0
+        zero_rows(np.ascontiguousarray(slots, dtype=np.int64), tuple(getattr(self, name) for name in ZERO_FIELDS))
+
+    def issue_ids(self, slots: np.ndarray) -> int:
+        """New firm ids for the firms now in ``slots``, in order, recorded in :attr:`slot_of_id`; returns the first.
+
+        Ids are issued every tick, so :attr:`slot_of_id` is a view of room that grows by doubling (appending to
+        the array itself copied every id ever issued, every tick)."""
+        first, stop = len(self.slot_of_id), len(self.slot_of_id) + len(slots)
+        room = self._id_room
+        if room is None or self.slot_of_id.base is not room or stop > len(room):
+            room = np.full(max(2 * stop, 1024), -1, dtype=np.int64)
+            room[:first] = self.slot_of_id
+            self._id_room = room
+        room[first:stop] = slots
+        self.slot_of_id = room[:stop]
+        return first
 
 
 @formula

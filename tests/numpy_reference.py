@@ -587,6 +587,42 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
     return approved_count
 
 
+# ------------------------------------------------------------- demography
+def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, config: Config,
+          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+    """The leavers, their alliances settled as partner exits, their projects terminated, their slots emptied
+    (sim/steps/demography.py at bbe1dd6)."""
+    hazard = float(config.firms.acquisition_hazard)
+    draw = rng.random(state.n) if hazard > 0 else np.zeros(0)
+    threshold = config.firms.exit_threshold
+    acquired_now = (~state.large & (draw < hazard)) if len(draw) else np.zeros(state.n, dtype=bool)
+    gone = (state.alive & ((state.resources < threshold) | acquired_now)).nonzero()[0]
+    if len(gone) == 0:
+        return gone, gone, 0
+    acquired = int((state.resources[gone] >= threshold).sum())
+    active = log.active_ids()
+    leaving = np.zeros(state.n, dtype=bool)
+    leaving[gone] = True
+    hit = active[leaving[log.slot_a[active]] | leaving[log.slot_b[active]]]
+    if len(hit):
+        settle(state, log, hit, np.full(len(hit), PARTNER_EXIT, dtype=np.int8), np.zeros(len(hit), dtype=bool), tick,
+               config)
+        log.deactivated()
+    running = projects.active_ids()
+    stopped = running[leaving[projects.firm[running]]]
+    projects.deactivate(stopped)
+    projects.end_tick[stopped] = tick
+    projects.outcome[stopped] = TERMINATED
+    state.projects[gone] = 0
+    state.alive[gone] = False
+    state.max_alliances[gone] = 0
+    state.income[gone] = 0.0
+    state.alliance_function[gone] = False
+    state.function_setup[gone] = 0
+    state.slot_of_id[state.firm_id[gone]] = -1
+    return gone, hit, acquired
+
+
 # -------------------------------------------------------------- selection
 def exploration_pull(state: FirmState, who: np.ndarray, target: float | np.ndarray) -> np.ndarray:
     total = state.active_total[who]

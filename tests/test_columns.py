@@ -51,13 +51,26 @@ def test_dropping_the_burn_ins_ended_rows_changes_no_table(monkeypatch):
     log = dropped.log
     assert dropped.alliances_frame()["alliance_id"].tolist() == log.ids(np.arange(log.first, log.n)).tolist()
 
-    def keep_all(self):
+    def keep_all(self, room=0):
         self.first = self.n
 
     monkeypatch.setattr(ColumnLog, "start_output", keep_all)
     kept = AllianceModel(config=cfg, rng=4).run()
     for name, table in kept.frames().items():
         pd.testing.assert_frame_equal(table, dropped.frames()[name], check_exact=True)
+
+
+def test_start_output_makes_the_room_asked_for_after_the_running_rows():
+    from sim.alliances import AllianceLog
+
+    log = AllianceLog(capacity=8)
+    ids = log.append({"slot_a": np.arange(6), "slot_b": np.arange(6) + 10})
+    log.deactivate(ids[[0, 2, 3]])
+    log.start_output(room=50)
+    assert log.n == 3 and len(log.cols["slot_a"]) >= 3 + 50
+    assert log.slot_b[:3].tolist() == [11, 14, 15] and log.first_id == 6  # the next row keeps its id
+    log.start_output()  # no room asked for: the capacity it has
+    assert len(log.cols["slot_a"]) >= 53
 
 
 def test_every_stored_column_is_a_named_attribute_over_the_same_storage():

@@ -51,3 +51,23 @@ def test_new_firms_follow_a_size_class_value_changed_between_draws():
     after = draw_firms(cfg, np.random.default_rng(1), small, 0, 0)
     np.testing.assert_array_equal(after["resources"], 2.0 * before["resources"])
     assert (after["units"] == 3).all() and (before["units"] == 1).all()
+
+
+def test_issuing_ids_appends_to_slot_of_id_and_clearing_zeroes_only_the_slots_given():
+    from sim.state import ZERO_FIELDS
+
+    state = init_firms(load_config(overrides={"firms.n": 12}), np.random.default_rng(3))
+    before = state.slot_of_id.copy()
+    for slots in [np.array([4, 1]), np.array([7]), np.arange(12)]:
+        first = state.issue_ids(slots)
+        assert first == len(before) and state.slot_of_id.tolist() == before.tolist() + slots.tolist()
+        before = state.slot_of_id.copy()
+    state.slot_of_id[0] = -1  # writes reach the ids issued
+    assert state.slot_of_id[0] == -1 and state.issue_ids(np.array([5])) == len(before)
+    assert state.slot_of_id[0] == -1
+    for name in ZERO_FIELDS:
+        getattr(state, name)[...] = 1
+    state.clear(np.array([2, 9]))
+    for name in ZERO_FIELDS:
+        values = getattr(state, name)
+        assert not values[[2, 9]].any() and (np.delete(values, [2, 9], axis=0) == 1).all(), name

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import tests.numpy_reference as ref
 from sim import AllianceModel, load_config
-from sim.steps import execution, exit, innovation, negotiation, portfolio, selection
+from sim.steps import demography, execution, exit, innovation, negotiation, portfolio, selection
 from tests.strategies import kernel_settings as variants
 from tests.strategies import seeds
 
@@ -102,6 +102,22 @@ def test_exit_and_settlement_match_the_numpy_step(seed, overrides):
         ended2 = exit.close(s2, log2, tick, model.config, rng2)
         assert ended1.tolist() == ended2.tolist()
         assert_same_log(log1, log2)
+        assert_same_state(s1, s2)
+        assert rng1.bit_generator.state == rng2.bit_generator.state
+
+
+@settings(max_examples=12, deadline=None)
+@given(seeds, variants, st.sampled_from([0.0, 0.05]))
+def test_firms_leaving_match_the_numpy_step(seed, overrides, hazard):
+    """Leavers (resources run out; ventures acquired when the hazard is on), with their alliances and projects."""
+    model = model_at(seed, {**overrides, "firms.exit_threshold": 8.0, "firms.acquisition_hazard": hazard})
+    (s1, log1, p1, _), (s2, log2, p2, _), rng1, rng2 = twins(model, seed)
+    for tick in range(model.tick + 1, model.tick + 4):
+        gone1, hit1, acquired1 = ref.exits(s1, log1, p1, tick, model.config, rng1)
+        gone2, hit2, acquired2 = demography.exits(s2, log2, p2, tick, model.config, rng2)
+        assert (gone1.tolist(), hit1.tolist(), acquired1) == (gone2.tolist(), hit2.tolist(), acquired2)
+        assert_same_log(log1, log2)
+        assert_same_log(p1, p2)
         assert_same_state(s1, s2)
         assert rng1.bit_generator.state == rng2.bit_generator.state
 

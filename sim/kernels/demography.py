@@ -7,7 +7,9 @@ import numpy as np
 from ..learning import capture
 from ..state import CLASS_FIELDS, believed_cap, grown_capacity, structural_capture
 from . import kernel
+from .exit import PARTNER_EXIT, settle
 from .generator import as_generator
+from .innovation import TERMINATED
 
 (EXPLORE_CAPABILITY, EXPLOIT_CAPABILITY, ALLIANCE_FUNCTION_PROB, CAPTURE_RATE, UNITS, INITIAL_EXPERIENCE,
  BASE_CAPACITY, RESOURCES, INCOME, KEY_PEOPLE, OVERCONFIDENCE_SD) = range(len(CLASS_FIELDS))
@@ -100,3 +102,47 @@ def draw(gen, slots, codes, table, mean_capability, tick, first_id, fa, la, pa, 
         preference[s, 1] = sp.repeat_partner_probability
         preference[s, 2] = 0.5
         aspiration[s] = np_.prior_return
+
+
+@kernel
+def exits_drawing(gen, threshold, hazard, alliances, projects, tick, slot_a, slot_b, project_firm, project_active,
+                  project_end_tick, project_outcome, alive, resources, large, firm_projects, max_alliances, income,
+                  alliance_function, function_setup, slot_of_id, firm_id, *settling):
+    """The firms that leave this tick (:func:`leaving_drawing`), and all that goes with them
+    (:func:`sim.steps.demography.exits`): their active alliances (``alliances``, the log's active rows in order)
+    end by partner exit, unplanned, and are settled (:func:`sim.kernels.exit.settle`; ``settling``: its
+    arguments after ``tick``), their running projects (``projects``, the project log's active rows) are
+    terminated, and their slots emptied.  Returns the slots that left, the alliances that ended with them, how
+    many of the leavers had resources to spare (acquired), and the alliances and projects still running, in
+    order."""
+    gone = leaving_drawing(gen, alive, resources, threshold, large, hazard)
+    if len(gone) == 0:
+        return gone, gone, 0, alliances, projects
+    acquired = 0
+    leaving = np.zeros(len(alive), dtype=np.bool_)
+    for f in gone:
+        acquired += resources[f] >= threshold
+        leaving[f] = True
+    ends = np.empty(len(alliances), dtype=np.bool_)
+    for i in range(len(alliances)):
+        ends[i] = leaving[slot_a[alliances[i]]] or leaving[slot_b[alliances[i]]]
+    hit = alliances[ends]
+    if len(hit):
+        settle(hit, np.full(len(hit), PARTNER_EXIT, dtype=np.int8), np.zeros(len(hit), dtype=np.bool_), tick,
+               *settling)
+    stops = np.empty(len(projects), dtype=np.bool_)
+    for i in range(len(projects)):
+        stops[i] = leaving[project_firm[projects[i]]]
+    for r in projects[stops]:
+        project_active[r] = False
+        project_end_tick[r] = tick
+        project_outcome[r] = TERMINATED
+    for f in gone:
+        firm_projects[f] = 0
+        alive[f] = False
+        max_alliances[f] = 0
+        income[f] = 0.0
+        alliance_function[f] = False
+        function_setup[f] = 0
+        slot_of_id[firm_id[f]] = -1
+    return gone, hit, acquired, alliances[~ends], projects[~stops]

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..alliances import PARTNER_EXIT, AllianceLog
+from ..alliances import AllianceLog
 from ..config import Config
 from ..kernels import demography as kd
 from ..kernels import params
 from ..kernels.generator import handle
 from ..state import DRAWN_FIELDS, ZERO_FIELDS, FirmState, class_values
-from .exit import settle
-from .innovation import ProjectLog, stop_projects
+from .exit import settle_arguments
+from .innovation import ProjectLog
 
 __all__ = ["init_firms", "draw_firms", "draw_into", "exits", "entries"]
 
@@ -79,25 +79,19 @@ def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, c
           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
     """Remove the firms whose resources ran out and the ventures acquired this tick (``firms.acquisition_hazard``:
     one uniform per slot, drawn only when the hazard is on); returns their slots, the ids of the alliances that
-    ended with them and how many of them left with resources to spare (acquired)."""
-    gone = kd.leaving_drawing(handle(rng), state.alive, state.resources, config.firms.exit_threshold, state.large,
-                              float(config.firms.acquisition_hazard))
-    if len(gone) == 0:
-        return gone, gone, 0
-    acquired = int((state.resources[gone] >= config.firms.exit_threshold).sum())
-    active = log.active_ids()
-    leaving = state.mask(gone)
-    hit = active[leaving[log.slot_a[active]] | leaving[log.slot_b[active]]]
+    ended with them and how many of them left with resources to spare (acquired).  Their alliances end by
+    partner exit (settled), their projects are terminated (:func:`sim.kernels.demography.exits_drawing`)."""
+    s, p = state, projects
+    gone, hit, acquired, alliances, running = kd.exits_drawing(
+        handle(rng), config.firms.exit_threshold, float(config.firms.acquisition_hazard), log.active_ids(),
+        p.active_ids(), tick, log.slot_a, log.slot_b, p.firm, p.active, p.end_tick, p.outcome, s.alive, s.resources,
+        s.large, s.projects, s.max_alliances, s.income, s.alliance_function, s.function_setup, s.slot_of_id, s.firm_id,
+        *settle_arguments(state, log, config))
     if len(hit):
-        settle(state, log, hit, np.full(len(hit), PARTNER_EXIT, dtype=np.int8), np.zeros(len(hit), dtype=bool), tick, config)
-    stop_projects(state, projects, gone, tick)
-    state.alive[gone] = False
-    state.max_alliances[gone] = 0
-    state.income[gone] = 0.0
-    state.alliance_function[gone] = False
-    state.function_setup[gone] = 0
-    state.slot_of_id[state.firm_id[gone]] = -1
-    return gone, hit, acquired
+        log.deactivated(alliances)
+    if len(running) < len(p.active_ids()):
+        p.deactivated(running)
+    return gone, hit, int(acquired)
 
 
 def entries(state: FirmState, tick: int, config: Config, rng: np.random.Generator) -> np.ndarray:
@@ -107,8 +101,6 @@ def entries(state: FirmState, tick: int, config: Config, rng: np.random.Generato
     if k == 0:
         return free[:0]
     slots = free[:k]
-    first_id = len(state.slot_of_id)
     state.clear(slots)
-    draw_into(vars(state), slots, np.zeros(k, dtype=np.intp), config, rng, tick, first_id)
-    state.slot_of_id = np.concatenate([state.slot_of_id, slots])
+    draw_into(vars(state), slots, np.zeros(k, dtype=np.intp), config, rng, tick, state.issue_ids(slots))
     return slots

@@ -27,7 +27,7 @@ from ..kernels.generator import handle
 from ..state import FirmState
 from .selection import PREFERENCE_BOUNDS
 
-__all__ = ["conflict_hazard", "exit_reasons", "close", "settle", "execute_and_close", "run"]
+__all__ = ["conflict_hazard", "exit_reasons", "close", "settle", "settle_arguments", "execute_and_close", "run"]
 
 
 def _ids(ids: np.ndarray) -> np.ndarray:
@@ -75,16 +75,16 @@ def _reasons(state, log, ids, u, tick, cfg, learning, code, planned) -> None:
 def settle(state: FirmState, log: AllianceLog, ids: np.ndarray, code: np.ndarray, planned: np.ndarray, tick: int, config: Config) -> None:
     """End alliances ``ids`` with exit ``code``: value, reputation, lessons, preferences
     (:func:`sim.kernels.exit.settle`)."""
-    c, s = log, state
-    kx.settle(_ids(ids), np.asarray(code, dtype=np.int8), np.asarray(planned, dtype=bool), tick, c.type, c.slot_a,
-              c.slot_b, c.value_at_stake, c.costs, c.met, c.milestones, c.share_a, c.novelty,
-              c.attention, c.expected_a, c.expected_b, c.partner_specific_experience, c.active,
-              c.end_tick, c.success, c.exit_code, c.planned_exit, c.value_created, c.captured_a,
-              c.captured_b, s.active, s.attention, s.partner_profile, s.capability, s.knowhow, s.capture_rate,
-              s.income, s.spending, s.reputation, s.resources, s.products, s.ended_alliances, s.successes,
-              s.expected_value, s.captured_value, s.realised_return, s.large, s.preference, s.aspiration,
-              *PREFERENCE_BOUNDS, params(config.exit), params(config.learning), params(config.selection))
+    kx.settle(_ids(ids), np.asarray(code, dtype=np.int8), np.asarray(planned, dtype=bool), tick,
+              *settle_arguments(state, log, config))
     log.deactivated()
+
+
+def settle_arguments(state: FirmState, log: AllianceLog, config: Config) -> tuple:
+    """What :func:`sim.kernels.exit.settle` takes after ``tick``: the log's columns, the firms' fields, the
+    preference bounds, the exit, learning and selection sections' records."""
+    return (*_SETTLE_COLUMNS(log), *_SETTLE_STATE(state), *PREFERENCE_BOUNDS, params(config.exit),
+            params(config.learning), params(config.selection))
 
 
 def close(state: FirmState, log: AllianceLog, tick: int, config: Config, rng: np.random.Generator) -> np.ndarray:
@@ -137,3 +137,12 @@ _RUN_STATE = attrgetter(
     "active", "attention", "capacity", "partner_profile", "capability", "knowhow", "capture_rate", "income", "spending",
     "reputation", "resources", "spent", "products", "ended_alliances", "successes", "expected_value", "captured_value",
     "realised_return", "large", "preference", "aspiration", "technical", "internal_knowhow")
+# What settle reads and writes, in its order: the log's columns, then the firms' fields.
+_SETTLE_COLUMNS = attrgetter(
+    "type", "slot_a", "slot_b", "value_at_stake", "costs", "met", "milestones", "share_a", "novelty", "attention",
+    "expected_a", "expected_b", "partner_specific_experience", "active", "end_tick", "success", "exit_code",
+    "planned_exit", "value_created", "captured_a", "captured_b")
+_SETTLE_STATE = attrgetter(
+    "active", "attention", "partner_profile", "capability", "knowhow", "capture_rate", "income", "spending",
+    "reputation", "resources", "products", "ended_alliances", "successes", "expected_value", "captured_value",
+    "realised_return", "large", "preference", "aspiration")

@@ -26,7 +26,7 @@ from ..kernels import params
 from ..kernels.generator import handle
 from ..state import TYPE_NAMES, FirmState
 
-__all__ = ["ProjectLog", "approval_logit", "innovate", "stop_projects"]
+__all__ = ["ProjectLog", "approval_logit", "innovate"]
 
 APPROVED, TERMINATED = 1, 2
 OUTCOMES = np.array(["", "approved", "terminated"], dtype=object)
@@ -90,16 +90,3 @@ def innovate(state: FirmState, log: ProjectLog, tick: int, cfg: Innovation, lear
     if started:
         log.commit(Batch(rows.cols, rows.start, started))
     return approved
-
-
-
-
-def stop_projects(state: FirmState, log: ProjectLog, slots: np.ndarray, tick: int) -> None:
-    """Terminate every active project of the firms in ``slots`` (they exit)."""
-    active = log.active_ids()
-    c = log
-    gone = active[state.mask(slots)[c.firm[active]]]
-    log.deactivate(gone)
-    c.end_tick[gone] = tick
-    c.outcome[gone] = TERMINATED
-    state.projects[slots] = 0
