@@ -20,7 +20,7 @@ from sim.config import Config, Execution, Exit, Innovation, Learning, Negotiatio
 from sim.learning import absorption, capture, clip, forget, general_benefit, knowledge_overlap, partner_specific_benefit
 from sim.learning import relational_routine, saturating, sigmoid
 from sim.state import CLASS_FIELDS as _C
-from sim.state import EXPLOITATION, EXPLORATION, FirmState, PairMemory, class_values
+from sim.state import EXPLOITATION, EXPLORATION, ZERO_FIELDS, FirmState, PairMemory, class_values
 from sim.state import believed_cap as _believed_cap
 from sim.state import grown_capacity as _grown_capacity
 from sim.state import structural_capture as _structural_capture
@@ -622,6 +622,21 @@ def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, c
     state.slot_of_id[state.firm_id[gone]] = -1
     return gone, hit, acquired
 
+
+
+def entries(state: FirmState, tick: int, config: Config, rng: np.random.Generator) -> np.ndarray:
+    """New ventures into the first empty slots (sim/steps/demography.py at bbe1dd6, its draws :func:`draw_firms`)."""
+    free = (~state.alive).nonzero()[0]
+    k = min(int(rng.poisson(config.firms.entry_rate * config.firms.n)), len(free))
+    if k == 0:
+        return free[:0]
+    slots = free[:k]
+    for name in ZERO_FIELDS:
+        getattr(state, name)[slots] = 0
+    for name, values in draw_firms(config, rng, np.zeros(k, dtype=bool), tick, len(state.slot_of_id)).items():
+        getattr(state, name)[slots] = values
+    state.slot_of_id = np.concatenate([state.slot_of_id, slots])
+    return slots
 
 # -------------------------------------------------------------- selection
 def exploration_pull(state: FirmState, who: np.ndarray, target: float | np.ndarray) -> np.ndarray:

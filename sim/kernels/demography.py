@@ -10,6 +10,7 @@ from . import kernel
 from .exit import PARTNER_EXIT, settle
 from .generator import as_generator
 from .innovation import TERMINATED
+from .rows import zero_rows
 
 (EXPLORE_CAPABILITY, EXPLOIT_CAPABILITY, ALLIANCE_FUNCTION_PROB, CAPTURE_RATE, UNITS, INITIAL_EXPERIENCE,
  BASE_CAPACITY, RESOURCES, INCOME, KEY_PEOPLE, OVERCONFIDENCE_SD) = range(len(CLASS_FIELDS))
@@ -102,6 +103,28 @@ def draw(gen, slots, codes, table, mean_capability, tick, first_id, fa, la, pa, 
         preference[s, 1] = sp.repeat_partner_probability
         preference[s, 2] = 0.5
         aspiration[s] = np_.prior_return
+
+
+@kernel
+def entries_drawing(gen, expected, alive, zero_fields, table, mean_capability, tick, first_id, fa, la, pa, sa, na,
+                    *drawn):
+    """New ventures into empty slots (:func:`sim.steps.demography.entries`): how many, a Poisson draw around
+    ``expected`` (capped by the empty slots), take the first empty slots, their ``zero_fields`` (a tuple of the
+    state's arrays) start at zero and the rest is drawn (:func:`draw`, small firms, ids from ``first_id`` on;
+    ``drawn``: the state's :data:`sim.state.DRAWN_FIELDS`).  Returns their slots."""
+    k = as_generator(gen).poisson(expected)
+    free = np.empty(len(alive), dtype=np.int64)
+    m = 0
+    for f in range(len(alive)):
+        if not alive[f]:
+            free[m] = f
+            m += 1
+    slots = free[:min(k, m)]
+    if len(slots):
+        zero_rows(slots, zero_fields)
+        draw(gen, slots, np.zeros(len(slots), dtype=np.intp), table, mean_capability, tick, first_id, fa, la, pa, sa,
+             na, *drawn)
+    return slots
 
 
 @kernel

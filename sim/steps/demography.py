@@ -70,9 +70,14 @@ def draw_into(arrays: dict[str, np.ndarray], slots: np.ndarray, codes: np.ndarra
     starting values.
     """
     table, mean_capability = class_values(cfg.firms)
-    kd.draw(handle(rng), slots, codes, table, mean_capability, tick, first_id, params(cfg.firms), params(cfg.learning),
-            params(cfg.portfolio), params(cfg.selection), params(cfg.negotiation),
+    kd.draw(handle(rng), slots, codes, table, mean_capability, tick, first_id, *_sections(cfg),
             *(arrays[name] for name in DRAWN_FIELDS))
+
+
+def _sections(cfg: Config) -> tuple[np.ndarray, ...]:
+    """The records of the sections new firms are drawn from: firms, learning, portfolio, selection, negotiation."""
+    return (params(cfg.firms), params(cfg.learning), params(cfg.portfolio), params(cfg.selection),
+            params(cfg.negotiation))
 
 
 def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, config: Config,
@@ -95,12 +100,11 @@ def exits(state: FirmState, log: AllianceLog, projects: ProjectLog, tick: int, c
 
 
 def entries(state: FirmState, tick: int, config: Config, rng: np.random.Generator) -> np.ndarray:
-    """New ventures take empty slots; returns their slots."""
-    free = (~state.alive).nonzero()[0]
-    k = min(int(rng.poisson(config.firms.entry_rate * config.firms.n)), len(free))
-    if k == 0:
-        return free[:0]
-    slots = free[:k]
-    state.clear(slots)
-    draw_into(vars(state), slots, np.zeros(k, dtype=np.intp), config, rng, tick, state.issue_ids(slots))
+    """New ventures take empty slots (:func:`sim.kernels.demography.entries_drawing`); returns their slots."""
+    table, mean_capability = class_values(config.firms)
+    slots = kd.entries_drawing(handle(rng), float(config.firms.entry_rate * config.firms.n), state.alive,
+                               tuple(getattr(state, name) for name in ZERO_FIELDS), table, mean_capability, tick,
+                               len(state.slot_of_id), *_sections(config), *(getattr(state, name) for name in DRAWN_FIELDS))
+    if len(slots):
+        state.issue_ids(slots)
     return slots
