@@ -162,6 +162,33 @@ FIRM_PANEL: tuple[Reporter, ...] = (
 )
 
 
+class _Rows:
+    """An object's arrays at some rows, each taken (a fresh copy) the first time it is read; a property of the
+    object's class is computed from the taken arrays (the same values as taking the property's rows)."""
+
+    def __init__(self, of: Any, rows: np.ndarray):
+        self._of, self._rows = of, rows
+
+    def __getattr__(self, name: str) -> Any:
+        derived = getattr(type(self._of), name, None)
+        if isinstance(derived, property):
+            return derived.fget(self)
+        value = getattr(self._of, name)
+        if isinstance(value, np.ndarray) and value.ndim:
+            value = value.take(self._rows, axis=0)
+        setattr(self, name, value)
+        return value
+
+
+class _InMarket(_Rows):
+    """The recorder as the panel's reporters see it when some slots are empty: the state and the panel's running
+    marks at the firms in the market only, so each array is taken once, not once per column."""
+
+    def __init__(self, recorder: "Recorder", rows: np.ndarray):
+        super().__init__(recorder, rows)
+        self.s = _Rows(recorder.s, rows)
+
+
 def _series(model: "AllianceModel", name: str) -> Any:
     """DataCollector reporter: this tick's value of one series (a partial of it pickles, a lambda would not)."""
     return model.stats[name]
@@ -230,7 +257,7 @@ class Recorder:
     def exit_counts(self) -> np.ndarray:
         """Alliances ended this tick, by exit code (counted once a tick)."""
         if self._exit_counts is None:
-            self._exit_counts = np.bincount(self.exit_codes, minlength=len(EXIT_REASONS))
+            self._exit_counts = kr.code_counts(self.ended, self.model.log.exit_code, len(EXIT_REASONS))
         return self._exit_counts
 
     def record(self, tick: int, formed: int, ended: np.ndarray, new_products: int,
@@ -289,11 +316,10 @@ class Recorder:
         """:meth:`snapshot`, and whether its arrays are its own (picked out of the state's, not the state's arrays
         themselves, which a panel must copy)."""
         alive = self.s.alive
-        columns = {r.name: r.func(self) for r in FIRM_PANEL}
         if self.totals is not None and self.totals.firms == len(alive):  # every slot is in the market: the columns as they are
-            return columns, False
-        rows = alive.nonzero()[0]
-        return {k: (v.take(rows) if isinstance(v, np.ndarray) else v) for k, v in columns.items()}, True
+            return {r.name: r.func(self) for r in FIRM_PANEL}, False
+        market = _InMarket(self, alive.nonzero()[0])
+        return {r.name: r.func(market) for r in FIRM_PANEL}, True
 
     def model_frame(self) -> pd.DataFrame:
         """One row per tick of model series."""

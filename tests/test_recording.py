@@ -1,9 +1,10 @@
 """What a run records (sim.recording): the model series every tick, the firm panel every firm_interval ticks."""
 
+import numpy as np
 import pandas as pd
 
 from sim import AllianceModel, load_config
-from sim.recording import MODEL_SERIES
+from sim.recording import FIRM_PANEL, MODEL_SERIES
 
 SMALL = {"firms.n": 120, "run.ticks": 40}
 
@@ -40,3 +41,17 @@ def test_series_hold_the_state_after_the_burn_in_before_the_first_step():
     model.step()
     assert model.stats["tick"] == 1
     pd.testing.assert_series_equal(model.model_frame().iloc[-1], pd.Series(model.stats, dtype=float), check_names=False)
+
+
+def test_a_snapshot_with_empty_slots_holds_every_columns_values_at_the_firms_in_the_market():
+    model = AllianceModel(config=load_config(overrides={"firms.n": 60, "run.ticks": 8, "run.burn_in": 10}), rng=2).run(4)
+    empty = np.array([3, 17, 40])
+    model.state.alive[empty] = False
+    model.recorder.totals = None  # not every slot in the market, whatever the totals said
+    snapshot, owned = model.recorder._snapshot()
+    assert owned
+    market = model.state.alive
+    for r in FIRM_PANEL:
+        whole = r.func(model.recorder)
+        want = whole[market] if isinstance(whole, np.ndarray) else whole
+        assert np.array_equal(np.asarray(snapshot[r.name]), np.asarray(want)), r.name

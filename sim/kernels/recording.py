@@ -1,6 +1,8 @@
-"""The firm-level totals the model series read each tick (:mod:`sim.recording`), in one pass over the firms."""
+"""The totals the model series read each tick (:mod:`sim.recording`): the firms' in one pass, the exits' by code."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from . import kernel
 
@@ -32,3 +34,12 @@ def firm_totals(alive, active, ended_alliances, captured_value, expected_value, 
         pref1 += preference[f, 1]
         pref2 += preference[f, 2]
     return explore, exploit, firms, has_ended, underperforming, functions, rnd, general, held, pref0, pref1, pref2
+
+
+@kernel
+def code_counts(ids, exit_code, codes):
+    """How many of alliances ``ids`` ended with each exit code ``0 .. codes - 1``."""
+    out = np.zeros(codes, dtype=np.int64)
+    for r in ids:
+        out[exit_code[r]] += 1
+    return out
