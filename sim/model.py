@@ -57,10 +57,14 @@ def as_config(config: Config | dict | str | Path | None, overrides: dict[str, An
     return load_config(config, overrides=dotted)
 
 
+PRESIZED_TICKS = 1_000  # a log is sized for at most this many ticks ahead (a dashboard may never run them)
+
+
 def rows_ahead(rows: int, ticks: int, ahead: int) -> int:
-    """Room for a log's rows over the next ``ahead`` ticks, at the pace of ``rows`` rows in ``ticks`` ticks, with a
-    tenth to spare (a run's logs then rarely grow, and never copy themselves, mid-run; 0 without a pace)."""
-    return int(1.1 * rows * ahead / ticks) if ticks > 0 else 0
+    """Room for a log's rows over the next ``ahead`` ticks (at most :data:`PRESIZED_TICKS`), at the pace of ``rows``
+    rows in ``ticks`` ticks, with a tenth to spare: a run's logs then rarely grow mid-run (growing copies every
+    column and holds both copies meanwhile); 0 without a pace."""
+    return int(1.1 * rows * min(ahead, PRESIZED_TICKS) / ticks) if ticks > 0 else 0
 
 
 class AllianceModel(mesa.Model):

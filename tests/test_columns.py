@@ -115,3 +115,22 @@ def test_text_is_the_column_pandas_makes_of_the_names(rows, masked, as_bool):
     got = pd.DataFrame({"x": text(names, codes, valid)}, copy=False)["x"]
     pd.testing.assert_series_equal(got, expected, check_exact=True)
     assert str(got.dtype) == str(expected.dtype)
+
+
+def test_a_models_logs_start_their_output_with_room_for_the_run_at_the_burn_ins_pace():
+    from sim import AllianceModel, load_config
+    from sim.model import PRESIZED_TICKS, rows_ahead
+
+    assert rows_ahead(50, 10, 20) == 110 and rows_ahead(50, 0, 20) == 0
+    assert rows_ahead(50, 10, 10 * PRESIZED_TICKS) == rows_ahead(50, 10, PRESIZED_TICKS)
+
+    def capacities(ticks):
+        cfg = load_config(overrides={"firms.n": 80, "run.ticks": ticks, "run.burn_in": 40})
+        model = AllianceModel(config=cfg, rng=3)
+        return model, [len(log.cols["active"]) for log in (model.log, model.projects)]
+
+    long, room = capacities(3000)
+    short = capacities(10)[1]
+    assert all(a > 2 * b for a, b in zip(room, short))  # sized for the run, whatever the burn-in left
+    long.run(300)
+    assert [len(log.cols["active"]) for log in (long.log, long.projects)] == room  # and it did not grow
