@@ -3,6 +3,7 @@
     python experiments/diagnose.py competing-risks [name:key=value,... ...]   # R7-R10 estimates and rules per variant
     python experiments/diagnose.py r5-products [key=value ...]                # new products by experience half and alliances
     python experiments/diagnose.py r5-lag                                     # R4-R6 with last year's alliances (a lead)
+    python experiments/diagnose.py r2-placebo                                 # large partners' experience count vs know-how
     python experiments/diagnose.py r6-residue                                 # R6 under its placebo, other type differences removed
     python experiments/diagnose.py r16-ranges                                 # each size class's alliance experience
 
@@ -111,6 +112,38 @@ def r5_lag(seeds) -> None:
         print(f"{name:>12}  {_summary(findings, _fits('firm_panel', {}, seeds, data))}", flush=True)
 
 
+def r2_arms() -> dict[str, dict]:
+    """The model and R2's placebo (large firms capture and learn as small ones do) on the projects population."""
+    return {"model": {}, "placebo": placebo_arms(population_configs(), load_offsets())["projects"]["large_firms_learn"]}
+
+
+def standing_by_size(overrides: dict, seed: int) -> dict[str, dict[str, float]]:
+    """Per size class, at the projects population's last panel snapshot: the alliances made so far (R2's regressor),
+    the know-how the model's learning runs on, where it puts the firm on the general curve (standing) and how
+    closely the count follows the standing."""
+    cfg = population_config("projects", overrides)
+    firms = simulate(cfg, seed, tables=("firms",)).frames["firms"]
+    last = firms[firms["tick"] == firms["tick"].max()]
+    out = {}
+    for size, g in last.groupby("size", observed=True):
+        count, knowhow = g["general_experience"].to_numpy(), g["knowhow"].to_numpy()
+        standing = -np.expm1(-knowhow / cfg.learning.general_saturation)
+        out[str(size)] = {"alliances": count.mean(), "alliances_sd": count.std(), "knowhow": knowhow.mean(),
+                          "knowhow_sd": knowhow.std(), "standing": standing.mean(), "standing_sd": standing.std(),
+                          "corr": np.corrcoef(count, standing)[0, 1]}
+    return out
+
+
+def r2_placebo(seeds) -> None:
+    """:func:`standing_by_size` under the model and under R2's placebo."""
+    for name, overrides in r2_arms().items():
+        for seed in seeds:
+            for size, v in standing_by_size(overrides, seed).items():
+                print(f"{name:>8} seed {seed} {size:>5}: alliances {v['alliances']:6.1f} (sd {v['alliances_sd']:5.1f})  "
+                      f"know-how {v['knowhow']:5.2f} (sd {v['knowhow_sd']:4.2f})  standing {v['standing']:.3f} "
+                      f"(sd {v['standing_sd']:.3f})  corr(alliances, standing) {v['corr']:+.2f}", flush=True)
+
+
 def r6_variants() -> dict[str, dict]:
     """R6's placebo (equal attention, with its recorded offset), then with the other differences between the two
     alliance types removed as well: their base milestone logits set to the placebo's mean, and redundancy weighing
@@ -151,11 +184,11 @@ def r16_ranges(seeds) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["competing-risks", "r5-products", "r5-lag", "r6-residue", "r16-ranges"])
+    parser.add_argument("what", choices=["competing-risks", "r5-products", "r5-lag", "r2-placebo", "r6-residue", "r16-ranges"])
     parser.add_argument("args", nargs="*", help="variants (competing-risks) or key=value overrides (r5-products)")
-    parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 12 for r6-residue, 1 for r16-ranges)")
+    parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 2 for r2-placebo, 12 for r6-residue, 1 for r16-ranges)")
     a = parser.parse_intermixed_args()
-    default = {"competing-risks": 6, "r5-products": 3, "r5-lag": 6, "r6-residue": 12, "r16-ranges": 1}[a.what]
+    default = {"competing-risks": 6, "r5-products": 3, "r5-lag": 6, "r2-placebo": 2, "r6-residue": 12, "r16-ranges": 1}[a.what]
     seeds = _seeds(a.seeds or default)
     if a.what == "competing-risks":
         competing_risks(a.args, seeds)
@@ -163,6 +196,8 @@ def main() -> None:
         r5_products(a.args, seeds)
     elif a.what == "r5-lag":
         r5_lag(seeds)
+    elif a.what == "r2-placebo":
+        r2_placebo(seeds)
     elif a.what == "r6-residue":
         r6_residue(seeds)
     else:

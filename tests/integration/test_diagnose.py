@@ -22,6 +22,16 @@ def test_r16s_size_classes_have_no_common_support_of_experience():
 
 
 @pytest.mark.slow
+def test_under_r2s_placebo_large_partners_counts_move_their_standing_little():
+    """replication.md reads R2's placebo null as saturation and forgetting: under the placebo large firms sit high on
+    the general curve, with less spread than small firms, and their count follows their standing less closely."""
+    stats = diagnose.standing_by_size(diagnose.r2_arms()["placebo"], diagnose.DEV_SEED)
+    large, small = stats["large"], stats["small"]
+    assert large["standing"] > 0.7 > small["standing"]
+    assert large["standing_sd"] < small["standing_sd"] and large["corr"] < small["corr"]
+
+
+@pytest.mark.slow
 def test_r6s_placebo_residue_comes_from_the_other_type_differences():
     """replication.md reads R6's placebo residue as the types' other differences (base logit, redundancy's
     weight): with them removed too, the placebo's turning-point gap shrinks."""
