@@ -122,12 +122,6 @@ class FirmState:
         """How far firms ``who`` need alliances to survive (:func:`dependence`)."""
         return dependence(self.income[who], self.spending[who])
 
-    def mask(self, slots: np.ndarray) -> np.ndarray:
-        """Boolean mask over all slots, True at ``slots`` (to test many rows' slots at once)."""
-        out = np.zeros(self.n, dtype=bool)
-        out[slots] = True
-        return out
-
     def clear(self, slots: np.ndarray) -> None:
         """Set the :data:`ZERO_FIELDS` of ``slots`` to zero (new firms start there; :func:`draw_into` sets the
         rest)."""
