@@ -199,7 +199,7 @@ class Recorder:
 
     Reporters read the tick's context from here: ``s`` (the firms' state),
     ``totals`` (:class:`Totals`), ``tick``, ``year``, ``formed``, ``ended`` (ids of the table's alliances
-    that ended this tick), ``exit_codes`` and ``exit_tally`` (their count by code), ``new_products``, ``gone`` and
+    that ended this tick), ``exit_tally`` (their count by code), ``new_products``, ``gone`` and
     ``born`` (slots of the firms that exited and entered), ``acquired`` (how many of those exits were
     acquisitions), the running totals
     ``ended_total`` and ``success_total``, and, for the panel, ``interval``,
@@ -248,10 +248,6 @@ class Recorder:
     @property
     def year(self) -> int:
         return year_of(self.tick, self.model.config.run.ticks_per_year)
-
-    @property
-    def exit_codes(self) -> np.ndarray:
-        return self.model.log["exit_code"][self.ended]
 
     @property
     def exit_counts(self) -> np.ndarray:

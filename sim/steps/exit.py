@@ -102,9 +102,8 @@ def execute_and_close(state: FirmState, log: AllianceLog, tick: int, config: Con
     active = log.active_ids()
     if len(active) == 0:
         return active
-    ended, remaining = kx.run_alliances_drawing(
-        handle(rng), active, log.next_due, tick, *_RUN_COLUMNS(log), *_RUN_STATE(state), *PREFERENCE_BOUNDS,
-        params(config.execution), params(config.exit), params(config.learning), params(config.selection))
+    ended, remaining = kx.run_alliances_drawing(handle(rng), active, log.next_due, tick, *_run_arguments(
+        state, log, config.execution, config.exit, config.learning, config.selection))
     if len(ended):
         log.deactivated(remaining)
     return ended
@@ -117,11 +116,19 @@ def run(state: FirmState, log: AllianceLog, tick: int, execution: Execution, cfg
     whole = active is log.active_ids()  # every active row: the kernel then knows which remain
     ended, remaining = kx.run_alliances(
         due_draw is not None, exit_draw is not None, active, _NO_DRAWS_2 if due_draw is None else due_draw,
-        _NO_DRAWS if exit_draw is None else exit_draw, tick, *_RUN_COLUMNS(log), *_RUN_STATE(state),
-        *PREFERENCE_BOUNDS, params(execution), params(cfg), params(learning), params(selection))
+        _NO_DRAWS if exit_draw is None else exit_draw, tick, *_run_arguments(state, log, execution, cfg, learning,
+                                                                              selection))
     if len(ended):
         log.deactivated(remaining if whole else None)
     return ended
+
+
+def _run_arguments(state: FirmState, log: AllianceLog, execution: Execution, cfg: Exit, learning: Learning,
+                   selection: Selection) -> tuple:
+    """What :func:`sim.kernels.exit.run_alliances` takes after ``tick``: the log's columns, the firms' fields, the
+    preference bounds, the sections' records."""
+    return (*_RUN_COLUMNS(log), *_RUN_STATE(state), *PREFERENCE_BOUNDS, params(execution), params(cfg),
+            params(learning), params(selection))
 
 
 _NO_DRAWS = np.zeros(0)
