@@ -192,12 +192,6 @@ def pooled_depreciation(alliances: pd.DataFrame, ticks_per_year: int) -> dict[st
     from sim.replication import depreciation as dp
 
     rows, ages = dp.dataset(alliances, ticks_per_year)
-    own = []
-    for side in ("a", "b"):  # the firm's own capability, in dataset()'s row order
-        d = alliances[alliances["end_tick"].notna() & (alliances[f"size_{side}"] == "small")
-                      & (alliances["exit_reason"] != "partner_exit")]
-        own.append(d[f"capability_{side}"].to_numpy())
-    rows["own_capability"] = np.concatenate(own)
     years = pd.get_dummies(rows["start_year"], prefix="year", drop_first=True, dtype=float)
     x = pd.concat([rows[[*dp.CONTROLS, "own_capability"]].astype(float), years], axis=1)
     x.insert(0, "const", 1.0)

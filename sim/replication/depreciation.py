@@ -98,12 +98,14 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int, size: str = "small") -
             "log_value": np.log(d["value_at_stake"]).to_numpy(),
             "small_share": d[f"share_{own}"].to_numpy(),
             "protective": (d["governance"] == "protective").astype(float).to_numpy(),
+            # the firm's own capability: a control only without firm effects (experiments/diagnose.py r15-pooled)
+            "own_capability": d[f"capability_{own}"].to_numpy(),
             "start_year": year_of(start, ticks_per_year).astype(int),
             "firm": firm,
         }))
         ages.append(prior_ages(a, firm, start, ticks_per_year))
     if not parts:
-        return pd.DataFrame(columns=["success", *CONTROLS, "start_year", "firm"]), np.zeros((0, 1))
+        return pd.DataFrame(columns=["success", *CONTROLS, "own_capability", "start_year", "firm"]), np.zeros((0, 1))
     width = max(x.shape[1] for x in ages)
     padded = np.vstack([np.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=np.nan) for x in ages])
     return pd.concat(parts, ignore_index=True), padded
