@@ -45,6 +45,14 @@ def assert_same_log(x, y) -> None:
     assert_close(x.active_ids(), y.active_ids(), "active ids")
 
 
+def assert_twins_agree(s1, s2, rng1, rng2, *logs) -> None:
+    """The numpy and the compiled step left the same logs (pairs of ``logs``), state and generator state."""
+    for x, y in zip(logs[::2], logs[1::2]):
+        assert_same_log(x, y)
+    assert_same_state(s1, s2)
+    assert rng1.bit_generator.state == rng2.bit_generator.state
+
+
 def twins(model: AllianceModel, seed: int):
     """Two independent copies of the model's state and logs, and two generators in the same state."""
     parts = (model.state, model.log, model.projects, model.pairs)
@@ -66,9 +74,7 @@ def test_negotiation_and_launch_match_the_numpy_steps(seed, overrides):
     rows = negotiation.negotiate(s2, pairs2, matches, tick, cfg.negotiation, cfg.learning, rng2, log=log2)
     execution.launch(s2, rows, cfg.execution, rng2)
     log2.commit(rows)
-    assert_same_log(log1, log2)
-    assert_same_state(s1, s2)
-    assert rng1.bit_generator.state == rng2.bit_generator.state
+    assert_twins_agree(s1, s2, rng1, rng2, log1, log2)
     # the public step functions return the records as columns, as before
     (s3, _, _, pairs3), rng3 = copy.deepcopy((model.state, model.log, model.projects, model.pairs)), np.random.default_rng(seed)
     again = execution.launch(s3, negotiation.negotiate(s3, pairs3, matches, tick, cfg.negotiation, cfg.learning, rng3),
@@ -87,9 +93,7 @@ def test_execution_matches_the_numpy_step(seed, overrides):
     for tick in range(model.tick + 1, model.tick + 6):
         ref.execute(s1, log1, tick, cfg.execution, cfg.learning, rng1)
         execution.execute(s2, log2, tick, cfg.execution, cfg.learning, rng2)
-        assert_same_log(log1, log2)
-        assert_same_state(s1, s2)
-        assert rng1.bit_generator.state == rng2.bit_generator.state
+        assert_twins_agree(s1, s2, rng1, rng2, log1, log2)
 
 
 @settings(max_examples=12, deadline=None)
@@ -101,9 +105,7 @@ def test_exit_and_settlement_match_the_numpy_step(seed, overrides):
         ended1 = ref.close(s1, log1, tick, model.config, rng1)
         ended2 = exit.close(s2, log2, tick, model.config, rng2)
         assert ended1.tolist() == ended2.tolist()
-        assert_same_log(log1, log2)
-        assert_same_state(s1, s2)
-        assert rng1.bit_generator.state == rng2.bit_generator.state
+        assert_twins_agree(s1, s2, rng1, rng2, log1, log2)
 
 
 @settings(max_examples=12, deadline=None)
@@ -116,10 +118,7 @@ def test_firms_leaving_match_the_numpy_step(seed, overrides, hazard):
         gone1, hit1, acquired1 = ref.exits(s1, log1, p1, tick, model.config, rng1)
         gone2, hit2, acquired2 = demography.exits(s2, log2, p2, tick, model.config, rng2)
         assert (gone1.tolist(), hit1.tolist(), acquired1) == (gone2.tolist(), hit2.tolist(), acquired2)
-        assert_same_log(log1, log2)
-        assert_same_log(p1, p2)
-        assert_same_state(s1, s2)
-        assert rng1.bit_generator.state == rng2.bit_generator.state
+        assert_twins_agree(s1, s2, rng1, rng2, log1, log2, p1, p2)
 
 
 @settings(max_examples=12, deadline=None)
@@ -161,12 +160,10 @@ def test_portfolio_review_matches_the_numpy_step(seed, overrides):
     for _ in range(3):
         ref.manage(s1, model.config, rng1)
         portfolio.manage(s2, model.config, rng2)
-        assert_same_state(s1, s2)
-        assert rng1.bit_generator.state == rng2.bit_generator.state
+        assert_twins_agree(s1, s2, rng1, rng2)
     ref.review_functions(s1, model.config, rng1)
     portfolio.review_functions(s2, model.config, rng2)
-    assert_same_state(s1, s2)
-    assert rng1.bit_generator.state == rng2.bit_generator.state
+    assert_twins_agree(s1, s2, rng1, rng2)
 
 
 @settings(max_examples=12, deadline=None)
@@ -179,9 +176,7 @@ def test_internal_rnd_matches_the_numpy_step(seed, overrides):
         approved1 = ref.innovate(s1, p1, tick, cfg.innovation, cfg.learning, rng1)
         approved2 = innovation.innovate(s2, p2, tick, cfg.innovation, cfg.learning, rng2)
         assert approved1 == approved2
-        assert_same_log(p1, p2)
-        assert_same_state(s1, s2)
-        assert rng1.bit_generator.state == rng2.bit_generator.state
+        assert_twins_agree(s1, s2, rng1, rng2, p1, p2)
 
 
 @settings(max_examples=12, deadline=None)
@@ -277,9 +272,7 @@ def test_execution_and_exit_in_one_pass_match_the_numpy_steps(seed, overrides):
         ended1 = ref.close(s1, log1, tick, cfg, rng1)
         ended2 = exit.execute_and_close(s2, log2, tick, cfg, rng2)
         assert ended1.tolist() == ended2.tolist()
-        assert_same_log(log1, log2)
-        assert_same_state(s1, s2)
-        assert rng1.bit_generator.state == rng2.bit_generator.state
+        assert_twins_agree(s1, s2, rng1, rng2, log1, log2)
 
 
 @settings(max_examples=12, deadline=None)
