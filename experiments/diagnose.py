@@ -6,6 +6,7 @@
     python experiments/diagnose.py r2-placebo                                 # large partners' experience count vs know-how
     python experiments/diagnose.py r6-residue                                 # R6 under its placebo, other type differences removed
     python experiments/diagnose.py r16-ranges                                 # each size class's alliance experience
+    python experiments/diagnose.py r16-slopes [name:key=value,... ...]        # each size class's learning slope per variant
     python experiments/diagnose.py r15-pooled                                 # R15 without firm fixed effects (a lead)
 
 Dev seeds (5001 on) are neither calibration seeds (100000-999999) nor
@@ -183,6 +184,20 @@ def r16_ranges(seeds) -> None:
             print(f"seed {seed} {name}: percentiles {'/'.join(map(str, PERCENTILES))} of alliances done", values.round(0))
 
 
+def r16_slopes(variants: list[str], seeds) -> None:
+    """R16's slopes (small and large firms', and their contrast) per variant ``name:key=value,...`` (the defaults
+    always first)."""
+    todo = {"defaults": {}}
+    for arg in variants:
+        name, _, rest = arg.partition(":")
+        todo[name] = dict(parse_override(kv) for kv in rest.split(",") if kv)
+    for name, overrides in todo.items():
+        ests = _fits("learning_speed", overrides, seeds)
+        slopes = " | ".join(f"{key} {np.mean([e[key] for e in ests]):+.3f} (sd {np.std([e[key] for e in ests], ddof=1):.3f})"
+                            for key in ("small_slope", "large_slope"))
+        print(f"{name:>14}  {slopes} | {_summary({'R16': 'experience_x_small'}, ests)}", flush=True)
+
+
 def pooled_depreciation(alliances: pd.DataFrame, ticks_per_year: int) -> dict[str, float]:
     """R15's profile likelihood without firm fixed effects: the design's controls, the firm's own capability (a
     researcher's pre-alliance patents) and start-year dummies, pooled OLS with SEs clustered by firm."""
@@ -229,12 +244,12 @@ def r15_pooled(seeds) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["competing-risks", "r5-products", "r5-lag", "r2-placebo", "r6-residue", "r16-ranges",
-                                             "r15-pooled"])
-    parser.add_argument("args", nargs="*", help="variants (competing-risks) or key=value overrides (r5-products)")
+                                             "r16-slopes", "r15-pooled"])
+    parser.add_argument("args", nargs="*", help="variants (competing-risks, r16-slopes) or key=value overrides (r5-products)")
     parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 2 for r2-placebo, 12 for r6-residue, 1 for r16-ranges)")
     a = parser.parse_intermixed_args()
     default = {"competing-risks": 6, "r5-products": 3, "r5-lag": 6, "r2-placebo": 2, "r6-residue": 12, "r16-ranges": 1,
-               "r15-pooled": 6}[a.what]
+               "r16-slopes": 6, "r15-pooled": 6}[a.what]
     seeds = _seeds(a.seeds or default)
     if a.what == "competing-risks":
         competing_risks(a.args, seeds)
@@ -248,6 +263,8 @@ def main() -> None:
         r6_residue(seeds)
     elif a.what == "r15-pooled":
         r15_pooled(seeds)
+    elif a.what == "r16-slopes":
+        r16_slopes(a.args, seeds)
     else:
         r16_ranges(seeds)
 

@@ -22,6 +22,34 @@ def test_r16s_size_classes_have_no_common_support_of_experience():
 
 
 @pytest.mark.slow
+def test_r16s_large_slope_is_imprecise_and_partly_function_adoption():
+    """replication.md's R16 reading: a run's contrast has a standard error so large that even a flat large-firm slope
+    would leave it at about two standard errors, and large firms' slope falls when functions stay as drawn (no set-up
+    as the portfolio grows)."""
+    seeds = diagnose._seeds(4)
+    defaults = diagnose._fits("learning_speed", {}, seeds)
+    as_drawn = diagnose._fits("learning_speed", {"portfolio.function_review_probability": 0.0}, seeds)
+    small = np.mean([e["small_slope"] for e in defaults])
+    assert small / np.mean([e["experience_x_small.se"] for e in defaults]) < 3
+    assert np.mean([e["large_slope"] for e in as_drawn]) < np.mean([e["large_slope"] for e in defaults])
+
+
+@pytest.mark.slow
+def test_r10s_positive_interaction_comes_with_the_absorptive_capacity_gain():
+    """replication.md's R10 reading: without the absorptive-capacity gain (R9's mechanism) the interaction falls,
+    and rigidity then lowers it as the finding names."""
+    seeds = diagnose._seeds(6)
+
+    def interaction(overrides):
+        return np.mean([e["internal_exploitation_x_external_exploration"]
+                        for e in diagnose._fits("competing_risks", overrides, seeds)])
+
+    no_gain = interaction({"learning.absorptive_capacity_gain": 0.0})
+    assert no_gain < interaction({})
+    assert no_gain < interaction({"learning.absorptive_capacity_gain": 0.0, "learning.exploitation_rigidity": 0.0})
+
+
+@pytest.mark.slow
 def test_under_r2s_placebo_large_partners_counts_move_their_standing_little():
     """replication.md reads R2's placebo null as saturation and forgetting: under the placebo large firms sit high on
     the general curve, with less spread than small firms, and their count follows their standing less closely."""
@@ -66,3 +94,7 @@ def test_the_diagnostics_run_from_the_command_line(monkeypatch, capsys):
     diagnose.main()
     out = capsys.readouterr().out
     assert "defaults" in out and "small" in out and "R9" in out
+    monkeypatch.setattr(sys, "argv", ["diagnose.py", "r16-slopes", "--seeds", "2", "drawn:portfolio.function_review_probability=0"])
+    diagnose.main()
+    out = capsys.readouterr().out
+    assert "drawn" in out and "large_slope" in out and "R16" in out
