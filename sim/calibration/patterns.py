@@ -21,6 +21,7 @@ A calibration config with ``method: findings``::
     evaluation: {seed: 42, runs: 4}  # evaluation seeds spawned from this root (never a calibration seed)
     confirm: {points: 5, replications: 6}    # optional: re-run the best points before choosing
     placebos: {points: 10, runs: 10}         # optional: the replication's protocol, placebos included, at the best points
+    rerace: {points: 3, runs: 10}            # optional (with placebos): the race's best points raced again on new seeds
 
 The spec is read with the ABC one (:func:`sim.calibration.spec.load_calibration_spec`,
 :class:`~sim.calibration.spec.PatternSpec`), so the roles are known before anything runs.
@@ -57,13 +58,22 @@ Steps, each resumable (they are findings sweeps, :mod:`sim.sweep.findings`):
    made among the same points, without its finding, in its own search order.
    A finding that holds without its mechanism as often as with it does not
    count, so the choice favours points where mechanisms carry the findings.
+   **Second race** (``OUT/rerace/point-N``, with ``rerace: {points: M,
+   runs: R}``): the M raced points where the most fitted directional findings
+   were reproduced (ties: the better search rank) run the protocol R more
+   times on calibration seeds no earlier stage used, shared by all of them,
+   and the choice (and each leave-one-out choice, among the same points) is
+   made on those runs alone.  The first race's best count is the maximum of
+   ten noisy counts, so it flatters its point; the runs that picked the
+   finalists do not judge them.
 3. **Evaluation** (``OUT/evaluation``): the chosen point and every
    leave-one-out point, ``evaluation.runs`` runs each on evaluation seeds
    (:func:`sim.replication.seeds.evaluation_seeds`), judging every fitted and
    held-out finding.
 
 Outputs: ``placebos.csv`` (the placebo race: point, rank, finding, status and
-the two shares; empty without a race), ``findings.csv`` (each finding's role and hold share at the chosen
+the two shares; empty without a race), ``rerace.csv`` (the second race, the
+same columns; empty without one), ``findings.csv`` (each finding's role and hold share at the chosen
 point on evaluation seeds), ``lofo.csv`` (per fitted finding: whether it
 holds, on evaluation seeds, at the point chosen without it), ``points.csv``
 (the search's scores), ``calibrated.yaml``, ``plots/findings.png``,
@@ -87,7 +97,8 @@ import pandas as pd
 from ..sweep.spec import SweepSpec
 from .spec import PatternSpec, Target
 
-__all__ = ["calibrate_patterns", "score_points", "ranked", "choose", "confirmation_seeds", "race_seeds", "race_choice",
+__all__ = ["calibrate_patterns", "score_points", "ranked", "choose", "confirmation_seeds", "race_seeds", "rerace_seeds",
+           "finalists", "race_choice",
            "PatternResult", "OUTPUTS"]
 
 OUTPUTS = {
@@ -95,6 +106,7 @@ OUTPUTS = {
     "lofo.csv": ["finding", "holds_share", "point", "chosen_holds_share", "same_as_chosen"],  # + the point's keys
     "points.csv": ["point", "score", "joint_share", "base_rate_distance", "chosen", "lofo_for"],  # + keys, X_share
     "placebos.csv": ["point", "rank", "finding", "status", "reproduced_share", "placebo_share"],  # the placebo race
+    "rerace.csv": ["point", "rank", "finding", "status", "reproduced_share", "placebo_share"],  # the second race
 }
 _WRITTEN = (*OUTPUTS, "calibrated.yaml", "plots", "report.md", "manifest.json")
 
@@ -135,6 +147,7 @@ def choose(runs: pd.DataFrame, fitted, targets: dict[str, Target]) -> tuple[int,
 
 CONFIRM_KEY = 2**31  # spawn key of the confirmation seeds: apart from the search's per-point streams
 PLACEBO_KEY = 2**31 + 1  # spawn key of the placebo race's seeds
+RERACE_KEY = 2**31 + 2  # spawn key of the second race's seeds
 
 
 def _fresh_seeds(spec: PatternSpec, key: int, count: int, taken: set[int]) -> tuple[int, ...]:
@@ -161,6 +174,20 @@ def race_seeds(spec: PatternSpec, taken: set[int]) -> tuple[int, ...]:
     return _fresh_seeds(spec, PLACEBO_KEY, spec.placebos.runs, taken)
 
 
+def rerace_seeds(spec: PatternSpec, taken: set[int]) -> tuple[int, ...]:
+    """The second race's calibration seeds: none a search, confirmation or first-race seed (``taken``), shared by
+    every point raced again."""
+    return _fresh_seeds(spec, RERACE_KEY, spec.rerace.runs, taken)
+
+
+def finalists(race: pd.DataFrame, findings: list[str], order: list[int], count: int) -> list[int]:
+    """The ``count`` points of ``order`` (raced points, best first by the search) where the most of ``findings`` are
+    reproduced in ``race``, best first; ties keep the order of ``order``."""
+    mine = race[race["finding"].isin(findings) & (race["status"] == "reproduced")]
+    counts = mine.groupby("point").size()
+    return sorted(order, key=lambda p: (-int(counts.get(p, 0)), order.index(p)))[:count]
+
+
 def race_choice(race: pd.DataFrame, findings: list[str], order: list[int]) -> int:
     """The point of ``order`` (raced points, best first by the search) where the most of ``findings`` are
     reproduced in ``race`` (placebos.csv rows); ties go to the earliest in ``order``."""
@@ -183,6 +210,22 @@ def _race_point(spec: PatternSpec, design: pd.DataFrame, point: int, seeds: tupl
     return table[table["finding"].isin(spec.fitted)].assign(point=point)
 
 
+def _run_race(spec: PatternSpec, design: pd.DataFrame, points: list[int], seeds: tuple[int, ...], folder: Path, name: str,
+              directional: list[str], pool: pd.DataFrame, choices: dict, workers, scheduler,
+              progress: bool) -> tuple[pd.DataFrame, int, dict[str, int], dict[int, int]]:
+    """The protocol at ``points`` (best first) on ``seeds``, each in ``folder/point-N``: the race's rows (columns of
+    ``OUTPUTS[name]``; ``rank``: the position in ``points``), the choice and each leave-one-out choice among
+    ``points`` (in its own search order), and each point's count of ``directional`` findings reproduced."""
+    race = pd.concat([_race_point(spec, design, p, seeds, folder / f"point-{p}", workers, scheduler, progress)
+                      for p in points], ignore_index=True)
+    race = race.assign(rank=race["point"].map({p: i for i, p in enumerate(points)}))[OUTPUTS[name]]
+    chosen = race_choice(race, directional, points)
+    lofo = {f: race_choice(race, [g for g in directional if g != f], [p for p in ranked(pool, *choices[f])[0] if p in points])
+            for f in spec.fitted}
+    counts = race[race["finding"].isin(directional) & (race["status"] == "reproduced")].groupby("point").size()
+    return race, chosen, lofo, {p: int(counts.get(p, 0)) for p in points}
+
+
 # ------------------------------------------------------------------ running
 @dataclass
 class PatternResult:
@@ -193,6 +236,7 @@ class PatternResult:
     lofo: pd.DataFrame
     points: pd.DataFrame
     race: pd.DataFrame  # placebos.csv: empty without a placebo race
+    rerace: pd.DataFrame  # rerace.csv: empty without a second race
     seconds: float
     executor: str
 
@@ -268,16 +312,17 @@ def calibrate_patterns(spec: PatternSpec, out: str | Path, workers: int | None =
 
         order = ranked(pool, *choices[None])[0][: spec.placebos.points]
         seeds = race_seeds(spec, set(pool["seed"].astype(int)) | set(runs["seed"].astype(int)))
-        race = pd.concat([_race_point(spec, design, p, seeds, out / "placebos" / f"point-{p}", workers, scheduler, progress)
-                          for p in order], ignore_index=True)
-        race = race.assign(rank=race["point"].map({p: i for i, p in enumerate(order)}))[OUTPUTS["placebos.csv"]]
         directional = [f for f in spec.fitted if not _is_base_rate(f)]
-        chosen = race_choice(race, directional, order)
-        lofo_points = {f: race_choice(race, [g for g in directional if g != f],
-                                      [p for p in ranked(pool, *choices[f])[0] if p in order]) for f in spec.fitted}
-        reproduced = race[race["finding"].isin(directional) & (race["status"] == "reproduced")].groupby("point").size()
-        scores = scores.assign(race_reproduced=scores["point"].map(
-            lambda p: int(reproduced.get(p, 0)) if p in order else math.nan))
+        race, chosen, lofo_points, counts = _run_race(spec, design, order, seeds, out / "placebos", "placebos.csv",
+                                                      directional, pool, choices, workers, scheduler, progress)
+        scores = scores.assign(race_reproduced=scores["point"].map(counts))  # raced points only
+    rerace = pd.DataFrame(columns=OUTPUTS["rerace.csv"])
+    if spec.rerace is not None:  # the race's best few on runs that did not pick them; every choice among them
+        final = finalists(race, directional, order, spec.rerace.points)
+        seeds = rerace_seeds(spec, set(pool["seed"].astype(int)) | set(runs["seed"].astype(int)) | set(seeds))
+        rerace, chosen, lofo_points, counts = _run_race(spec, design, final, seeds, out / "rerace", "rerace.csv",
+                                                        directional, pool, choices, workers, scheduler, progress)
+        scores = scores.assign(rerace_reproduced=scores["point"].map(counts))
     evaluated = list(dict.fromkeys([chosen, *lofo_points.values()]))
     evaluation = run_sweep(_evaluation_spec(spec, design, evaluated), out / "evaluation", workers=workers, scheduler=scheduler,
                            progress=progress, command=command)
@@ -309,7 +354,8 @@ def calibrate_patterns(spec: PatternSpec, out: str | Path, workers: int | None =
     points = points[front + [c for c in points.columns if c not in front]]
     seconds = time.perf_counter() - start
     executor = search.executor or evaluation.executor
-    result = PatternResult(out, chosen, _values(design, chosen, spec.keys), findings, lofo, points, race, seconds, executor)
+    result = PatternResult(out, chosen, _values(design, chosen, spec.keys), findings, lofo, points, race, rerace, seconds,
+                           executor)
     _write_outputs(spec, result, command, search.runs, evaluation.runs)
     return result
 
@@ -329,7 +375,7 @@ def _write_outputs(spec: PatternSpec, result: PatternResult, command: str, searc
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "plots").mkdir(parents=True)
     try:
-        for name, frame in zip(OUTPUTS, (result.findings, result.lofo, result.points, result.race)):
+        for name, frame in zip(OUTPUTS, (result.findings, result.lofo, result.points, result.race, result.rerace)):
             frame.to_csv(tmp / name, index=False)
         (tmp / "calibrated.yaml").write_text(_calibrated_yaml(spec, result))
         save(_findings_figure(spec, result), tmp / "plots" / "findings.png")
@@ -361,6 +407,8 @@ def _calibrated_yaml(spec: PatternSpec, result: PatternResult) -> str:
         f"# Fitted: {', '.join(spec.fitted)}.  Held out: {', '.join(spec.held_out) or 'none'}.",
         *([f"# Placebo race: {int(row['race_reproduced'])} fitted directional findings reproduced at it (with their "
            f"placebos) on {spec.placebos.runs} calibration runs."] if spec.placebos else []),
+        *([f"# Second race: {int(row['rerace_reproduced'])} reproduced at it on {spec.rerace.runs} further calibration "
+           f"runs."] if spec.rerace else []),
         "# Use as a base config (alliancesim run calibrated.yaml), or the chosen values alone:",
         "#   --set " + " --set ".join(f"{k}={v!r}" for k, v in result.values.items()),
     ]
@@ -390,7 +438,7 @@ def _findings_figure(spec: PatternSpec, result: PatternResult):
 
 
 def _race_table(race: pd.DataFrame) -> pd.DataFrame:
-    """placebos.csv as one row per raced point: the reproduced count and each finding's two shares."""
+    """placebos.csv (or rerace.csv) as one row per raced point: the reproduced count and each finding's two shares."""
     cells = race.assign(cell=[f"{r:.2f} / {p:.2f}" for r, p in zip(race["reproduced_share"], race["placebo_share"])])
     wide = cells.pivot(index=["rank", "point"], columns="finding", values="cell")
     wide = wide[list(dict.fromkeys(race["finding"]))]
@@ -423,6 +471,10 @@ def _report(spec: PatternSpec, result: PatternResult, command: str, search_runs:
          f"the point's configs); the choice, and each leave-one-out choice among the same points, went to the point "
          f"where the most fitted directional findings are reproduced (`placebos.csv`; `race_reproduced` in points.csv). "
          if spec.placebos else "") +
+        (f"Second race: the {spec.rerace.points} raced points where the most fitted directional findings were "
+         f"reproduced ran the protocol {spec.rerace.runs} more times on calibration seeds no earlier stage used; the "
+         f"choice, and each leave-one-out choice among them, was made on those runs alone (`rerace.csv`; "
+         f"`rerace_reproduced` in points.csv). " if spec.rerace else "") +
         f"Evaluation: {spec.evaluation.runs} runs per point on seeds spawned from root {spec.evaluation.seed} (never a "
         f"calibration seed), {evaluation_runs} runs in all; this call {result.seconds:.0f} s on {result.executor}.\n",
         "## Chosen point\n", _md_table(chosen),
@@ -434,6 +486,10 @@ def _report(spec: PatternSpec, result: PatternResult, command: str, search_runs:
         *(["## Placebo race, on calibration seeds\n",
             "Reproduced share / placebo share of each fitted finding at each raced point (rank: the search's order).\n",
             _md_table(_race_table(result.race))] if len(result.race) else []),
+        *(["## Second race, on further calibration seeds\n",
+            "The first race's best points raced again on runs that did not pick them (rank: their order after the first "
+            "race).\n",
+            _md_table(_race_table(result.rerace))] if len(result.rerace) else []),
         "## Leave one finding out\n",
         "For each fitted finding: the point chosen without it, and the share of evaluation runs in which it holds there.\n",
         _md_table(result.lofo),

@@ -103,6 +103,18 @@ class Placebos:
 
 
 @dataclass(frozen=True)
+class Rerace:
+    """A pattern calibration's second placebo race: the ``points`` raced points where the most fitted directional
+    findings were reproduced run the replication's protocol ``runs`` more times on calibration seeds no earlier stage
+    used, and the choice goes to the point where the most are reproduced there.  The first race's best count is the
+    maximum of noisy counts, so it flatters its point (the winner's curse); the second race measures the best few
+    again on runs that did not pick them."""
+
+    points: int
+    runs: int
+
+
+@dataclass(frozen=True)
 class CalibrationSpec(ConfigSpec):
     """A validated calibration: model, priors, targets, ABC-SMC budget and seeds."""
 
@@ -292,7 +304,7 @@ def target(name: str, value: Any) -> Target:
 # loader (:func:`load_calibration_spec`, through :mod:`sim.specfile`) reads either and the roles are known before
 # anything runs; :mod:`.patterns` (search, choice, evaluation, outputs) builds on this module.
 _PATTERN_KEYS = {"name", "description", "method", "base", "set", "fitted", "held_out", "targets", "design", "replications",
-                 "seed", "calibration_seeds", "evaluation", "confirm", "placebos"}
+                 "seed", "calibration_seeds", "evaluation", "confirm", "placebos", "rerace"}
 
 
 def _is_base_rate(finding: str) -> bool:
@@ -316,6 +328,7 @@ class PatternSpec(ConfigSpec):
     evaluation: Evaluation
     confirm: Confirm | None = None
     placebos: Placebos | None = None
+    rerace: Rerace | None = None
     description: str = ""
     source: str | None = field(default=None, compare=False)
 
@@ -334,7 +347,8 @@ class PatternSpec(ConfigSpec):
         return {"method": "findings", "search": self.search.identity(), "fitted": list(self.fitted),
                 "held_out": list(self.held_out), "targets": {k: vars(t) for k, t in self.targets.items()},
                 "evaluation": vars(self.evaluation), **({"confirm": vars(self.confirm)} if self.confirm else {}),
-                **({"placebos": vars(self.placebos)} if self.placebos else {})}
+                **({"placebos": vars(self.placebos)} if self.placebos else {}),
+                **({"rerace": vars(self.rerace)} if self.rerace else {})}
 
     def roles(self) -> dict[str, str]:
         """Each finding's role (:mod:`.roles`): ``fitted`` (``base_rate`` for a fitted level), else ``held_out``."""
@@ -390,6 +404,12 @@ def pattern_spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | Non
     evaluation = _evaluation(data["evaluation"])
     confirm = _counts(data, "confirm", Confirm)
     placebos = _counts(data, "placebos", Placebos)
+    rerace = _counts(data, "rerace", Rerace)
+    if rerace is not None and placebos is None:
+        raise ConfigError("calibration config key 'rerace': a second placebo race needs a first (placebos: {points, runs})")
+    if rerace is not None and rerace.points > placebos.points:
+        raise ConfigError(f"calibration config key 'rerace.points': at most placebos.points ({placebos.points}), "
+                          f"got {rerace.points}")
     label = spec_label(data, file, "calibration")
     sweep = {k: data[k] for k in ("base", "set", "design", "replications", "seed") if k in data}
     try:
@@ -404,4 +424,5 @@ def pattern_spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | Non
                           f"replications ({search.replications})")
     return PatternSpec(**label, base=search.base, search=dataclasses.replace(search, seed_range=seeds, source=None),
                        fitted=fitted, held_out=held_out, targets=parsed_targets, calibration_seeds=seeds,
-                       evaluation=evaluation, confirm=confirm, placebos=placebos)
+                       evaluation=evaluation, confirm=confirm, placebos=placebos,
+                       rerace=rerace)

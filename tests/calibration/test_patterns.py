@@ -239,6 +239,11 @@ def test_the_placebo_race_counts_findings_reproduced_and_breaks_ties_by_the_sear
     assert race_choice(race, ["R1", "R4"], [7, 3, 5]) == 7  # two each at 7 and 3: the better search rank
     assert race_choice(race, ["R3"], [7, 5, 3]) == 5
     assert race_choice(race, [], [5, 3]) == 5  # nothing to count: the search's order alone
+    from sim.calibration.patterns import finalists
+
+    assert finalists(race, ["R1", "R3", "R4"], [7, 3, 5], 2) == [3, 7]  # three reproduced first, then the search order
+    assert finalists(race, ["R3"], [7, 3, 5], 3) == [3, 5, 7]
+    assert finalists(race, [], [5, 3, 7], 2) == [5, 3]
 
 
 def test_the_placebo_race_is_declared_with_its_points_and_runs_and_draws_fresh_calibration_seeds():
@@ -257,6 +262,24 @@ def test_the_placebo_race_is_declared_with_its_points_and_runs_and_draws_fresh_c
     seeds = race_seeds(spec, taken={100001, *confirm})
     assert len(set(seeds)) == 3 and not set(seeds) & {100001, *confirm}
     assert all(100000 <= s < 200000 for s in seeds) and seeds == race_seeds(spec, taken={100001, *confirm})
+
+
+def test_the_second_race_needs_a_first_no_more_points_than_it_and_draws_seeds_no_earlier_stage_used():
+    from sim.calibration.patterns import race_seeds, rerace_seeds
+    from sim.config import ConfigError
+
+    with pytest.raises(ConfigError, match="rerace"):
+        spec_from_dict(with_(rerace={"points": 2, "runs": 2}))  # no first race
+    with pytest.raises(ConfigError, match="rerace.points"):
+        spec_from_dict(with_(placebos={"points": 2, "runs": 2}, rerace={"points": 3, "runs": 2}))
+    with pytest.raises(ConfigError, match="rerace.runs"):
+        spec_from_dict(with_(placebos={"points": 2, "runs": 2}, rerace={"points": 2, "runs": 0}))
+    first = spec_from_dict(with_(placebos={"points": 3, "runs": 2}))
+    spec = spec_from_dict(with_(placebos={"points": 3, "runs": 2}, rerace={"points": 2, "runs": 3}))
+    assert spec.rerace.points == 2 and spec.fingerprint() != first.fingerprint()
+    raced = race_seeds(spec, taken={100001})
+    seeds = rerace_seeds(spec, taken={100001, *raced})
+    assert len(set(seeds)) == 3 and not set(seeds) & {100001, *raced} and all(100000 <= s < 200000 for s in seeds)
 
 
 @pytest.mark.slow
@@ -282,3 +305,25 @@ def test_the_placebo_race_runs_the_protocol_at_the_best_points_and_chooses_among
     assert "Placebo race" in (out / "report.md").read_text()
     assert main(["calibrate", str(cfg), "--out", str(out), "--workers", "1", "--quiet"]) == 0  # resumes: nothing new
     assert pd.read_csv(out / "placebos.csv").equals(race)
+
+
+@pytest.mark.slow
+def test_the_second_race_runs_the_first_races_best_points_again_and_chooses_among_them(tmp_path):
+    """rerace: {points, runs}: the first race's best points run the protocol again on seeds no earlier stage used;
+    rerace.csv holds their verdicts, the choice is one of them, and the report and calibrated.yaml say so."""
+    cfg = write(tmp_path, with_(placebos={"points": 3, "runs": 2}, rerace={"points": 2, "runs": 2}))
+    out = tmp_path / "out"
+    assert main(["calibrate", str(cfg), "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    race, again = pd.read_csv(out / "placebos.csv"), pd.read_csv(out / "rerace.csv")
+    assert list(again.columns) == OUTPUTS["rerace.csv"] and race["point"].nunique() == 3
+    assert again["point"].nunique() == 2 and set(again["point"]) <= set(race["point"]) and set(again["rank"]) == {0, 1}
+    points = pd.read_csv(out / "points.csv")
+    assert set(points.loc[points["rerace_reproduced"].notna(), "point"]) == set(again["point"])
+    assert int(points.loc[points["chosen"], "point"].iloc[0]) in set(again["point"])
+    earlier = set(read_runs(out / "search")["seed"])
+    for point in race["point"].unique():
+        earlier |= set(json.loads((out / "placebos" / f"point-{point}" / "manifest.json").read_text())["seeds"])
+    for point in again["point"].unique():
+        seeds = json.loads((out / "rerace" / f"point-{point}" / "manifest.json").read_text())["seeds"]
+        assert len(seeds) == 2 and not set(seeds) & earlier
+    assert "Second race" in (out / "report.md").read_text() and "# Second race" in (out / "calibrated.yaml").read_text()
