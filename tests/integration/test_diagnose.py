@@ -60,9 +60,10 @@ def test_under_r2s_placebo_large_partners_counts_move_their_standing_little():
 
 
 @pytest.mark.slow
-def test_r6s_placebo_residue_comes_from_the_types_base_logits():
-    """replication.md reads R6's placebo residue, at these defaults, as the types' different base milestone logits:
-    with those made equal too, the placebo's turning-point gap shrinks (weighing redundancy alike does not)."""
+def test_r6s_placebo_leaves_a_small_residue_that_equal_redundancy_raises():
+    """replication.md reads R6's placebo residue at these defaults: equal attention takes most of the turning-point
+    gap away (under a fifth of it is left), and weighing redundancy alike as well raises the gap instead of closing
+    it."""
     variants = diagnose.r6_variants()
     seeds = diagnose._seeds(12)
 
@@ -70,7 +71,7 @@ def test_r6s_placebo_residue_comes_from_the_types_base_logits():
         return np.mean([e["turning_point_gain_exploitation"] for e in diagnose._fits("firm_panel", variants[name], seeds)])
 
     placebo = gap("placebo")
-    assert gap("+ equal base logits") < placebo < gap("defaults")
+    assert placebo < gap("defaults") / 5
     assert gap("+ equal redundancy") > placebo
 
 
