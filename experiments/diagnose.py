@@ -58,12 +58,18 @@ def _summary(findings: dict[str, str], ests: list[dict]) -> str:
     return " | ".join(parts)
 
 
-def competing_risks(variants: list[str], seeds) -> None:
-    """R7-R10 per variant ``name:key=value,key=value`` (the defaults always first)."""
+def _variants(args: list[str]) -> dict[str, dict]:
+    """Variants ``name:key=value,key=value`` as overrides by name, the defaults (no override) first."""
     todo = {"defaults": {}}
-    for arg in variants:
+    for arg in args:
         name, _, rest = arg.partition(":")
         todo[name] = dict(parse_override(kv) for kv in rest.split(",") if kv)
+    return todo
+
+
+def competing_risks(variants: list[str], seeds) -> None:
+    """R7-R10 per variant ``name:key=value,key=value`` (the defaults always first)."""
+    todo = _variants(variants)
     findings = {"R7": "external_exploitation", "R8": "external_exploration_sd",
                 "R9": "internal_exploration_x_external_exploitation", "R10": "internal_exploitation_x_external_exploration"}
     for name, overrides in todo.items():
@@ -187,11 +193,7 @@ def r16_ranges(seeds) -> None:
 def r16_slopes(variants: list[str], seeds) -> None:
     """R16's slopes (small and large firms', and their contrast) per variant ``name:key=value,...`` (the defaults
     always first)."""
-    todo = {"defaults": {}}
-    for arg in variants:
-        name, _, rest = arg.partition(":")
-        todo[name] = dict(parse_override(kv) for kv in rest.split(",") if kv)
-    for name, overrides in todo.items():
+    for name, overrides in _variants(variants).items():
         ests = _fits("learning_speed", overrides, seeds)
         slopes = " | ".join(f"{key} {np.mean([e[key] for e in ests]):+.3f} (sd {np.std([e[key] for e in ests], ddof=1):.3f})"
                             for key in ("small_slope", "large_slope"))
