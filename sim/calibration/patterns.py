@@ -183,18 +183,19 @@ def rerace_seeds(spec: PatternSpec, taken: set[int]) -> tuple[int, ...]:
 def finalists(race: pd.DataFrame, findings: list[str], order: list[int], count: int) -> list[int]:
     """The ``count`` points of ``order`` (raced points, best first by the search) where the most of ``findings`` are
     reproduced in ``race``, best first; ties keep the order of ``order``."""
-    mine = race[race["finding"].isin(findings) & (race["status"] == "reproduced")]
-    counts = mine.groupby("point").size()
+    counts = _reproduced(race, findings)
     return sorted(order, key=lambda p: (-int(counts.get(p, 0)), order.index(p)))[:count]
+
+
+def _reproduced(race: pd.DataFrame, findings: list[str]) -> pd.Series:
+    """How many of ``findings`` each point of ``race`` (placebos.csv rows) reproduces (points with none absent)."""
+    return race[race["finding"].isin(findings) & (race["status"] == "reproduced")].groupby("point").size()
 
 
 def race_choice(race: pd.DataFrame, findings: list[str], order: list[int]) -> int:
     """The point of ``order`` (raced points, best first by the search) where the most of ``findings`` are
     reproduced in ``race`` (placebos.csv rows); ties go to the earliest in ``order``."""
-    mine = race[race["finding"].isin(findings) & (race["status"] == "reproduced")]
-    counts = mine.groupby("point").size()
-    best = max(int(counts.get(p, 0)) for p in order)
-    return next(p for p in order if int(counts.get(p, 0)) == best)
+    return finalists(race, findings, order, 1)[0]
 
 
 def _race_point(spec: PatternSpec, design: pd.DataFrame, point: int, seeds: tuple[int, ...], out: Path, workers,
@@ -222,7 +223,7 @@ def _run_race(spec: PatternSpec, design: pd.DataFrame, points: list[int], seeds:
     chosen = race_choice(race, directional, points)
     lofo = {f: race_choice(race, [g for g in directional if g != f], [p for p in ranked(pool, *choices[f])[0] if p in points])
             for f in spec.fitted}
-    counts = race[race["finding"].isin(directional) & (race["status"] == "reproduced")].groupby("point").size()
+    counts = _reproduced(race, directional)
     return race, chosen, lofo, {p: int(counts.get(p, 0)) for p in points}
 
 
