@@ -204,7 +204,6 @@ def pooled_depreciation(alliances: pd.DataFrame, ticks_per_year: int) -> dict[st
     """R15's profile likelihood without firm fixed effects: the design's controls, the firm's own capability (a
     researcher's pre-alliance patents) and start-year dummies, pooled OLS with SEs clustered by firm."""
     import statsmodels.api as sm
-    from scipy import stats
 
     from sim.replication import depreciation as dp
 
@@ -218,11 +217,10 @@ def pooled_depreciation(alliances: pd.DataFrame, ticks_per_year: int) -> dict[st
         return pd.concat([pd.Series(np.log1p(dp.discounted(ages, rate)), name="experience"), x], axis=1)
 
     rss = np.array([sm.OLS(y, design(r)).fit().ssr for r in dp.RETENTION_GRID])
-    best = int(np.argmin(rss))
-    lr = max(float(len(y) * np.log(rss[-1] / rss[best])), 0.0)
+    best, _, p = dp.depreciation_test(rss, len(y))
     fit = sm.OLS(y, design(dp.RETENTION_GRID[best])).fit(cov_type="cluster",
                                                           cov_kwds={"groups": pd.factorize(rows["firm"])[0]})
-    return {"annual_depreciation": 1.0 - float(dp.RETENTION_GRID[best]), "p": float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0,
+    return {"annual_depreciation": 1.0 - float(dp.RETENTION_GRID[best]), "p": p,
             "slope": float(fit.params["experience"]), "slope_p": float(fit.pvalues["experience"])}
 
 

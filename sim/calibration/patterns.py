@@ -443,7 +443,7 @@ def _race_table(race: pd.DataFrame) -> pd.DataFrame:
     cells = race.assign(cell=[f"{r:.2f} / {p:.2f}" for r, p in zip(race["reproduced_share"], race["placebo_share"])])
     wide = cells.pivot(index=["rank", "point"], columns="finding", values="cell")
     wide = wide[list(dict.fromkeys(race["finding"]))]
-    count = race[race["status"] == "reproduced"].groupby("point").size()
+    count = _reproduced(race, list(race["finding"]))
     return wide.reset_index().assign(reproduced=lambda t: t["point"].map(lambda p: int(count.get(p, 0))))
 
 

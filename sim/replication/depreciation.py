@@ -42,7 +42,7 @@ from ..config import Config
 from ..metrics import year_of
 from .fitting import FitError, terms
 
-__all__ = ["prior_ages", "discounted", "dataset", "data", "within", "fit_at", "fit", "RETENTION_GRID", "CONTROLS"]
+__all__ = ["prior_ages", "discounted", "dataset", "data", "within", "fit_at", "depreciation_test", "fit", "RETENTION_GRID", "CONTROLS"]
 
 # Annual retention rates profiled: 1.0 is no depreciation; 0.05 keeps a twentieth of one year's experience.
 RETENTION_GRID = np.round(np.arange(0.05, 1.0001, 0.05), 2)
@@ -197,22 +197,28 @@ def _rank_tolerance(stock: np.ndarray, x: np.ndarray) -> float:
     return (np.finfo(float).eps * max(x.shape[0], x.shape[1] + 1)) ** 2 * scale
 
 
+def depreciation_test(rss: np.ndarray, n: int) -> tuple[int, float, float]:
+    """The best retention rate's position in :data:`RETENTION_GRID` (``rss``: the residual sums of squares along
+    it, ``n`` rows), and the likelihood-ratio statistic against no depreciation (rate 1, the grid's last point) with
+    its p-value (Gaussian profile log-likelihood: -n/2 log(RSS); chi-square, one degree of freedom)."""
+    best = int(np.argmin(rss))
+    lr = max(float(n * np.log(rss[-1] / rss[best])), 0.0)
+    return best, lr, float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
+
+
 def fit(data: pd.DataFrame, min_rows: int = 100) -> dict[str, float]:
     """Profile likelihood of the annual retention rate; the likelihood-ratio test of no depreciation."""
     if len(data) < min_rows:
         raise FitError(f"only {len(data)} alliances (need {min_rows})")
     if data["firm"].nunique() < 10:
         raise FitError(f"only {data['firm'].nunique()} firms")
-    rss = profile(data)
-    best = int(np.argmin(rss))
-    rate = float(RETENTION_GRID[best])
     n = len(data)
-    # Gaussian profile log-likelihood: -n/2 log(RSS); the statistic against no depreciation (rate 1, the last point)
-    lr = max(float(n * np.log(rss[-1] / rss[best])), 0.0)
+    best, lr, p = depreciation_test(profile(data), n)
+    rate = float(RETENTION_GRID[best])
     est = terms(fit_at(data, rate), ["experience"])
     est = {k.replace("experience", "experience_slope", 1): v for k, v in est.items()}
     est.update({
-        "annual_depreciation": 1.0 - rate, "annual_depreciation.p": float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0,
+        "annual_depreciation": 1.0 - rate, "annual_depreciation.p": p,
         "depreciation_lr": lr, "retention": rate,
         "half_life_years": float(np.log(0.5) / np.log(rate)) if rate < 1.0 else float("inf"),
         "n": float(n), "firms": float(data["firm"].nunique()),
