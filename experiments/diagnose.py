@@ -2,8 +2,9 @@
 
     python experiments/diagnose.py competing-risks [name:key=value,... ...]   # R7-R10 estimates and rules per variant
     python experiments/diagnose.py r5-products [key=value ...]                # new products by experience half and alliances
-    python experiments/diagnose.py r5-lag                                     # R4-R6 with last year's alliances (a lead)
+    python experiments/diagnose.py r5-lag [key=value ...]                     # R4-R6 and their placebos with last year's alliances
     python experiments/diagnose.py r2-placebo                                 # large partners' experience count vs know-how
+    python experiments/diagnose.py r10-absorption [key=value ...]             # where R7-R10's firms stand on the absorption curves
     python experiments/diagnose.py r6-residue                                 # R6 under its placebo, other type differences removed
     python experiments/diagnose.py r16-ranges                                 # each size class's alliance experience
     python experiments/diagnose.py r16-slopes [name:key=value,... ...]        # each size class's learning slope per variant
@@ -24,7 +25,8 @@ import pandas as pd
 import sim.replication.firm_panel as firm_panel
 from sim.config import parse_override
 from sim.metrics import year_of
-from sim.model import as_config
+from sim.learning import absorption, saturating
+from sim.model import AllianceModel, as_config
 from sim.replication.offsets import load_offsets
 from sim.replication.registry import DESIGN_BY_ID, FINDING_BY_ID, population_config, population_configs
 from sim.replication.runs import placebo_arms
@@ -97,27 +99,74 @@ def r5_products(overrides: list[str], seeds) -> None:
     print(table[["new_products", "goals", "internal"]].mean().round(3).join(table.size().rename("firm_years")))
 
 
-def r5_lag(seeds) -> None:
-    """R4-R6 with each year's products against the year before's alliances, beside the design as it is."""
-    same = firm_panel.alliance_years
+def lagged_panel(frames, cfg) -> pd.DataFrame:
+    """The firm-year panel with last year's alliances (firm-years of firms not in the market a year before left
+    out)."""
+    return firm_panel.dataset(frames, cfg.run.ticks, cfg.run.ticks_per_year, lagged=True)
 
-    def lagged(alliances, n_firms, ticks, ticks_per_year):
-        a = same(alliances, n_firms, ticks, ticks_per_year)
-        out = np.full_like(a, np.nan)
-        out[:, 1:] = a[:, :-1]
-        return out
 
-    def lagged_data(frames, cfg):
-        firm_panel.alliance_years = lagged
-        try:
-            d = firm_panel.data(frames, cfg)
-        finally:
-            firm_panel.alliance_years = same
-        return d[np.isfinite(d["alliances"])]
+FIRM_PANEL_FINDINGS = {"R4": "alliances_sq", "R5": "turning_point_gain_experience", "R6": "turning_point_gain_exploitation"}
 
-    findings = {"R4": "alliances_sq", "R5": "turning_point_gain_experience", "R6": "turning_point_gain_exploitation"}
-    for name, data in (("same year", None), ("year before", lagged_data)):
-        print(f"{name:>12}  {_summary(findings, _fits('firm_panel', {}, seeds, data))}", flush=True)
+
+def lag_fits(overrides: dict, seeds, only: tuple[str, ...] | None = None) -> dict[str, dict[str, list[dict]]]:
+    """R4-R6's fits per arm (the baseline, then each placebo of the firm-panel design with its recorded offset, all
+    with ``overrides``; ``only`` these arms if given) and per measure of the alliances: ``same year`` (the design)
+    and ``year before``."""
+    design = DESIGN_BY_ID["firm_panel"]
+    arms = {"baseline": {}, **{name: arm for name, arm in
+                               placebo_arms(population_configs(), load_offsets())["firm_panel"].items()
+                               if name != "baseline"}}
+    arms = {name: arm for name, arm in arms.items() if only is None or name in only}
+    out = {}
+    for arm, arm_overrides in arms.items():
+        cfg = population_config(design.population, {**arm_overrides, **overrides})
+        fits = out[arm] = {"same year": [], "year before": []}
+        for seed in seeds:
+            frames = simulate(cfg, seed, tables=design.tables).frames
+            fits["same year"].append(design.fit(design.data(frames, cfg)))
+            fits["year before"].append(design.fit(lagged_panel(frames, cfg)))
+    return out
+
+
+def r5_lag(overrides: list[str], seeds) -> None:
+    """R4-R6 with each year's products against the year before's alliances, beside the design as it is, in the
+    baseline and under each of the design's placebos."""
+    fits = lag_fits(dict(parse_override(kv) for kv in overrides), seeds)
+    for arm, measures in fits.items():
+        for measure, ests in measures.items():
+            print(f"{arm:>22} {measure:>12}  {_summary(FIRM_PANEL_FINDINGS, ests)}", flush=True)
+
+
+def absorption_positions(overrides: dict, seed: int) -> dict[str, dict[str, np.ndarray]]:
+    """Where the firms of R7-R10's study population stand on the absorption curves at the run's end, per size class:
+    percentiles (:data:`PERCENTILES`) of each technical stock (absorbed from exploration and from exploitation
+    partners) and of the two positions, ``1 - exp(-internal know-how / learning.absorptive_saturation)``, of internal
+    exploration know-how (how much of the absorptive-capacity gain a firm has) and of internal exploitation know-how
+    (how much of the rigidity), with the usable share of an exploration partner's knowledge that follows."""
+    cfg = population_config("competing_risks", overrides)
+    model = AllianceModel(config=cfg, rng=seed, panel=False)
+    model.run()
+    s, lp = model.state, cfg.learning
+    out = {}
+    for name, mask in (("large", s.alive & s.large), ("small", s.alive & ~s.large)):
+        internal = s.internal_knowhow[mask]
+        rigidity = saturating(internal[:, 1], lp.absorptive_saturation)
+        stats = {"technical_exploration": s.technical[mask, 0], "technical_exploitation": s.technical[mask, 1],
+                 "capacity_gain_position": saturating(internal[:, 0], lp.absorptive_saturation),
+                 "rigidity_position": rigidity,
+                 "exploration_usable_share": absorption(lp.absorb_exploration,  # the rule of sim.kernels.execution.absorbable
+                                                        -lp.absorb_exploration * lp.exploitation_rigidity, internal[:, 1],
+                                                        lp.absorptive_saturation)}
+        out[name] = {k: np.percentile(v, PERCENTILES) for k, v in stats.items()}
+    return out
+
+
+def r10_absorption(overrides: list[str], seeds) -> None:
+    for seed in seeds:
+        for size, stats in absorption_positions(dict(parse_override(kv) for kv in overrides), seed).items():
+            for k, v in stats.items():
+                print(f"seed {seed} {size:>5} {k:>26}  " + "  ".join(f"p{q} {x:.3f}" for q, x in zip(PERCENTILES, v)),
+                      flush=True)
 
 
 def r2_arms() -> dict[str, dict]:
@@ -244,23 +293,25 @@ def r15_pooled(seeds) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["competing-risks", "r5-products", "r5-lag", "r2-placebo", "r6-residue", "r16-ranges",
-                                             "r16-slopes", "r15-pooled"])
-    parser.add_argument("args", nargs="*", help="variants (competing-risks, r16-slopes) or key=value overrides (r5-products)")
-    parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 2 for r2-placebo, 12 for r6-residue, 1 for r16-ranges)")
+                                             "r16-slopes", "r15-pooled", "r10-absorption"])
+    parser.add_argument("args", nargs="*", help="variants (competing-risks, r16-slopes) or key=value overrides (r5-products, r5-lag, r10-absorption)")
+    parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 2 for r2-placebo, 12 for r6-residue, 1 for r16-ranges and r10-absorption)")
     a = parser.parse_intermixed_args()
     default = {"competing-risks": 6, "r5-products": 3, "r5-lag": 6, "r2-placebo": 2, "r6-residue": 12, "r16-ranges": 1,
-               "r16-slopes": 6, "r15-pooled": 6}[a.what]
+               "r16-slopes": 6, "r15-pooled": 6, "r10-absorption": 1}[a.what]
     seeds = _seeds(a.seeds or default)
     if a.what == "competing-risks":
         competing_risks(a.args, seeds)
     elif a.what == "r5-products":
         r5_products(a.args, seeds)
     elif a.what == "r5-lag":
-        r5_lag(seeds)
+        r5_lag(a.args, seeds)
     elif a.what == "r2-placebo":
         r2_placebo(seeds)
     elif a.what == "r6-residue":
         r6_residue(seeds)
+    elif a.what == "r10-absorption":
+        r10_absorption(a.args, seeds)
     elif a.what == "r15-pooled":
         r15_pooled(seeds)
     elif a.what == "r16-slopes":

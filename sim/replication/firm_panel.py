@@ -57,11 +57,16 @@ def alliance_years(alliances: pd.DataFrame, n_firms: int, ticks: int, ticks_per_
     return active.reshape(n_firms, years, ticks_per_year, 2).mean(axis=2)
 
 
-def dataset(frames: Mapping[str, pd.DataFrame], ticks: int, ticks_per_year: int, size: str = "small") -> pd.DataFrame:
-    """Firm-year panel of ``size`` firms (default: the ventures, as in the study)."""
+def dataset(frames: Mapping[str, pd.DataFrame], ticks: int, ticks_per_year: int, size: str = "small",
+            lagged: bool = False) -> pd.DataFrame:
+    """Firm-year panel of ``size`` firms (default: the ventures, as in the study).  ``lagged``: each year's
+    products against the year before's alliances, for the firm-years whose firm was in the market a year before
+    (a robustness check: an alliance that reaches its goal ends, so it also lowers the same year's mean count)."""
     firms, alliances = frames["firms"], frames["alliances"]
     n = int(firms["firm_id"].max()) + 1
     mean_active = alliance_years(alliances, n, ticks, ticks_per_year)
+    if lagged:
+        mean_active = np.concatenate([np.full_like(mean_active[:, :1], np.nan), mean_active[:, :-1]], axis=1)
     f = firms[(firms["size"] == size) & (firms["tick"] % ticks_per_year == 0)].copy()
     year = year_of(f["tick"].to_numpy(), ticks_per_year)
     fid = f["firm_id"].to_numpy()
@@ -70,7 +75,7 @@ def dataset(frames: Mapping[str, pd.DataFrame], ticks: int, ticks_per_year: int,
     prev = firms[["firm_id", "tick", "general_experience"]].assign(tick=lambda x: x["tick"] + ticks_per_year)
     f = f.merge(prev.rename(columns={"general_experience": "experience_start"}), on=["firm_id", "tick"], how="left")
     alliances_total = explore + exploit
-    return pd.DataFrame({
+    d = pd.DataFrame({
         "firm_id": fid, "year": year,
         "new_products": f["new_products"].to_numpy(),
         "alliances": alliances_total, "alliances_sq": alliances_total**2,
@@ -81,6 +86,9 @@ def dataset(frames: Mapping[str, pd.DataFrame], ticks: int, ticks_per_year: int,
         "exploitation_capability": f["exploitation_capability"].to_numpy(),
         "alliance_function": f["alliance_function"].astype(float).to_numpy(),
     })
+    if lagged:  # in the market a year before: it has last year's snapshot
+        d = d[f["experience_start"].notna().to_numpy() & np.isfinite(d["alliances"].to_numpy())].reset_index(drop=True)
+    return d
 
 
 def data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:

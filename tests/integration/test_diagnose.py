@@ -99,3 +99,39 @@ def test_the_diagnostics_run_from_the_command_line(monkeypatch, capsys):
     diagnose.main()
     out = capsys.readouterr().out
     assert "drawn" in out and "large_slope" in out and "R16" in out
+
+
+@pytest.mark.slow
+def test_r4s_curvature_survives_last_years_alliances_but_its_turning_point_moves_up():
+    """replication.md's R4 robustness reading: with each year's products set against the year before's alliances
+    the squared term stays negative and significant in every run, and the turning point moves up."""
+    fits = diagnose.lag_fits({}, diagnose._seeds(6), only=("baseline",))["baseline"]
+    assert all(e["alliances_sq"] < 0 and e["alliances_sq.p"] < 0.05 for e in fits["year before"])
+    assert (np.mean([e["alliances_turning_point"] for e in fits["year before"]])
+            > np.mean([e["alliances_turning_point"] for e in fits["same year"]]))
+
+
+@pytest.mark.slow
+def test_at_a_small_venture_overconfidence_spread_the_same_year_curvature_needs_no_coordination_costs():
+    """replication.md's R4 reading: with ventures alike in overconfidence the placebo without coordination costs keeps
+    most of the same-year curvature (an alliance that reaches its goal ends and lowers the year's mean count), and
+    last year's alliances take most of it away."""
+    fits = diagnose.lag_fits({"firms.small.overconfidence_sd": 0.1}, diagnose._seeds(6),
+                             only=("baseline", "no_coordination_costs"))
+
+    def sq(arm, measure):
+        return np.mean([e["alliances_sq"] for e in fits[arm][measure]])
+
+    assert sq("no_coordination_costs", "same year") / sq("baseline", "same year") > 0.75
+    assert sq("no_coordination_costs", "year before") / sq("no_coordination_costs", "same year") < 0.5
+
+
+@pytest.mark.slow
+def test_r10s_large_firms_sit_where_rigidity_barely_varies_and_exploration_knowledge_is_small():
+    """replication.md's R10 reading: the study population's large firms stand high on the rigidity curve (most of
+    its range used up by their internal exploitation know-how) and hold far less technical knowledge from
+    exploration partners than from exploitation partners."""
+    large = diagnose.absorption_positions({}, diagnose.DEV_SEED)["large"]
+    median = diagnose.PERCENTILES.index(50)
+    assert large["rigidity_position"][0] > 0.6 and large["rigidity_position"][median] > 0.85
+    assert large["technical_exploration"][median] < 0.1 * large["technical_exploitation"][median]

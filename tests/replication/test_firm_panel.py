@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.replication.firm_panel import experience_halves, fit
+from sim.replication.firm_panel import dataset, experience_halves, fit
 
 
 def _panel(peak_experienced: float, peak_inexperienced: float, peak_exploitation: float, peak_exploration: float,
@@ -47,3 +47,28 @@ def test_equal_turning_points_give_no_significant_gain_in_most_draws():
     """Under no difference the 5% test holds in about one draw in twenty, not in half of them as a sign would."""
     ps = [fit(_panel(5.0, 5.0, 3.0, 3.0, seed=s))["turning_point_gain_experience.p"] for s in range(10)]
     assert sum(p < 0.05 for p in ps) <= 2
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    """Two ventures and their large partner (firm 2) over three years of four ticks: firm 0 in the market from the
+    start, firm 1 from year 2 on; firm 0 runs one alliance through year 1 and two through year 2, firm 1 one in
+    year 3."""
+    snaps = [(0, t) for t in (4, 8, 12)] + [(1, t) for t in (8, 12)] + [(2, t) for t in (4, 8, 12)]
+    firms = pd.DataFrame({"firm_id": [f for f, _ in snaps], "tick": [t for _, t in snaps],
+                          "size": ["small"] * 5 + ["large"] * 3,
+                          "new_products": [1, 2, 0, 0, 1, 0, 0, 0], "general_experience": [1, 3, 3, 0, 1, 1, 3, 4],
+                          "exploration_capability": 0.5, "exploitation_capability": 0.5, "alliance_function": False})
+    alliances = pd.DataFrame({"firm_a": [0, 0, 1], "firm_b": [2, 2, 2], "start_tick": [1, 5, 9],
+                              "end_tick": [9.0, 9.0, np.nan], "type": ["exploration", "exploitation", "exploration"]})
+    return {"firms": firms, "alliances": alliances}
+
+
+def test_the_lagged_panel_sets_each_year_against_the_year_befores_alliances():
+    same = dataset(_frames(), ticks=12, ticks_per_year=4).set_index(["firm_id", "year"])
+    lagged = dataset(_frames(), ticks=12, ticks_per_year=4, lagged=True).set_index(["firm_id", "year"])
+    assert same.loc[(0, 1), "alliances"] == 1.0 and same.loc[(0, 2), "alliances"] == 2.0
+    # a firm's first year in the market has no year before: left out, as is every firm's first year
+    assert sorted(lagged.index) == [(0, 2), (0, 3), (1, 3)]
+    for firm, year in lagged.index:
+        assert lagged.loc[(firm, year), "alliances"] == same.loc[(firm, year - 1), "alliances"]
+        assert lagged.loc[(firm, year), "new_products"] == same.loc[(firm, year), "new_products"]
