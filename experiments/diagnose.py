@@ -3,6 +3,7 @@
     python experiments/diagnose.py competing-risks [name:key=value,... ...]   # R7-R10 estimates and rules per variant
     python experiments/diagnose.py r5-products [key=value ...]                # new products by experience half and alliances
     python experiments/diagnose.py r5-lag [key=value ...]                     # R4-R6 and their placebos with last year's alliances
+    python experiments/diagnose.py r1-within                                  # R1's small-partner slope pooled and within ventures
     python experiments/diagnose.py r2-placebo                                 # large partners' experience count vs know-how
     python experiments/diagnose.py r10-absorption [key=value ...]             # where R7-R10's firms stand on the absorption curves
     python experiments/diagnose.py r6-residue                                 # R6 under its placebo, other type differences removed
@@ -169,6 +170,48 @@ def r10_absorption(overrides: list[str], seeds) -> None:
                       flush=True)
 
 
+def r1_arms() -> dict[str, dict]:
+    """The model and R1's placebo (no general learning, with its recorded offset) on the projects population."""
+    return {"model": {}, "placebo": placebo_arms(population_configs(), load_offsets())["projects"]["no_general_learning"]}
+
+
+def small_partner_slope(data: pd.DataFrame, within: bool) -> dict[str, float]:
+    """R1's regressors and controls (start-year dummies included) in a linear probability model of project success,
+    pooled or ``within`` each small partner (every variable demeaned by venture: venture fixed effects), standard
+    errors clustered by venture: the linear and squared terms of the small partner's experience, their p-values and
+    the slope at its mean (per ten alliances)."""
+    import statsmodels.api as sm
+
+    from sim.replication import projects
+
+    x = data[[*projects.EXPERIENCE, *projects.controls(data)]].astype(float)
+    y = data["success"].astype(float)
+    if within:
+        venture = data["firm_small"]
+        x, y = x - x.groupby(venture).transform("mean"), y - y.groupby(venture).transform("mean")
+    else:
+        x = sm.add_constant(x)
+    x = x.loc[:, x.std() > 0] if within else x
+    res = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": data["firm_small"]})
+    b1, b2 = res.params["small_experience"], res.params["small_experience_sq"]
+    return {"linear": b1, "linear_p": res.pvalues["small_experience"], "squared": b2,
+            "squared_p": res.pvalues["small_experience_sq"], "slope": b1 + 2 * b2 * data["small_experience"].mean()}
+
+
+def r1_within(seeds) -> None:
+    """R1's small-partner slope pooled and within ventures, in the model and under R1's placebo."""
+    design = DESIGN_BY_ID["projects"]
+    for name, overrides in r1_arms().items():
+        cfg = population_config(design.population, overrides)
+        for seed in seeds:
+            d = design.data(simulate(cfg, seed, tables=design.tables).frames, cfg)
+            for within in (False, True):
+                e = small_partner_slope(d, within)
+                print(f"{name:>8} seed {seed} {'within ventures' if within else 'pooled':>15}  linear {e['linear']:+.3f} "
+                      f"(p {e['linear_p']:.3f})  squared {e['squared']:+.4f} (p {e['squared_p']:.3f})  "
+                      f"slope at the mean {e['slope']:+.3f}", flush=True)
+
+
 def r2_arms() -> dict[str, dict]:
     """The model and R2's placebo (large firms capture and learn as small ones do) on the projects population."""
     return {"model": {}, "placebo": placebo_arms(population_configs(), load_offsets())["projects"]["large_firms_learn"]}
@@ -293,12 +336,13 @@ def r15_pooled(seeds) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["competing-risks", "r5-products", "r5-lag", "r2-placebo", "r6-residue", "r16-ranges",
-                                             "r16-slopes", "r15-pooled", "r10-absorption"])
+                                             "r16-slopes", "r15-pooled", "r10-absorption", "r1-within"])
     parser.add_argument("args", nargs="*", help="variants (competing-risks, r16-slopes) or key=value overrides (r5-products, r5-lag, r10-absorption)")
     parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 2 for r2-placebo, 12 for r6-residue, 1 for r16-ranges and r10-absorption)")
     a = parser.parse_intermixed_args()
     default = {"competing-risks": 6, "r5-products": 3, "r5-lag": 6, "r2-placebo": 2, "r6-residue": 12, "r16-ranges": 1,
-               "r16-slopes": 6, "r15-pooled": 6, "r10-absorption": 1}[a.what]
+               "r16-slopes": 6, "r15-pooled": 6, "r10-absorption": 1,
+               "r1-within": 6}[a.what]
     seeds = _seeds(a.seeds or default)
     if a.what == "competing-risks":
         competing_risks(a.args, seeds)
@@ -310,6 +354,8 @@ def main() -> None:
         r2_placebo(seeds)
     elif a.what == "r6-residue":
         r6_residue(seeds)
+    elif a.what == "r1-within":
+        r1_within(seeds)
     elif a.what == "r10-absorption":
         r10_absorption(a.args, seeds)
     elif a.what == "r15-pooled":
