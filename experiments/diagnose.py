@@ -246,16 +246,22 @@ def r2_placebo(seeds) -> None:
 
 def r6_variants() -> dict[str, dict]:
     """R6's placebo (equal attention, with its recorded offset), then with the other differences between the two
-    alliance types removed as well: their base milestone logits set to the placebo's mean, and redundancy weighing
-    on exploitation as on exploration."""
+    alliance types removed as well: their base milestone logits set to the placebo's mean, redundancy weighing on
+    exploitation as on exploration, both of these; and one at a time, exploration alliances' milestones set to
+    exploitation's, the two types' values at stake set to their mean, and no governance fit."""
     configs = population_configs()
     placebo = placebo_arms(configs, load_offsets())["firm_panel"]["equal_attention"]
     mean = round((placebo["execution.base_logit_exploration"] + placebo["execution.base_logit_exploitation"]) / 2, 6)
     equal_base = {"execution.base_logit_exploration": mean, "execution.base_logit_exploitation": mean}
     equal_redundancy = {"learning.redundancy_exploitation_weight": 1.0}
+    cfg = configs["firm_panel"]
+    value = (cfg.negotiation.value_exploration + cfg.negotiation.value_exploitation) / 2
     return {"defaults": {}, "placebo": placebo, "+ equal base logits": {**placebo, **equal_base},
             "+ equal redundancy": {**placebo, **equal_redundancy},
-            "+ both": {**placebo, **equal_base, **equal_redundancy}}
+            "+ both": {**placebo, **equal_base, **equal_redundancy},
+            "+ equal milestones": {**placebo, "execution.milestones_exploration": cfg.execution.milestones_exploitation},
+            "+ equal value": {**placebo, "negotiation.value_exploration": value, "negotiation.value_exploitation": value},
+            "+ no governance fit": {**placebo, "execution.governance_fit": 0.0}}
 
 
 def r6_residue(seeds) -> None:
