@@ -29,6 +29,7 @@ from sim.metrics import year_of
 from sim.learning import absorption, saturating
 from sim.model import AllianceModel, as_config
 from sim.replication.offsets import load_offsets
+from sim.replication.projects import small_partner_slope
 from sim.replication.registry import DESIGN_BY_ID, FINDING_BY_ID, population_config, population_configs
 from sim.replication.runs import placebo_arms
 from sim.replication.shares import learning_data
@@ -173,29 +174,6 @@ def r10_absorption(overrides: list[str], seeds) -> None:
 def r1_arms() -> dict[str, dict]:
     """The model and R1's placebo (no general learning, with its recorded offset) on the projects population."""
     return {"model": {}, "placebo": placebo_arms(population_configs(), load_offsets())["projects"]["no_general_learning"]}
-
-
-def small_partner_slope(data: pd.DataFrame, within: bool) -> dict[str, float]:
-    """R1's regressors and controls (start-year dummies included) in a linear probability model of project success,
-    pooled or ``within`` each small partner (every variable demeaned by venture: venture fixed effects), standard
-    errors clustered by venture: the linear and squared terms of the small partner's experience, their p-values and
-    the slope at its mean (per ten alliances)."""
-    import statsmodels.api as sm
-
-    from sim.replication import projects
-
-    x = data[[*projects.EXPERIENCE, *projects.controls(data)]].astype(float)
-    y = data["success"].astype(float)
-    if within:
-        venture = data["firm_small"]
-        x, y = x - x.groupby(venture).transform("mean"), y - y.groupby(venture).transform("mean")
-    else:
-        x = sm.add_constant(x)
-    x = x.loc[:, x.std() > 0] if within else x
-    res = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": data["firm_small"]})
-    b1, b2 = res.params["small_experience"], res.params["small_experience_sq"]
-    return {"linear": b1, "linear_p": res.pvalues["small_experience"], "squared": b2,
-            "squared_p": res.pvalues["small_experience_sq"], "slope": b1 + 2 * b2 * data["small_experience"].mean()}
 
 
 def r1_within(seeds) -> None:

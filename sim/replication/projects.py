@@ -33,7 +33,7 @@ from ..config import Config
 from ..metrics import year_of
 from .fitting import cluster_groups, combination, fit_logit, terms
 
-__all__ = ["dataset", "data", "fit_model", "fit", "controls", "SCALE", "EXPERIENCE"]
+__all__ = ["dataset", "data", "fit_model", "fit", "controls", "small_partner_slope", "SCALE", "EXPERIENCE"]
 
 SCALE = 10.0  # experience is entered in tens of alliances (readable coefficients)
 BASE_CONTROLS = ["exploitation", "log_value", "small_share", "protective", "function_large", "function_small",
@@ -105,3 +105,27 @@ def fit(data: pd.DataFrame) -> dict[str, float]:
     est.update(combination(res, contrast, "slope_contrast"))
     est["n"] = float(res.nobs)
     return est
+
+
+def small_partner_slope(data: pd.DataFrame, within: bool = False) -> dict[str, float]:
+    """A check beside the study's fit, not its design: R1's regressors and controls (start-year dummies included)
+    in a linear probability model of project success, pooled or ``within`` each small partner (every variable
+    demeaned by venture: venture fixed effects), standard errors clustered by venture.  Within ventures, the slope
+    comes only from a venture's own experience growing, so selection between ventures (which ventures last and
+    pile up experience) cannot produce it.  Returns the small partner's linear and squared terms, their p-values
+    and its slope at the mean experience (per ten alliances)."""
+    import statsmodels.api as sm
+
+    x = data[[*EXPERIENCE, *controls(data)]].astype(float)
+    y = data["success"].astype(float)
+    if within:
+        venture = data["firm_small"]
+        x, y = x - x.groupby(venture).transform("mean"), y - y.groupby(venture).transform("mean")
+        x = x.loc[:, x.std() > 0]  # traits constant within every venture drop out with the fixed effects
+    else:
+        x = sm.add_constant(x)
+    res = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": data["firm_small"]})
+    b1, b2 = res.params["small_experience"], res.params["small_experience_sq"]
+    return {"linear": float(b1), "linear_p": float(res.pvalues["small_experience"]), "squared": float(b2),
+            "squared_p": float(res.pvalues["small_experience_sq"]),
+            "slope": float(b1 + 2 * b2 * data["small_experience"].mean())}
