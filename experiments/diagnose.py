@@ -226,7 +226,8 @@ def r6_variants() -> dict[str, dict]:
     """R6's placebo (equal attention, with its recorded offset), then with the other differences between the two
     alliance types removed as well: their base milestone logits set to the placebo's mean, redundancy weighing on
     exploitation as on exploration, both of these; and one at a time, exploration alliances' milestones set to
-    exploitation's, the two types' values at stake set to their mean, and no governance fit."""
+    exploitation's, the two types' values at stake set to their mean, and no governance fit; all of these together;
+    and, beside the placebo and the defaults, no use of absorbed technical knowledge in internal R&D."""
     configs = population_configs()
     placebo = placebo_arms(configs, load_offsets())["firm_panel"]["equal_attention"]
     mean = round((placebo["execution.base_logit_exploration"] + placebo["execution.base_logit_exploitation"]) / 2, 6)
@@ -239,7 +240,13 @@ def r6_variants() -> dict[str, dict]:
             "+ both": {**placebo, **equal_base, **equal_redundancy},
             "+ equal milestones": {**placebo, "execution.milestones_exploration": cfg.execution.milestones_exploitation},
             "+ equal value": {**placebo, "negotiation.value_exploration": value, "negotiation.value_exploitation": value},
-            "+ no governance fit": {**placebo, "execution.governance_fit": 0.0}}
+            "+ no governance fit": {**placebo, "execution.governance_fit": 0.0},
+            "+ all of these": {**placebo, **equal_base, **equal_redundancy,
+                               "execution.milestones_exploration": cfg.execution.milestones_exploitation,
+                               "negotiation.value_exploration": value, "negotiation.value_exploitation": value,
+                               "execution.governance_fit": 0.0},
+            "+ no technical returns": {**placebo, "learning.technical_returns": 0.0},
+            "defaults, no technical returns": {"learning.technical_returns": 0.0}}
 
 
 def r6_residue(seeds) -> None:
