@@ -121,7 +121,7 @@ def small_partner_slope(data: pd.DataFrame, within: bool = False) -> dict[str, f
     if within:
         venture = data["firm_small"]
         x, y = x - x.groupby(venture).transform("mean"), y - y.groupby(venture).transform("mean")
-        x = x.loc[:, x.std() > 0]  # traits constant within every venture drop out with the fixed effects
+        x = x.loc[:, x.std() > 1e-9]  # traits constant within every venture drop out (demeaned to rounding noise)
     else:
         x = sm.add_constant(x)
     res = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": data["firm_small"]})
