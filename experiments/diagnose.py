@@ -9,7 +9,7 @@
     python experiments/diagnose.py r6-residue                                 # R6 under its placebo, other type differences removed
     python experiments/diagnose.py r16-ranges                                 # each size class's alliance experience
     python experiments/diagnose.py r16-slopes [name:key=value,... ...]        # each size class's learning slope per variant
-    python experiments/diagnose.py r15-pooled                                 # R15 without firm fixed effects (a lead)
+    python experiments/diagnose.py r15-designs                                # R15 as designed and with firm fixed effects
 
 Dev seeds (5001 on) are neither calibration seeds (100000-999999) nor
 evaluation seeds (spawned from a replication's root), so nothing here
@@ -283,56 +283,34 @@ def r16_slopes(variants: list[str], seeds) -> None:
         print(f"{name:>14}  {slopes} | {_summary({'R16': 'experience_x_small'}, ests)}", flush=True)
 
 
-def pooled_depreciation(alliances: pd.DataFrame, ticks_per_year: int) -> dict[str, float]:
-    """R15's profile likelihood without firm fixed effects: the design's controls, the firm's own capability (a
-    researcher's pre-alliance patents) and start-year dummies, pooled OLS with SEs clustered by firm."""
-    import statsmodels.api as sm
-
-    from sim.replication import depreciation as dp
-
-    rows, ages = dp.dataset(alliances, ticks_per_year)
-    years = pd.get_dummies(rows["start_year"], prefix="year", drop_first=True, dtype=float)
-    x = pd.concat([rows[[*dp.CONTROLS, "own_capability"]].astype(float), years], axis=1)
-    x.insert(0, "const", 1.0)
-    y = rows["success"].to_numpy(dtype=float)
-
-    def design(rate: float) -> pd.DataFrame:
-        return pd.concat([pd.Series(np.log1p(dp.discounted(ages, rate)), name="experience"), x], axis=1)
-
-    rss = np.array([sm.OLS(y, design(r)).fit().ssr for r in dp.RETENTION_GRID])
-    best, _, p = dp.depreciation_test(rss, len(y))
-    fit = sm.OLS(y, design(dp.RETENTION_GRID[best])).fit(cov_type="cluster",
-                                                          cov_kwds={"groups": pd.factorize(rows["firm"])[0]})
-    return {"annual_depreciation": 1.0 - float(dp.RETENTION_GRID[best]), "p": p,
-            "slope": float(fit.params["experience"]), "slope_p": float(fit.pvalues["experience"])}
-
-
-def r15_pooled(seeds) -> None:
-    """R15 with the study's design as it is (firm fixed effects) and without them, under the model and its placebo."""
+def r15_designs(seeds) -> None:
+    """R15's design (no firm fixed effects: the firm's pre-alliance products stand in for them) and the same with firm
+    fixed effects, under the model and its placebo."""
     from sim.replication import depreciation as dp
 
     arms = {"model": {}, "placebo": placebo_arms(population_configs(), load_offsets())["shares"]["no_forgetting"]}
     for name, overrides in arms.items():
         cfg = population_config("shares", overrides)
         for seed in seeds:
-            alliances = simulate(cfg, seed, tables=("alliances",)).frames["alliances"]
-            fe = dp.fit(dp.data({"alliances": alliances}, cfg))
-            po = pooled_depreciation(alliances, cfg.run.ticks_per_year)
-            print(f"{name:>8} seed {seed}  fixed effects: depreciation {fe['annual_depreciation']:.2f} "
-                  f"(p {fe['annual_depreciation.p']:.3f}), slope {fe['experience_slope']:+.3f}  |  pooled: depreciation "
-                  f"{po['annual_depreciation']:.2f} (p {po['p']:.3f}), slope {po['slope']:+.3f} (p {po['slope_p']:.3f})",
-                  flush=True)
+            data = dp.data(simulate(cfg, seed, tables=("alliances", "firms")).frames, cfg)
+            parts = []
+            for fixed_effects in (False, True):
+                e = dp.fit(data, fixed_effects=fixed_effects)
+                parts.append(f"{'firm fixed effects' if fixed_effects else 'the design'}: depreciation "
+                             f"{e['annual_depreciation']:.2f} (p {e['annual_depreciation.p']:.3f}), slope "
+                             f"{e['experience_slope']:+.3f} (p {e['experience_slope.p']:.3f})")
+            print(f"{name:>8} seed {seed}  " + "  |  ".join(parts), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["competing-risks", "r5-products", "r5-lag", "r2-placebo", "r6-residue", "r16-ranges",
-                                             "r16-slopes", "r15-pooled", "r10-absorption", "r1-within"])
+                                             "r16-slopes", "r15-designs", "r10-absorption", "r1-within"])
     parser.add_argument("args", nargs="*", help="variants (competing-risks, r16-slopes) or key=value overrides (r5-products, r5-lag, r10-absorption)")
     parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 2 for r2-placebo, 12 for r6-residue, 1 for r16-ranges and r10-absorption)")
     a = parser.parse_intermixed_args()
     default = {"competing-risks": 6, "r5-products": 3, "r5-lag": 6, "r2-placebo": 2, "r6-residue": 12, "r16-ranges": 1,
-               "r16-slopes": 6, "r15-pooled": 6, "r10-absorption": 1,
+               "r16-slopes": 6, "r15-designs": 6, "r10-absorption": 1,
                "r1-within": 6}[a.what]
     seeds = _seeds(a.seeds or default)
     if a.what == "competing-risks":
@@ -349,8 +327,8 @@ def main() -> None:
         r1_within(seeds)
     elif a.what == "r10-absorption":
         r10_absorption(a.args, seeds)
-    elif a.what == "r15-pooled":
-        r15_pooled(seeds)
+    elif a.what == "r15-designs":
+        r15_designs(seeds)
     elif a.what == "r16-slopes":
         r16_slopes(a.args, seeds)
     else:

@@ -9,18 +9,26 @@ every rate of a grid and the best-fitting rate kept.  No depreciation is
 ``retention = 1`` (the plain cumulative count); the likelihood-ratio test of
 the best rate against it is the test of depreciation.
 
-The data set is every *ended* alliance seen from each small partner's side
-(the firms whose capture of lessons makes experience matter at all; an
-alliance ended by a partner's exit is censored, not a failure): outcome =
-goal reached; experience = the firm's alliances completed before the start
-(lessons are learned when an alliance ends, so each is dated by its end, as
-a researcher with the alliance table would date it), discounted, entered as
-``log(1 + stock)`` (learning curves are log-linear).  The model is a linear
-probability model with firm and start-year fixed effects and partner,
-portfolio and deal controls, standard errors clustered by firm: a firm's
-persistent traits (capability, how overconfident it is) shape both how often
-it allies and how well its alliances go, so depreciation is identified within
-firm, from the timing of its experience.
+What is explained is what the study explained: how much a firm *benefits*
+from a new alliance ("collaborative benefits", in the study's abstract: its
+innovation after the alliance, which a later replication of the design,
+Rubin de Celis & Lipinski 2007, measures as post-alliance patenting with
+pre-alliance patents controlled).  Here that is the firm's new products in
+the :data:`BENEFIT_YEARS` years from the alliance's start, controlled for
+its new products in the as many years before (the simulated firm's
+"patents"), both as ``log(1 + count)``.
+
+The data set is every alliance seen from each small partner's side (the
+firms whose capture of lessons makes experience matter at all) whose firm
+is in the market through the whole window; experience = the firm's
+alliances completed before the start (lessons are learned when an alliance
+ends, so each is dated by its end, as a researcher with the alliance table
+would date it), discounted, entered as ``log(1 + stock)`` (learning curves
+are log-linear).  The model is ordinary least squares with partner,
+portfolio and deal controls, the firm's pre-alliance products and
+start-year dummies, standard errors clustered by firm.  ``fixed_effects``
+(a check, not the study's design) adds firm fixed effects, which the
+pre-alliance products stand in for.
 
 Estimates (``fit``): ``annual_depreciation`` = 1 - the best retention rate
 (its ``.p`` is the likelihood-ratio p-value against no depreciation),
@@ -42,12 +50,14 @@ from ..config import Config
 from ..metrics import year_of
 from .fitting import FitError, terms
 
-__all__ = ["prior_ages", "discounted", "dataset", "data", "within", "fit_at", "depreciation_test", "fit", "RETENTION_GRID", "CONTROLS"]
+__all__ = ["prior_ages", "discounted", "dataset", "data", "regressors", "fit_at", "profile", "depreciation_test", "fit",
+           "RETENTION_GRID", "CONTROLS", "BENEFIT_YEARS"]
 
 # Annual retention rates profiled: 1.0 is no depreciation; 0.05 keeps a twentieth of one year's experience.
 RETENTION_GRID = np.round(np.arange(0.05, 1.0001, 0.05), 2)
 CONTROLS = ["partner_experience", "partner_large", "partner_capability", "partner_function", "partner_specific",
-            "portfolio", "portfolio_sq", "exploitation", "log_value", "small_share", "protective"]
+            "portfolio", "portfolio_sq", "exploitation", "log_value", "small_share", "protective", "prior_products"]
+BENEFIT_YEARS = 4  # the window of the firm's benefit after an alliance's start, and of its products before it
 
 
 def prior_ages(alliances: pd.DataFrame, firms: np.ndarray, starts: np.ndarray, ticks_per_year: int) -> np.ndarray:
@@ -75,19 +85,39 @@ def discounted(ages: np.ndarray, retention: float) -> np.ndarray:
     return np.where(np.isnan(ages), 0.0, np.power(retention, ages)).sum(axis=1)
 
 
-def dataset(alliances: pd.DataFrame, ticks_per_year: int, size: str = "small") -> tuple[pd.DataFrame, np.ndarray]:
-    """One row per ended alliance and partner of ``size`` (partner exits censored): outcome and controls; and the
-    ages of each row's prior completions (:func:`prior_ages`)."""
+def products_between(firms: pd.DataFrame, firm: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """New products of each ``firm[i]`` from snapshot tick ``start[i]`` to ``end[i]`` (the firm panel's cumulative
+    count at both); NaN where the firm has no snapshot at either (not in the market then)."""
+    count = pd.Series(firms["products"].to_numpy(dtype=float),
+                      index=pd.MultiIndex.from_arrays([firms["firm_id"].to_numpy(), firms["tick"].to_numpy()]))
+
+    def at(ticks: np.ndarray) -> np.ndarray:
+        return count.reindex(pd.MultiIndex.from_arrays([firm, ticks])).to_numpy(dtype=float)
+
+    return at(end) - at(start)
+
+
+def dataset(alliances: pd.DataFrame, firms: pd.DataFrame, ticks_per_year: int, interval: int,
+            size: str = "small") -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per alliance and partner of ``size`` whose firm is in the market from :data:`BENEFIT_YEARS` before
+    the start to as many after (the panel's snapshots every ``interval`` ticks date the windows: the last one at or
+    before the start): the benefit, the controls; and the ages of each row's prior completions (:func:`prior_ages`)."""
     a = alliances
+    window = BENEFIT_YEARS * ticks_per_year
     parts, ages = [], []
     for own, other in (("a", "b"), ("b", "a")):
-        d = a[a["end_tick"].notna() & (a[f"size_{own}"] == size) & (a["exit_reason"] != "partner_exit")]
+        d = a[a[f"size_{own}"] == size]
         if d.empty:
             continue
         firm, start = d[f"firm_{own}"].to_numpy(dtype=np.int64), d["start_tick"].to_numpy(dtype=np.int64)
+        mark = start // interval * interval
+        after = products_between(firms, firm, mark, mark + window)
+        before = products_between(firms, firm, mark - window, mark)
+        keep = np.isfinite(after) & np.isfinite(before)
+        d, firm, start = d[keep], firm[keep], start[keep]
         load = d[f"portfolio_{own}"].astype(float).to_numpy()
         parts.append(pd.DataFrame({
-            "success": d["success"].astype(int).to_numpy(),
+            "benefit": np.log1p(after[keep]),
             "partner_experience": d[f"general_experience_{other}"].to_numpy() / 10.0,
             "partner_large": (d[f"size_{other}"] == "large").astype(float).to_numpy(),
             "partner_capability": d[f"capability_{other}"].to_numpy(),
@@ -98,14 +128,13 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int, size: str = "small") -
             "log_value": np.log(d["value_at_stake"]).to_numpy(),
             "small_share": d[f"share_{own}"].to_numpy(),
             "protective": (d["governance"] == "protective").astype(float).to_numpy(),
-            # the firm's own capability: a control only without firm effects (experiments/diagnose.py r15-pooled)
-            "own_capability": d[f"capability_{own}"].to_numpy(),
+            "prior_products": np.log1p(before[keep]),  # the study's pre-alliance patents
             "start_year": year_of(start, ticks_per_year).astype(int),
             "firm": firm,
         }))
         ages.append(prior_ages(a, firm, start, ticks_per_year))
-    if not parts:
-        return pd.DataFrame(columns=["success", *CONTROLS, "own_capability", "start_year", "firm"]), np.zeros((0, 1))
+    if not parts or not sum(len(x) for x in parts):
+        return pd.DataFrame(columns=["benefit", *CONTROLS, "start_year", "firm"]), np.zeros((0, 1))
     width = max(x.shape[1] for x in ages)
     padded = np.vstack([np.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=np.nan) for x in ages])
     return pd.concat(parts, ignore_index=True), padded
@@ -113,7 +142,7 @@ def dataset(alliances: pd.DataFrame, ticks_per_year: int, size: str = "small") -
 
 def data(frames: Mapping[str, pd.DataFrame], config: Config) -> pd.DataFrame:
     """The rows with their prior completions' ages as columns ``age_0 ..`` (a researcher's alliance histories)."""
-    rows, ages = dataset(frames["alliances"], config.run.ticks_per_year)
+    rows, ages = dataset(frames["alliances"], frames["firms"], config.run.ticks_per_year, config.output.firm_interval)
     return pd.concat([rows, pd.DataFrame(ages, columns=[f"age_{k}" for k in range(ages.shape[1])])], axis=1)
 
 
@@ -121,14 +150,17 @@ def _ages(data: pd.DataFrame) -> np.ndarray:
     return data[[c for c in data.columns if c.startswith("age_")]].to_numpy(dtype=float)
 
 
-def within(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The outcome and the controls with start-year dummies, demeaned within firm (firm and year fixed effects;
-    the year dummies are demeaned too, which makes the year effects exact in the unbalanced panel), and the firm
-    codes.  Columns with no within-firm variation are dropped."""
+def regressors(data: pd.DataFrame, fixed_effects: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The benefit, the controls with start-year dummies and a constant, and the firm codes.  With
+    ``fixed_effects`` the benefit and the controls are demeaned within firm instead (firm and year fixed effects;
+    the year dummies are demeaned too, which makes the year effects exact in the unbalanced panel) and the columns
+    with no within-firm variation dropped."""
     firm = pd.factorize(data["firm"])[0]
     years = pd.get_dummies(data["start_year"], prefix="year", drop_first=True, dtype=float)
     x = pd.concat([data[CONTROLS].astype(float), years], axis=1).to_numpy()
-    y = data["success"].to_numpy(dtype=float)
+    y = data["benefit"].to_numpy(dtype=float)
+    if not fixed_effects:
+        return y, np.column_stack([np.ones(len(y)), x]), firm
     x = _demean(x, firm)
     x = x[:, x.std(axis=0) > 1e-12]
     return _demean(y[:, None], firm)[:, 0], x, firm
@@ -140,32 +172,32 @@ def _demean(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return x - means[groups]
 
 
-def _rss(y: np.ndarray, x: np.ndarray) -> float:
-    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    resid = y - x @ beta
-    return float(resid @ resid)
+def _stock(data: pd.DataFrame, held: np.ndarray, firm: np.ndarray, fixed_effects: bool) -> np.ndarray:
+    """``log(1 + held)`` (the discounted stock of each row), demeaned within firm with ``fixed_effects``."""
+    stock = np.log1p(held)
+    return _demean(stock[:, None], firm)[:, 0] if fixed_effects else stock
 
 
-def fit_at(data: pd.DataFrame, retention: float):
-    """The within-firm model at one retention rate (statsmodels OLS on demeaned data, SEs clustered by firm)."""
+def fit_at(data: pd.DataFrame, retention: float, fixed_effects: bool = False):
+    """The model at one retention rate (statsmodels OLS, SEs clustered by firm)."""
     import statsmodels.api as sm
 
-    y, x, firm = within(data)
-    stock = _demean(np.log1p(discounted(_ages(data), retention))[:, None], firm)
+    y, x, firm = regressors(data, fixed_effects)
+    stock = _stock(data, discounted(_ages(data), retention), firm, fixed_effects)
     design = pd.DataFrame(np.column_stack([stock, x]), columns=["experience", *[f"x{j}" for j in range(x.shape[1])]])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": firm}, use_t=True)
 
 
-def profile(data: pd.DataFrame, grid: np.ndarray = RETENTION_GRID) -> np.ndarray:
-    """Residual sum of squares of the within-firm model at each retention rate of ``grid``.
+def profile(data: pd.DataFrame, grid: np.ndarray = RETENTION_GRID, fixed_effects: bool = False) -> np.ndarray:
+    """Residual sum of squares of the model at each retention rate of ``grid``.
 
     Only the experience stock changes along the grid, so the controls are projected out once (Frisch-Waugh-Lovell:
     the RSS of ``y`` on ``[stock, x]`` is that of ``y`` on ``x`` less what the stock's part orthogonal to ``x``
     explains), with the orthonormal basis and rank ``np.linalg.lstsq`` would use; the same RSS as one least-squares
     fit per rate, to round-off."""
-    y, x, firm = within(data)
+    y, x, firm = regressors(data, fixed_effects)
     ages = _ages(data)
     known = ~np.isnan(ages)
     rows, completed = known.nonzero()[0], ages[known]  # each row's prior completions, in order (no padding)
@@ -175,7 +207,7 @@ def profile(data: pd.DataFrame, grid: np.ndarray = RETENTION_GRID) -> np.ndarray
     out = np.empty(len(grid))
     for i, rate in enumerate(grid):
         held = np.bincount(rows, np.power(rate, completed), minlength=len(ages))  # discounted(ages, rate)
-        stock = _demean(np.log1p(held)[:, None], firm)[:, 0]
+        stock = _stock(data, held, firm, fixed_effects)
         s_res = stock - basis @ (basis.T @ stock)
         ss = float(s_res @ s_res)
         # a stock (numerically) inside the controls' span explains nothing more (lstsq's rank cut-off)
@@ -206,16 +238,16 @@ def depreciation_test(rss: np.ndarray, n: int) -> tuple[int, float, float]:
     return best, lr, float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
 
 
-def fit(data: pd.DataFrame, min_rows: int = 100) -> dict[str, float]:
+def fit(data: pd.DataFrame, min_rows: int = 100, fixed_effects: bool = False) -> dict[str, float]:
     """Profile likelihood of the annual retention rate; the likelihood-ratio test of no depreciation."""
     if len(data) < min_rows:
         raise FitError(f"only {len(data)} alliances (need {min_rows})")
     if data["firm"].nunique() < 10:
         raise FitError(f"only {data['firm'].nunique()} firms")
     n = len(data)
-    best, lr, p = depreciation_test(profile(data), n)
+    best, lr, p = depreciation_test(profile(data, fixed_effects=fixed_effects), n)
     rate = float(RETENTION_GRID[best])
-    est = terms(fit_at(data, rate), ["experience"])
+    est = terms(fit_at(data, rate, fixed_effects), ["experience"])
     est = {k.replace("experience", "experience_slope", 1): v for k, v in est.items()}
     est.update({
         "annual_depreciation": 1.0 - rate, "annual_depreciation.p": p,

@@ -197,12 +197,13 @@ BASE_RATES = Design(
 DEPRECIATION = Design(
     id="depreciation",
     study="Sampson (2005), Strategic Management Journal: 464 R&D alliances in telecommunications equipment",
-    model="linear probability of success of each small firm's ended alliances on log(1 + its discounted experience): "
-          "prior completed alliances weighted by retention^age; the annual retention rate by profile likelihood "
-          "(Argote, Beckman & Epple 1990), tested against no depreciation by likelihood ratio; firm and start-year "
-          "fixed effects, partner, portfolio and deal controls; SEs clustered by firm",
+    model="OLS of each small firm's benefit from a new alliance (log(1 + its new products in the four years from the "
+          "start)) on log(1 + its discounted experience): prior completed alliances weighted by retention^age; the "
+          "annual retention rate by profile likelihood (Argote, Beckman & Epple 1990), tested against no depreciation "
+          "by likelihood ratio; controls: the firm's new products in the four years before (the study's pre-alliance "
+          "patents), partner, portfolio and deal, start year; SEs clustered by firm",
     population="shares", population_reason=MARKET_REASON,
-    data=depreciation.data, fit=depreciation.fit,
+    data=depreciation.data, fit=depreciation.fit, tables=("alliances", "firms"),
     published=PublishedSample(464, "alliances", cluster="firm"),
     findings=(
         Finding("R15", "Only recent alliance experience counts: experience depreciates", "Sampson 2005 (SMJ)",

@@ -33,11 +33,10 @@ def test_prior_ages_are_the_completions_strictly_before_the_start(rows, ticks_pe
             np.testing.assert_allclose(D.discounted(ages[i:i + 1], rate), [sum(rate ** x for x in expected)])
 
 
-def test_profile_likelihood_finds_depreciation_written_into_outcomes_and_none_where_there_is_none():
-    """The design recovers a known depreciation: outcomes drawn from a discounted stock at retention 0.5 a year make
-    the likelihood peak near 0.5 and reject no depreciation; drawn from the plain count, it does not reject."""
-    rng = np.random.default_rng(3)
-    firms, per_firm, rows = 150, 14, []
+def _histories(rng: np.random.Generator, firms: int = 150, per_firm: int = 14) -> tuple[pd.DataFrame, np.ndarray]:
+    """Random alliance histories of ``firms`` firms and the controls of each alliance, with its prior completions'
+    ages as columns; and those ages."""
+    rows = []
     for firm in range(firms):
         t = 0
         for _ in range(per_firm):
@@ -49,12 +48,43 @@ def test_profile_likelihood_finds_depreciation_written_into_outcomes_and_none_wh
     ages = D.prior_ages(alliances, a["firm"].to_numpy(), a["start"].to_numpy(), 4)
     base = pd.DataFrame({c: rng.normal(size=len(a)) for c in D.CONTROLS}).assign(
         start_year=(a["start"] - 1) // 4 + 1, firm=a["firm"])
-    data = pd.concat([base, pd.DataFrame(ages, columns=[f"age_{k}" for k in range(ages.shape[1])])], axis=1)
+    return pd.concat([base, pd.DataFrame(ages, columns=[f"age_{k}" for k in range(ages.shape[1])])], axis=1), ages
 
-    def estimate(retention):
-        p = 0.2 + 0.6 * (1 - np.exp(-0.8 * D.discounted(ages, retention)))
-        return D.fit(data.assign(success=(rng.random(len(a)) < p).astype(int)))
 
-    decays, lasts = estimate(0.5), estimate(1.0)
-    assert abs(decays["retention"] - 0.5) <= 0.25 and decays["annual_depreciation.p"] < 0.05
-    assert lasts["retention"] >= 0.8 and lasts["annual_depreciation.p"] > 0.05
+def test_profile_likelihood_finds_depreciation_written_into_outcomes_and_none_where_there_is_none():
+    """The design recovers a known depreciation: benefits drawn from a discounted stock at retention 0.5 a year make
+    the likelihood peak near 0.5 and reject no depreciation; drawn from the plain count, it does not reject.  The
+    same holds with firm fixed effects (the check beside the design)."""
+    rng = np.random.default_rng(3)
+    data, ages = _histories(rng)
+
+    def estimate(retention, fixed_effects=False):
+        benefit = 0.5 * np.log1p(D.discounted(ages, retention)) + rng.normal(0.0, 0.4, len(data))
+        return D.fit(data.assign(benefit=benefit), fixed_effects=fixed_effects)
+
+    for fixed_effects in (False, True):
+        decays, lasts = estimate(0.5, fixed_effects), estimate(1.0, fixed_effects)
+        assert abs(decays["retention"] - 0.5) <= 0.25 and decays["annual_depreciation.p"] < 0.05
+        assert lasts["retention"] >= 0.8 and lasts["annual_depreciation.p"] > 0.05
+        assert decays["experience_slope"] > 0
+
+
+def test_the_profile_is_one_least_squares_fit_per_rate():
+    """profile's projected residual sums of squares equal those of a full fit at each rate (fit_at), pooled and with
+    firm fixed effects."""
+    rng = np.random.default_rng(4)
+    data, ages = _histories(rng, firms=40, per_firm=8)
+    data = data.assign(benefit=0.3 * np.log1p(D.discounted(ages, 0.7)) + rng.normal(0.0, 0.5, len(data)))
+    for fixed_effects in (False, True):
+        rss = D.profile(data, fixed_effects=fixed_effects)
+        for i in (0, 9, len(D.RETENTION_GRID) - 1):
+            full = D.fit_at(data, float(D.RETENTION_GRID[i]), fixed_effects)
+            np.testing.assert_allclose(rss[i], full.ssr, rtol=1e-8)
+
+
+def test_the_benefit_window_needs_the_firm_in_the_market_before_and_after():
+    """A firm's new products between two snapshots; NaN where it has none (not yet in the market, or gone)."""
+    firms = pd.DataFrame({"firm_id": [1, 1, 1, 2], "tick": [4, 8, 12, 8], "products": [1.0, 3.0, 6.0, 2.0]})
+    got = D.products_between(firms, np.array([1, 1, 2, 2]), np.array([4, 4, 8, 4]), np.array([12, 8, 8, 8]))
+    np.testing.assert_array_equal(got[:3], [5.0, 2.0, 0.0])
+    assert np.isnan(got[3])
