@@ -172,7 +172,7 @@ def _demean(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return x - means[groups]
 
 
-def _stock(data: pd.DataFrame, held: np.ndarray, firm: np.ndarray, fixed_effects: bool) -> np.ndarray:
+def _stock(held: np.ndarray, firm: np.ndarray, fixed_effects: bool) -> np.ndarray:
     """``log(1 + held)`` (the discounted stock of each row), demeaned within firm with ``fixed_effects``."""
     stock = np.log1p(held)
     return _demean(stock[:, None], firm)[:, 0] if fixed_effects else stock
@@ -183,7 +183,7 @@ def fit_at(data: pd.DataFrame, retention: float, fixed_effects: bool = False):
     import statsmodels.api as sm
 
     y, x, firm = regressors(data, fixed_effects)
-    stock = _stock(data, discounted(_ages(data), retention), firm, fixed_effects)
+    stock = _stock(discounted(_ages(data), retention), firm, fixed_effects)
     design = pd.DataFrame(np.column_stack([stock, x]), columns=["experience", *[f"x{j}" for j in range(x.shape[1])]])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -207,7 +207,7 @@ def profile(data: pd.DataFrame, grid: np.ndarray = RETENTION_GRID, fixed_effects
     out = np.empty(len(grid))
     for i, rate in enumerate(grid):
         held = np.bincount(rows, np.power(rate, completed), minlength=len(ages))  # discounted(ages, rate)
-        stock = _stock(data, held, firm, fixed_effects)
+        stock = _stock(held, firm, fixed_effects)
         s_res = stock - basis @ (basis.T @ stock)
         ss = float(s_res @ s_res)
         # a stock (numerically) inside the controls' span explains nothing more (lstsq's rank cut-off)
