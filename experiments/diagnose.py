@@ -52,6 +52,13 @@ def _fits(design_id: str, overrides: dict, seeds, data=None) -> list[dict]:
     return out
 
 
+def placebo(population: str, name: str | None = None) -> dict:
+    """The replication's placebo arms of ``population`` with their recorded offsets (arm name -> overrides; the
+    baseline's included), or the one arm ``name``."""
+    arms = placebo_arms(population_configs(), load_offsets())[population]
+    return arms if name is None else arms[name]
+
+
 def _summary(findings: dict[str, str], ests: list[dict]) -> str:
     parts = []
     for finding, key in findings.items():
@@ -115,9 +122,7 @@ def lag_fits(overrides: dict, seeds, only: tuple[str, ...] | None = None) -> dic
     with ``overrides``; ``only`` these arms if given) and per measure of the alliances: ``same year`` (the design)
     and ``year before``."""
     design = DESIGN_BY_ID["firm_panel"]
-    arms = {"baseline": {}, **{name: arm for name, arm in
-                               placebo_arms(population_configs(), load_offsets())["firm_panel"].items()
-                               if name != "baseline"}}
+    arms = {"baseline": {}, **{name: arm for name, arm in placebo("firm_panel").items() if name != "baseline"}}
     arms = {name: arm for name, arm in arms.items() if only is None or name in only}
     out = {}
     for arm, arm_overrides in arms.items():
@@ -173,7 +178,7 @@ def r10_absorption(overrides: list[str], seeds) -> None:
 
 def r1_arms() -> dict[str, dict]:
     """The model and R1's placebo (no general learning, with its recorded offset) on the projects population."""
-    return {"model": {}, "placebo": placebo_arms(population_configs(), load_offsets())["projects"]["no_general_learning"]}
+    return {"model": {}, "placebo": placebo("projects", "no_general_learning")}
 
 
 def r1_within(seeds) -> None:
@@ -192,7 +197,7 @@ def r1_within(seeds) -> None:
 
 def r2_arms() -> dict[str, dict]:
     """The model and R2's placebo (large firms capture and learn as small ones do) on the projects population."""
-    return {"model": {}, "placebo": placebo_arms(population_configs(), load_offsets())["projects"]["large_firms_learn"]}
+    return {"model": {}, "placebo": placebo("projects", "large_firms_learn")}
 
 
 def standing_by_size(overrides: dict, seed: int) -> dict[str, dict[str, float]]:
@@ -228,24 +233,23 @@ def r6_variants() -> dict[str, dict]:
     exploitation as on exploration, both of these; and one at a time, exploration alliances' milestones set to
     exploitation's, the two types' values at stake set to their mean, and no governance fit; all of these together;
     and, beside the placebo and the defaults, no use of absorbed technical knowledge in internal R&D."""
-    configs = population_configs()
-    placebo = placebo_arms(configs, load_offsets())["firm_panel"]["equal_attention"]
-    mean = round((placebo["execution.base_logit_exploration"] + placebo["execution.base_logit_exploitation"]) / 2, 6)
+    arm = placebo("firm_panel", "equal_attention")
+    mean = round((arm["execution.base_logit_exploration"] + arm["execution.base_logit_exploitation"]) / 2, 6)
     equal_base = {"execution.base_logit_exploration": mean, "execution.base_logit_exploitation": mean}
     equal_redundancy = {"learning.redundancy_exploitation_weight": 1.0}
-    cfg = configs["firm_panel"]
+    cfg = population_config("firm_panel")
     value = (cfg.negotiation.value_exploration + cfg.negotiation.value_exploitation) / 2
-    return {"defaults": {}, "placebo": placebo, "+ equal base logits": {**placebo, **equal_base},
-            "+ equal redundancy": {**placebo, **equal_redundancy},
-            "+ both": {**placebo, **equal_base, **equal_redundancy},
-            "+ equal milestones": {**placebo, "execution.milestones_exploration": cfg.execution.milestones_exploitation},
-            "+ equal value": {**placebo, "negotiation.value_exploration": value, "negotiation.value_exploitation": value},
-            "+ no governance fit": {**placebo, "execution.governance_fit": 0.0},
-            "+ all of these": {**placebo, **equal_base, **equal_redundancy,
-                               "execution.milestones_exploration": cfg.execution.milestones_exploitation,
-                               "negotiation.value_exploration": value, "negotiation.value_exploitation": value,
-                               "execution.governance_fit": 0.0},
-            "+ no technical returns": {**placebo, "learning.technical_returns": 0.0},
+    equal_milestones = {"execution.milestones_exploration": cfg.execution.milestones_exploitation}
+    equal_value = {"negotiation.value_exploration": value, "negotiation.value_exploitation": value}
+    no_fit = {"execution.governance_fit": 0.0}
+    return {"defaults": {}, "placebo": arm, "+ equal base logits": {**arm, **equal_base},
+            "+ equal redundancy": {**arm, **equal_redundancy},
+            "+ both": {**arm, **equal_base, **equal_redundancy},
+            "+ equal milestones": {**arm, **equal_milestones},
+            "+ equal value": {**arm, **equal_value},
+            "+ no governance fit": {**arm, **no_fit},
+            "+ all of these": {**arm, **equal_base, **equal_redundancy, **equal_milestones, **equal_value, **no_fit},
+            "+ no technical returns": {**arm, "learning.technical_returns": 0.0},
             "defaults, no technical returns": {"learning.technical_returns": 0.0}}
 
 
@@ -288,7 +292,7 @@ def r15_designs(seeds) -> None:
     fixed effects, under the model and its placebo."""
     from sim.replication import depreciation as dp
 
-    arms = {"model": {}, "placebo": placebo_arms(population_configs(), load_offsets())["shares"]["no_forgetting"]}
+    arms = {"model": {}, "placebo": placebo("shares", "no_forgetting")}
     for name, overrides in arms.items():
         cfg = population_config("shares", overrides)
         for seed in seeds:

@@ -83,8 +83,7 @@ def test_under_r15s_placebo_the_design_finds_no_depreciation_and_firm_fixed_effe
     from sim.replication import depreciation as dp
     from sim.runner import simulate
 
-    cfg = diagnose.population_config("shares", diagnose.placebo_arms(diagnose.population_configs(),
-                                                                       diagnose.load_offsets())["shares"]["no_forgetting"])
+    cfg = diagnose.population_config("shares", diagnose.placebo("shares", "no_forgetting"))
     design, fixed = [], []
     for seed in diagnose._seeds(6):
         data = dp.data(simulate(cfg, seed, tables=("alliances", "firms")).frames, cfg)
