@@ -50,7 +50,7 @@ from ..config import Config
 from ..metrics import year_of
 from .fitting import FitError, terms
 
-__all__ = ["prior_ages", "discounted", "dataset", "data", "regressors", "fit_at", "profile", "depreciation_test", "fit",
+__all__ = ["prior_ages", "discounted", "cumulative_products", "products_between", "dataset", "data", "regressors", "fit_at", "profile", "depreciation_test", "fit",
            "RETENTION_GRID", "CONTROLS", "BENEFIT_YEARS"]
 
 # Annual retention rates profiled: 1.0 is no depreciation; 0.05 keeps a twentieth of one year's experience.
@@ -85,11 +85,15 @@ def discounted(ages: np.ndarray, retention: float) -> np.ndarray:
     return np.where(np.isnan(ages), 0.0, np.power(retention, ages)).sum(axis=1)
 
 
-def products_between(firms: pd.DataFrame, firm: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """New products of each ``firm[i]`` from snapshot tick ``start[i]`` to ``end[i]`` (the firm panel's cumulative
-    count at both); NaN where the firm has no snapshot at either (not in the market then)."""
-    count = pd.Series(firms["products"].to_numpy(dtype=float),
-                      index=pd.MultiIndex.from_arrays([firms["firm_id"].to_numpy(), firms["tick"].to_numpy()]))
+def cumulative_products(firms: pd.DataFrame) -> pd.Series:
+    """The firm panel's cumulative new products, indexed by (firm id, tick)."""
+    return pd.Series(firms["products"].to_numpy(dtype=float),
+                     index=pd.MultiIndex.from_arrays([firms["firm_id"].to_numpy(), firms["tick"].to_numpy()]))
+
+
+def products_between(count: pd.Series, firm: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """New products of each ``firm[i]`` from snapshot tick ``start[i]`` to ``end[i]`` (``count``:
+    :func:`cumulative_products`); NaN where the firm has no snapshot at either (not in the market then)."""
 
     def at(ticks: np.ndarray) -> np.ndarray:
         return count.reindex(pd.MultiIndex.from_arrays([firm, ticks])).to_numpy(dtype=float)
@@ -104,6 +108,7 @@ def dataset(alliances: pd.DataFrame, firms: pd.DataFrame, ticks_per_year: int, i
     before the start): the benefit, the controls; and the ages of each row's prior completions (:func:`prior_ages`)."""
     a = alliances
     window = BENEFIT_YEARS * ticks_per_year
+    count = cumulative_products(firms)
     parts, ages = [], []
     for own, other in (("a", "b"), ("b", "a")):
         d = a[a[f"size_{own}"] == size]
@@ -111,8 +116,8 @@ def dataset(alliances: pd.DataFrame, firms: pd.DataFrame, ticks_per_year: int, i
             continue
         firm, start = d[f"firm_{own}"].to_numpy(dtype=np.int64), d["start_tick"].to_numpy(dtype=np.int64)
         mark = start // interval * interval
-        after = products_between(firms, firm, mark, mark + window)
-        before = products_between(firms, firm, mark - window, mark)
+        after = products_between(count, firm, mark, mark + window)
+        before = products_between(count, firm, mark - window, mark)
         keep = np.isfinite(after) & np.isfinite(before)
         d, firm, start = d[keep], firm[keep], start[keep]
         load = d[f"portfolio_{own}"].astype(float).to_numpy()

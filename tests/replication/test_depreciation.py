@@ -85,6 +85,7 @@ def test_the_profile_is_one_least_squares_fit_per_rate():
 def test_the_benefit_window_needs_the_firm_in_the_market_before_and_after():
     """A firm's new products between two snapshots; NaN where it has none (not yet in the market, or gone)."""
     firms = pd.DataFrame({"firm_id": [1, 1, 1, 2], "tick": [4, 8, 12, 8], "products": [1.0, 3.0, 6.0, 2.0]})
-    got = D.products_between(firms, np.array([1, 1, 2, 2]), np.array([4, 4, 8, 4]), np.array([12, 8, 8, 8]))
+    got = D.products_between(D.cumulative_products(firms), np.array([1, 1, 2, 2]), np.array([4, 4, 8, 4]),
+                             np.array([12, 8, 8, 8]))
     np.testing.assert_array_equal(got[:3], [5.0, 2.0, 0.0])
     assert np.isnan(got[3])
