@@ -50,8 +50,8 @@ from ..config import Config
 from ..metrics import year_of
 from .fitting import FitError, terms
 
-__all__ = ["prior_ages", "discounted", "cumulative_products", "products_between", "dataset", "data", "regressors", "fit_at", "profile", "depreciation_test", "fit",
-           "RETENTION_GRID", "CONTROLS", "BENEFIT_YEARS"]
+__all__ = ["prior_ages", "discounted", "cumulative_products", "products_between", "dataset", "data", "regressors",
+           "fit_at", "profile", "depreciation_test", "fit", "RETENTION_GRID", "CONTROLS", "BENEFIT_YEARS"]
 
 # Annual retention rates profiled: 1.0 is no depreciation; 0.05 keeps a twentieth of one year's experience.
 RETENTION_GRID = np.round(np.arange(0.05, 1.0001, 0.05), 2)
