@@ -27,7 +27,7 @@ import sim.replication.firm_panel as firm_panel
 from sim.config import parse_override
 from sim.metrics import year_of
 from sim.learning import absorption, saturating
-from sim.model import AllianceModel, as_config
+from sim.model import AllianceModel
 from sim.replication.offsets import load_offsets
 from sim.replication.projects import small_partner_slope
 from sim.replication.registry import DESIGN_BY_ID, FINDING_BY_ID, population_config, population_configs
@@ -122,8 +122,7 @@ def lag_fits(overrides: dict, seeds, only: tuple[str, ...] | None = None) -> dic
     with ``overrides``; ``only`` these arms if given) and per measure of the alliances: ``same year`` (the design)
     and ``year before``."""
     design = DESIGN_BY_ID["firm_panel"]
-    arms = {"baseline": {}, **{name: arm for name, arm in placebo("firm_panel").items() if name != "baseline"}}
-    arms = {name: arm for name, arm in arms.items() if only is None or name in only}
+    arms = {name: arm for name, arm in placebo("firm_panel").items() if only is None or name in only}
     out = {}
     for arm, arm_overrides in arms.items():
         cfg = population_config(design.population, {**arm_overrides, **overrides})

@@ -138,7 +138,7 @@ def dataset(alliances: pd.DataFrame, firms: pd.DataFrame, ticks_per_year: int, i
             "firm": firm,
         }))
         ages.append(prior_ages(a, firm, start, ticks_per_year))
-    if not parts or not sum(len(x) for x in parts):
+    if not sum(len(x) for x in parts):  # no rows (no parts, or every window unobserved)
         return pd.DataFrame(columns=["benefit", *CONTROLS, "start_year", "firm"]), np.zeros((0, 1))
     width = max(x.shape[1] for x in ages)
     padded = np.vstack([np.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=np.nan) for x in ages])
