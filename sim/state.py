@@ -44,7 +44,7 @@ class FirmState:
     capture_rate: np.ndarray  # structural share of alliance lessons kept: base rate, function, diluted by units
     base_capacity: np.ndarray  # attention units before experience
     capacity: np.ndarray  # alliance-management capacity (never falls: structures persist)
-    max_alliances: np.ndarray  # hard cap on concurrent alliances: what the firm believes it can run
+    max_alliances: np.ndarray  # cap on concurrent alliances (what the firm believes it can run): no alliance is taken on above it; a drifting overconfidence can lower it below those running
     resources: np.ndarray
     income: np.ndarray
     reputation: np.ndarray  # in [0, 1]
@@ -227,7 +227,9 @@ def grown_capacity(base_capacity, knowhow, capacity_learning, general_saturation
 @formula
 def believed_cap(capacity, base_capacity, overconfidence, follows):
     """Concurrent alliances a firm takes on (a whole number, as a float: ``.astype(np.int64)`` on arrays): the
-    capacity it believes it has, inflated by overconfidence.
+    capacity it believes it has, inflated by overconfidence (below 1 it counts as 1: no firm plans for less than
+    the capacity it believes it has; the state keeps the log-normal draw itself, so that it can drift,
+    :func:`sim.steps.portfolio.drift_overconfidence`).
 
     The believed capacity is the base capacity plus the share ``follows``
     (``portfolio.cap_follows_capacity``) of what experience has added to it:
@@ -236,4 +238,4 @@ def believed_cap(capacity, base_capacity, overconfidence, follows):
     count; at 1 it takes on more alliances as it learns.
     """
     believed = base_capacity + follows * (capacity - base_capacity)
-    return np.floor(believed * overconfidence + 1e-9)
+    return np.floor(believed * np.maximum(overconfidence, 1.0) + 1e-9)

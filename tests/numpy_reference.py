@@ -54,7 +54,7 @@ def draw_firms(cfg: Config, rng: np.random.Generator, large: np.ndarray, tick: i
     # Prior alliances were spread over past years: what is left of them is the
     # stationary level of capture-with-forgetting, approximated by their capture.
     prior_knowhow = capture(prior * cfg.learning.lesson_per_alliance, capture_rate[:, None])
-    overconfidence = np.maximum(cfg.portfolio.overconfidence * rng.lognormal(0.0, per_firm[_C.index('overconfidence_sd')]), 1.0)
+    overconfidence = cfg.portfolio.overconfidence * rng.lognormal(0.0, per_firm[_C.index('overconfidence_sd')])  # floored where it sets the cap
     base_capacity = per_firm[_C.index('base_capacity')].copy()
     capacity = _grown_capacity(base_capacity, prior_knowhow[:, 0] + prior_knowhow[:, 1], cfg.portfolio.capacity_learning,
                               cfg.learning.general_saturation)

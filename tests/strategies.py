@@ -41,6 +41,7 @@ model_overrides = st.fixed_dictionaries(
         "learning.partner_specific_effect": st.floats(-3.0, 3.0),
         "learning.forgetting_rate": st.floats(0.0, 0.5),
         "portfolio.overconfidence": st.floats(1.0, 3.0),
+        "portfolio.overconfidence_persistence": st.sampled_from([1.0, 0.9, 0.0]),
         "firms.small.base_capacity": st.floats(0.0, 4.0),
         "exit.conflict_hazard": st.floats(0.0, 0.3),
         "run.burn_in": st.sampled_from([0, 6]),

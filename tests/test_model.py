@@ -145,7 +145,8 @@ def test_r3s_sign_follows_the_mechanisms_and_the_direct_term():
 def test_r1s_placebo_residue_is_venture_selection_not_learning():
     """Without general learning (R1's placebo, its recorded offset) the small partner's experience still predicts
     success, because ventures differ in overconfidence: the overconfident overload, fail and exit, so long track
-    records belong to the cautious.  Without that spread the residue goes, while learning still adds its slope."""
+    records belong to the cautious.  Without that spread the residue goes, while learning still adds its slope; and
+    it goes too when overconfidence is a passing state rather than a trait (the cautious are no longer a type)."""
     from sim.replication.offsets import load_offsets
     from sim.replication.registry import DESIGN_BY_ID, population_configs
     from sim.replication.runs import placebo_arms
@@ -164,6 +165,7 @@ def test_r1s_placebo_residue_is_venture_selection_not_learning():
     without_spread = r1({**placebo, **no_spread})
     assert without_spread < 0.2
     assert r1(no_spread) > without_spread + 0.15
+    assert r1({**placebo, "portfolio.overconfidence_persistence": 0.9}) < 0.2
 
 
 @pytest.mark.slow

@@ -28,14 +28,14 @@ def test_overconfidence_spreads_by_size_class_and_a_zero_spread_still_takes_entr
 
     cfg = load_config(overrides={"firms.n": 400, "firms.large.overconfidence_sd": 0.0, "firms.small.overconfidence_sd": 0.6})
     state = init_firms(cfg, np.random.default_rng(2))
-    assert np.all(state.overconfidence[state.large] == max(cfg.portfolio.overconfidence, 1.0))
+    assert np.all(state.overconfidence[state.large] == cfg.portfolio.overconfidence)
     assert state.overconfidence[~state.large].std() > 0.3
     # a zero spread for the entrants' class too: entrants fill their slots (this crashed once, on a scalar)
     model = AllianceModel(config=load_config(overrides={"firms.n": 60, "run.ticks": 30, "run.burn_in": 10,
                                                         "firms.small.overconfidence_sd": 0.0, "firms.entry_rate": 0.2,
                                                         "firms.exit_threshold": 5.0}), rng=3).run()
     assert model.state.firm_id.max() >= 60  # ventures entered
-    assert np.all(model.state.overconfidence[~model.state.large] == max(cfg.portfolio.overconfidence, 1.0))
+    assert np.all(model.state.overconfidence[~model.state.large] == cfg.portfolio.overconfidence)
 
 
 def test_new_firms_follow_a_size_class_value_changed_between_draws():

@@ -81,7 +81,7 @@ def draw(gen, slots, codes, table, mean_capability, tick, first_id, fa, la, pa, 
             # capture-with-forgetting, approximated by their capture.
             knowhow[s, k] = capture(experience[s, k] * lp.lesson_per_alliance, capture_rate[s])
             technical[s, k] = experience[s, k] * lp.lesson_per_alliance * lp.absorb_exploitation
-        overconfidence[s] = max(pp.overconfidence * rng.lognormal(0.0, table[OVERCONFIDENCE_SD, c]), 1.0)
+        overconfidence[s] = pp.overconfidence * rng.lognormal(0.0, table[OVERCONFIDENCE_SD, c])  # floored at use
     for i in range(n):
         s, c = slots[i], codes[i]
         base_capacity[s] = table[BASE_CAPACITY, c]

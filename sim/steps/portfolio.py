@@ -76,8 +76,25 @@ def manage(state: FirmState, config: Config, rng: np.random.Generator) -> None:
     key people leaving, capacity grown with know-how and the believed alliance cap, reputation drifting back,
     income, the alliance-function reviews (:func:`review_functions`), the spending average."""
     learning: Learning = config.learning
+    if config.portfolio.overconfidence_persistence < 1.0:
+        drift_overconfidence(state, config, rng)
     kp.manage_drawing(handle(rng), learning.key_person_hazard > 0, _kept(learning.forgetting_rate),
                       _kept(learning.internal_forgetting_rate), *_review_arrays(state, config))
+
+
+def drift_overconfidence(s: FirmState, config: Config, rng: np.random.Generator) -> None:
+    """One tick of every firm's overconfidence drifting around its size class's mean
+    (``portfolio.overconfidence_persistence`` below 1): its log deviation ``z`` (in units of the class's spread,
+    ``firms.<class>.overconfidence_sd``) becomes ``rho x z + sqrt(1 - rho^2) x e``, ``e`` standard normal (one draw
+    per slot), so the spread across firms stays the one entrants are drawn with.  The alliance cap follows in the
+    same tick's review (:func:`manage`)."""
+    rho, mean = config.portfolio.overconfidence_persistence, config.portfolio.overconfidence
+    spread = np.where(s.large, config.firms.large.overconfidence_sd, config.firms.small.overconfidence_sd)
+    shock = rng.standard_normal(s.n)
+    drifting = s.alive & (spread > 0)
+    log_dev = np.log(s.overconfidence[drifting] / mean)
+    s.overconfidence[drifting] = mean * np.exp(rho * log_dev + np.sqrt(1.0 - rho * rho) * spread[drifting]
+                                               * shock[drifting])
 
 
 def _manage(state: FirmState, config: Config, full: bool, keep: float, internal_keep: float, key_draw: np.ndarray,

@@ -11,9 +11,17 @@ class CheckedModel(AllianceModel):
     """Checks the per-tick invariants after every step."""
 
     def step(self):
+        s = self.state
+        cap_before, running_before = s.max_alliances.copy(), s.active_total.copy()
         super().step()
         s = self.state
-        assert np.all(s.active_total <= s.max_alliances), "concurrent alliances above capacity"
+        if self.config.portfolio.overconfidence_persistence == 1.0:
+            assert np.all(s.active_total <= s.max_alliances), "concurrent alliances above capacity"
+        else:
+            # a drifting overconfidence can lower a cap below the alliances running: the firm keeps them and takes
+            # on no more (entrants' slots are judged by their own new cap)
+            room = np.maximum(np.maximum(cap_before, s.max_alliances), running_before)
+            assert np.all(s.active_total <= room), "alliances taken on above the cap"
         assert np.all(s.active >= 0)
         for arr in (s.experience, s.knowhow, s.internal_experience, s.internal_knowhow):
             assert np.all(arr >= 0), "experience went negative"

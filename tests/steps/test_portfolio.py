@@ -68,3 +68,32 @@ def test_the_believed_cap_follows_what_experience_added_as_far_as_the_key_says()
     assert believed_cap(grown, base, confidence, 0.0)[0] == 3  # floor(2 x 1.5): appetite stays at the base
     assert believed_cap(grown, base, confidence, 1.0)[0] == 6  # floor(4 x 1.5)
     assert believed_cap(grown, base, confidence, 0.5)[0] == 4  # floor(3 x 1.5)
+
+
+def test_a_belief_below_one_counts_as_one():
+    base = np.array([3.0])
+    assert believed_cap(base, base, np.array([0.6]), 0.0)[0] == believed_cap(base, base, np.array([1.0]), 0.0)[0] == 3
+
+
+def test_overconfidence_stays_a_trait_at_persistence_one_and_drifts_with_a_stationary_spread_below():
+    cfg, state = fresh_state(4000, 0)
+    drawn = state.overconfidence.copy()
+    for _ in range(3):
+        portfolio.manage(state, cfg, np.random.default_rng(1))
+    assert np.array_equal(state.overconfidence, drawn)  # persistence 1 (the default): a fixed trait
+
+    rho = 0.8
+    cfg, state = fresh_state(4000, 0, **{"portfolio.overconfidence_persistence": rho, "firms.small.overconfidence_sd": 0.4})
+    small = ~state.large
+    z0 = np.log(state.overconfidence[small] / cfg.portfolio.overconfidence) / 0.4
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        portfolio.manage(state, cfg, rng)
+    z = np.log(state.overconfidence[small] / cfg.portfolio.overconfidence) / 0.4
+    # the spread across firms is the entrants' (sd 1 in units of the class's spread), the mean stays at the class's
+    assert abs(z.std() - 1.0) < 0.05 and abs(z.mean()) < 0.06
+    # and a firm's deviation decays as rho^ticks: 0.8^10 = 0.107
+    assert abs(np.corrcoef(z0, z)[0, 1] - rho ** 10) < 0.05
+    # the cap follows the drifted overconfidence in the same review
+    follows = cfg.portfolio.cap_follows_capacity
+    assert np.all(state.max_alliances == believed_cap(state.capacity, state.base_capacity, state.overconfidence, follows))
