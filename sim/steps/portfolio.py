@@ -89,6 +89,7 @@ def drift_overconfidence(s: FirmState, config: Config, rng: np.random.Generator)
     per slot), so the spread across firms stays the one entrants are drawn with.  The alliance cap follows in the
     same tick's review (:func:`manage`)."""
     rho, mean = config.portfolio.overconfidence_persistence, config.portfolio.overconfidence
+    s.overconfidence = _overconfidence(s)  # a state built by hand may hold one number for all
     spread = np.where(s.large, config.firms.large.overconfidence_sd, config.firms.small.overconfidence_sd)
     shock = rng.standard_normal(s.n)
     drifting = s.alive & (spread > 0)
