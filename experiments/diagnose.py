@@ -2,7 +2,7 @@
 
     python experiments/diagnose.py competing-risks [name:key=value,... ...]   # R7-R10 estimates and rules per variant
     python experiments/diagnose.py r5-products [key=value ...]                # new products by experience half and alliances
-    python experiments/diagnose.py r5-lag [key=value ...]                     # R4-R6 and their placebos with last year's alliances
+    python experiments/diagnose.py r5-lag [key=value ...]                     # R4-R6 and their placebos: last year's alliances, those running during the year
     python experiments/diagnose.py r1-within                                  # R1's small-partner slope pooled and within ventures
     python experiments/diagnose.py r2-placebo                                 # large partners' experience count vs know-how
     python experiments/diagnose.py r10-absorption [key=value ...]             # where R7-R10's firms stand on the absorption curves
@@ -119,24 +119,27 @@ FIRM_PANEL_FINDINGS = {"R4": "alliances_sq", "R5": "turning_point_gain_experienc
 
 def lag_fits(overrides: dict, seeds, only: tuple[str, ...] | None = None) -> dict[str, dict[str, list[dict]]]:
     """R4-R6's fits per arm (the baseline, then each placebo of the firm-panel design with its recorded offset, all
-    with ``overrides``; ``only`` these arms if given) and per measure of the alliances: ``same year`` (the design)
-    and ``year before``."""
+    with ``overrides``; ``only`` these arms if given) and per measure of the alliances: ``same year`` (the design's
+    mean simultaneous alliances), ``year before`` (last year's mean) and ``during year`` (the alliances running at
+    some time in the year, each counted whole)."""
     design = DESIGN_BY_ID["firm_panel"]
     arms = {name: arm for name, arm in placebo("firm_panel").items() if only is None or name in only}
     out = {}
     for arm, arm_overrides in arms.items():
         cfg = population_config(design.population, {**arm_overrides, **overrides})
-        fits = out[arm] = {"same year": [], "year before": []}
+        fits = out[arm] = {"same year": [], "year before": [], "during year": []}
         for seed in seeds:
             frames = simulate(cfg, seed, tables=design.tables).frames
             fits["same year"].append(design.fit(design.data(frames, cfg)))
             fits["year before"].append(design.fit(lagged_panel(frames, cfg)))
+            fits["during year"].append(design.fit(firm_panel.dataset(frames, cfg.run.ticks, cfg.run.ticks_per_year,
+                                                                     count="during")))
     return out
 
 
 def r5_lag(overrides: list[str], seeds) -> None:
-    """R4-R6 with each year's products against the year before's alliances, beside the design as it is, in the
-    baseline and under each of the design's placebos."""
+    """R4-R6 with each year's products against the year before's alliances and against the alliances running
+    during the year, beside the design as it is, in the baseline and under each of the design's placebos."""
     fits = lag_fits(dict(parse_override(kv) for kv in overrides), seeds)
     for arm, measures in fits.items():
         for measure, ests in measures.items():

@@ -32,7 +32,7 @@ from ..config import Config
 from ..metrics import year_of
 from .fitting import FitError, cluster_groups, fit_count, terms, turning_point, turning_point_difference
 
-__all__ = ["alliance_years", "dataset", "data", "experience_halves", "fit_model", "fit", "CONTROLS", "FAMILY", "RANGE_PERCENTILES"]
+__all__ = ["alliance_years", "alliances_during_years", "COUNTS", "dataset", "data", "experience_halves", "fit_model", "fit", "CONTROLS", "FAMILY", "RANGE_PERCENTILES"]
 
 # No alliance-function control: a firm sets a function up because it runs many alliances, and the function then
 # changes what they yield, so it lies on the path from the alliance count to output (a mediator, a "bad control").
@@ -57,14 +57,38 @@ def alliance_years(alliances: pd.DataFrame, n_firms: int, ticks: int, ticks_per_
     return active.reshape(n_firms, years, ticks_per_year, 2).mean(axis=2)
 
 
+def alliances_during_years(alliances: pd.DataFrame, n_firms: int, ticks: int, ticks_per_year: int) -> np.ndarray:
+    """Alliances running at some tick of each year, per firm, year and type: array (firm, year, type).  An
+    alliance counts whole in every year it ran in, however early in the year it ended (a robustness check of
+    :func:`alliance_years`: its mean counts an alliance that reaches its goal mid-year for part of that year)."""
+    years = ticks // ticks_per_year
+    per_year = np.zeros((n_firms, years + 1, 2))
+    start = np.maximum(alliances["start_tick"].to_numpy(dtype=np.int64), 1)
+    last = np.minimum(alliances["end_tick"].fillna(ticks + 1).to_numpy(dtype=np.int64) - 1, years * ticks_per_year)
+    ran = last >= start  # active on ticks start..end-1 (as alliance_years counts them), inside the window
+    first_year, last_year = (start[ran] - 1) // ticks_per_year, (last[ran] - 1) // ticks_per_year
+    typ = (alliances["type"] == "exploitation").to_numpy().astype(np.int64)[ran]
+    for col in ("firm_a", "firm_b"):
+        f = alliances[col].to_numpy()[ran]
+        np.add.at(per_year, (f, first_year, typ), 1)
+        np.add.at(per_year, (f, last_year + 1, typ), -1)
+    return np.cumsum(per_year, axis=1)[:, :years]
+
+
+COUNTS = {"mean": alliance_years, "during": alliances_during_years}
+"""How a year's alliances are counted: ``mean`` simultaneous alliances (the design), or those running ``during``
+the year (a check)."""
+
+
 def dataset(frames: Mapping[str, pd.DataFrame], ticks: int, ticks_per_year: int, size: str = "small",
-            lagged: bool = False) -> pd.DataFrame:
+            lagged: bool = False, count: str = "mean") -> pd.DataFrame:
     """Firm-year panel of ``size`` firms (default: the ventures, as in the study).  ``lagged``: each year's
     products against the year before's alliances, for the firm-years whose firm was in the market a year before
-    (a robustness check: an alliance that reaches its goal ends, so it also lowers the same year's mean count)."""
+    (a robustness check: an alliance that reaches its goal ends, so it also lowers the same year's mean count).
+    ``count``: how a year's alliances are counted (:data:`COUNTS`)."""
     firms, alliances = frames["firms"], frames["alliances"]
     n = int(firms["firm_id"].max()) + 1
-    mean_active = alliance_years(alliances, n, ticks, ticks_per_year)
+    mean_active = COUNTS[count](alliances, n, ticks, ticks_per_year)
     if lagged:
         mean_active = np.concatenate([np.full_like(mean_active[:, :1], np.nan), mean_active[:, :-1]], axis=1)
     f = firms[(firms["size"] == size) & (firms["tick"] % ticks_per_year == 0)].copy()

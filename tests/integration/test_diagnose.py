@@ -135,6 +135,24 @@ def test_at_a_small_venture_overconfidence_spread_the_same_year_curvature_needs_
 
 
 @pytest.mark.slow
+def test_with_drifting_overconfidence_alliances_counted_whole_keep_r4_and_drop_its_placebo():
+    """replication.md's R4 reading: with overconfidence a passing state the design's mean count gives the placebo
+    without coordination costs an inverted U too; counted whole in each year they ran, the alliances leave the
+    placebo none in 6 runs while the model keeps R4 in most."""
+    from sim.replication.registry import FINDING_BY_ID
+
+    fits = diagnose.lag_fits({"portfolio.overconfidence_persistence": 0.9}, diagnose._seeds(6),
+                             only=("baseline", "no_coordination_costs"))
+
+    def holds(arm, measure):
+        return sum(bool(FINDING_BY_ID["R4"].rule.holds(e)) for e in fits[arm][measure])
+
+    assert holds("no_coordination_costs", "same year") >= 4
+    assert holds("no_coordination_costs", "during year") == 0
+    assert holds("baseline", "during year") >= 5
+
+
+@pytest.mark.slow
 def test_r10s_large_firms_sit_where_rigidity_barely_varies_and_exploration_knowledge_is_small():
     """replication.md's R10 reading: the study population's large firms stand high on the rigidity curve (most of
     its range used up by their internal exploitation know-how) and hold far less technical knowledge from
