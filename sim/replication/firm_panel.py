@@ -32,7 +32,8 @@ from ..config import Config
 from ..metrics import year_of
 from .fitting import FitError, cluster_groups, fit_count, terms, turning_point, turning_point_difference
 
-__all__ = ["alliance_years", "alliances_during_years", "COUNTS", "dataset", "data", "experience_halves", "fit_model", "fit", "CONTROLS", "FAMILY", "RANGE_PERCENTILES"]
+__all__ = ["alliance_years", "alliances_during_years", "COUNTS", "dataset", "data", "experience_halves", "fit_model",
+           "fit", "CONTROLS", "FAMILY", "RANGE_PERCENTILES"]
 
 # No alliance-function control: a firm sets a function up because it runs many alliances, and the function then
 # changes what they yield, so it lies on the path from the alliance count to output (a mediator, a "bad control").
@@ -88,13 +89,13 @@ def dataset(frames: Mapping[str, pd.DataFrame], ticks: int, ticks_per_year: int,
     ``count``: how a year's alliances are counted (:data:`COUNTS`)."""
     firms, alliances = frames["firms"], frames["alliances"]
     n = int(firms["firm_id"].max()) + 1
-    mean_active = COUNTS[count](alliances, n, ticks, ticks_per_year)
+    by_year = COUNTS[count](alliances, n, ticks, ticks_per_year)
     if lagged:
-        mean_active = np.concatenate([np.full_like(mean_active[:, :1], np.nan), mean_active[:, :-1]], axis=1)
+        by_year = np.concatenate([np.full_like(by_year[:, :1], np.nan), by_year[:, :-1]], axis=1)
     f = firms[(firms["size"] == size) & (firms["tick"] % ticks_per_year == 0)].copy()
     year = year_of(f["tick"].to_numpy(), ticks_per_year)
     fid = f["firm_id"].to_numpy()
-    explore, exploit = mean_active[fid, year - 1, 0], mean_active[fid, year - 1, 1]
+    explore, exploit = by_year[fid, year - 1, 0], by_year[fid, year - 1, 1]
     # experience at the start of the year: last year's snapshot (0 before the first)
     prev = firms[["firm_id", "tick", "general_experience"]].assign(tick=lambda x: x["tick"] + ticks_per_year)
     f = f.merge(prev.rename(columns={"general_experience": "experience_start"}), on=["firm_id", "tick"], how="left")
