@@ -26,7 +26,7 @@ import pandas as pd
 import sim.replication.firm_panel as firm_panel
 from sim.config import parse_override
 from sim.metrics import year_of
-from sim.learning import absorption, saturating
+from sim.learning import saturating
 from sim.model import AllianceModel
 from sim.replication.offsets import load_offsets
 from sim.replication.projects import small_partner_slope
@@ -34,6 +34,8 @@ from sim.replication.registry import DESIGN_BY_ID, FINDING_BY_ID, population_con
 from sim.replication.runs import placebo_arms
 from sim.replication.shares import learning_data
 from sim.runner import simulate
+from sim.state import EXPLORATION
+from sim.steps.execution import absorbable
 
 DEV_SEED = 5001
 
@@ -108,32 +110,28 @@ def r5_products(overrides: list[str], seeds) -> None:
     print(table[["new_products", "goals", "internal"]].mean().round(3).join(table.size().rename("firm_years")))
 
 
-def lagged_panel(frames, cfg) -> pd.DataFrame:
-    """The firm-year panel with last year's alliances (firm-years of firms not in the market a year before left
-    out)."""
-    return firm_panel.dataset(frames, cfg.run.ticks, cfg.run.ticks_per_year, lagged=True)
-
+PANEL_MEASURES = {"same year": {}, "year before": {"lagged": True}, "during year": {"count": "during"}}
+"""How the firm panel sets a year's alliances (:func:`sim.replication.firm_panel.dataset`'s keywords): the design's
+mean of simultaneous alliances, last year's mean (firm-years of firms not in the market a year before left out),
+and the alliances running at some time in the year, each counted whole."""
 
 FIRM_PANEL_FINDINGS = {"R4": "alliances_sq", "R5": "turning_point_gain_experience", "R6": "turning_point_gain_exploitation"}
 
 
 def lag_fits(overrides: dict, seeds, only: tuple[str, ...] | None = None) -> dict[str, dict[str, list[dict]]]:
     """R4-R6's fits per arm (the baseline, then each placebo of the firm-panel design with its recorded offset, all
-    with ``overrides``; ``only`` these arms if given) and per measure of the alliances: ``same year`` (the design's
-    mean simultaneous alliances), ``year before`` (last year's mean) and ``during year`` (the alliances running at
-    some time in the year, each counted whole)."""
+    with ``overrides``; ``only`` these arms if given) and per measure of the alliances (:data:`PANEL_MEASURES`)."""
     design = DESIGN_BY_ID["firm_panel"]
     arms = {name: arm for name, arm in placebo("firm_panel").items() if only is None or name in only}
     out = {}
     for arm, arm_overrides in arms.items():
         cfg = population_config(design.population, {**arm_overrides, **overrides})
-        fits = out[arm] = {"same year": [], "year before": [], "during year": []}
+        fits = out[arm] = {measure: [] for measure in PANEL_MEASURES}
         for seed in seeds:
             frames = simulate(cfg, seed, tables=design.tables).frames
-            fits["same year"].append(design.fit(design.data(frames, cfg)))
-            fits["year before"].append(design.fit(lagged_panel(frames, cfg)))
-            fits["during year"].append(design.fit(firm_panel.dataset(frames, cfg.run.ticks, cfg.run.ticks_per_year,
-                                                                     count="during")))
+            for measure, how in PANEL_MEASURES.items():
+                fits[measure].append(design.fit(firm_panel.dataset(frames, cfg.run.ticks, cfg.run.ticks_per_year,
+                                                                   **how)))
     return out
 
 
@@ -163,9 +161,7 @@ def absorption_positions(overrides: dict, seed: int) -> dict[str, dict[str, np.n
         stats = {"technical_exploration": s.technical[mask, 0], "technical_exploitation": s.technical[mask, 1],
                  "capacity_gain_position": saturating(internal[:, 0], lp.absorptive_saturation),
                  "rigidity_position": rigidity,
-                 "exploration_usable_share": absorption(lp.absorb_exploration,  # the rule of sim.kernels.execution.absorbable
-                                                        -lp.absorb_exploration * lp.exploitation_rigidity, internal[:, 1],
-                                                        lp.absorptive_saturation)}
+                 "exploration_usable_share": absorbable(s, np.flatnonzero(mask), EXPLORATION, lp)}
         out[name] = {k: np.percentile(v, PERCENTILES) for k, v in stats.items()}
     return out
 
