@@ -110,10 +110,10 @@ def r5_products(overrides: list[str], seeds) -> None:
     print(table[["new_products", "goals", "internal"]].mean().round(3).join(table.size().rename("firm_years")))
 
 
-PANEL_MEASURES = {"same year": {}, "year before": {"lagged": True}, "during year": {"count": "during"}}
+PANEL_MEASURES = {"same year": {}, "year before": {"lagged": True}, "year's mean": {"count": "mean"}}
 """How the firm panel sets a year's alliances (:func:`sim.replication.firm_panel.dataset`'s keywords): the design's
-mean of simultaneous alliances, last year's mean (firm-years of firms not in the market a year before left out),
-and the alliances running at some time in the year, each counted whole."""
+alliances running in the year, each counted whole; last year's (firm-years of firms not in the market a year
+before left out); and the mean of simultaneous alliances over the year's ticks."""
 
 FIRM_PANEL_FINDINGS = {"R4": "alliances_sq", "R5": "turning_point_gain_experience", "R6": "turning_point_gain_exploitation"}
 

@@ -2,8 +2,8 @@
 
 One row per small venture (the study's biotech firms) and year: new products
 that year (internal R&D approvals plus alliances that reached their goal), the
-mean number of simultaneous alliances over the year, in total and by type
-(rebuilt from the alliance table's start and end ticks), alliance experience
+number of alliances running in the year, each counted whole, in total and by
+type (rebuilt from the alliance table's start and end ticks; :data:`COUNT`), alliance experience
 at the start of the year, and controls.  The model is a Poisson regression of
 the product count on alliances and alliances squared, standard errors
 clustered by firm.  R5 interacts alliances and their square with the more
@@ -32,7 +32,7 @@ from ..config import Config
 from ..metrics import year_of
 from .fitting import FitError, cluster_groups, fit_count, terms, turning_point, turning_point_difference
 
-__all__ = ["alliance_years", "alliances_during_years", "COUNTS", "dataset", "data", "experience_halves", "fit_model",
+__all__ = ["alliance_years", "alliances_during_years", "COUNTS", "COUNT", "dataset", "data", "experience_halves", "fit_model",
            "fit", "CONTROLS", "FAMILY", "RANGE_PERCENTILES"]
 
 # No alliance-function control: a firm sets a function up because it runs many alliances, and the function then
@@ -43,7 +43,9 @@ RANGE_PERCENTILES = (1, 99)  # "the observed range": robust to a handful of outl
 
 
 def alliance_years(alliances: pd.DataFrame, n_firms: int, ticks: int, ticks_per_year: int) -> np.ndarray:
-    """Mean simultaneous alliances per firm, year and type: array (firm, year, type)."""
+    """Mean simultaneous alliances over each year's ticks, per firm, year and type: array (firm, year, type) (a
+    check, not the design: it needs alliance dates finer than the year, and an alliance that reaches its goal
+    mid-year lowers the same year's mean while its goal adds to that year's products)."""
     years = ticks // ticks_per_year
     per_tick = np.zeros((n_firms, ticks + 2, 2))
     start = alliances["start_tick"].to_numpy()
@@ -60,8 +62,8 @@ def alliance_years(alliances: pd.DataFrame, n_firms: int, ticks: int, ticks_per_
 
 def alliances_during_years(alliances: pd.DataFrame, n_firms: int, ticks: int, ticks_per_year: int) -> np.ndarray:
     """Alliances running at some tick of each year, per firm, year and type: array (firm, year, type).  An
-    alliance counts whole in every year it ran in, however early in the year it ended (a robustness check of
-    :func:`alliance_years`: its mean counts an alliance that reaches its goal mid-year for part of that year)."""
+    alliance counts whole in every year it ran in, however early in the year it ended: what a panel with yearly
+    alliance records can count (the design)."""
     years = ticks // ticks_per_year
     per_year = np.zeros((n_firms, years + 1, 2))
     start = np.maximum(alliances["start_tick"].to_numpy(dtype=np.int64), 1)
@@ -76,17 +78,20 @@ def alliances_during_years(alliances: pd.DataFrame, n_firms: int, ticks: int, ti
     return np.cumsum(per_year, axis=1)[:, :years]
 
 
-COUNTS = {"mean": alliance_years, "during": alliances_during_years}
-"""How a year's alliances are counted: ``mean`` simultaneous alliances (the design), or those running ``during``
-the year (a check)."""
+COUNTS = {"during": alliances_during_years, "mean": alliance_years}
+"""How a year's alliances are counted: those running ``during`` the year, each whole (the design), or the
+``mean`` of simultaneous alliances over the year's ticks (a check)."""
+COUNT = "during"
+"""The design's count (docs/replication.md, R4: the study's panel is yearly, so an alliance is in a year's count
+or not; a mean over the year's quarters needs dates the study's records do not carry)."""
 
 
 def dataset(frames: Mapping[str, pd.DataFrame], ticks: int, ticks_per_year: int, size: str = "small",
-            lagged: bool = False, count: str = "mean") -> pd.DataFrame:
+            lagged: bool = False, count: str = COUNT) -> pd.DataFrame:
     """Firm-year panel of ``size`` firms (default: the ventures, as in the study).  ``lagged``: each year's
     products against the year before's alliances, for the firm-years whose firm was in the market a year before
-    (a robustness check: an alliance that reaches its goal ends, so it also lowers the same year's mean count).
-    ``count``: how a year's alliances are counted (:data:`COUNTS`)."""
+    (a robustness check).  ``count``: how a year's alliances are counted (:data:`COUNTS`; the design's
+    :data:`COUNT`)."""
     firms, alliances = frames["firms"], frames["alliances"]
     n = int(firms["firm_id"].max()) + 1
     by_year = COUNTS[count](alliances, n, ticks, ticks_per_year)

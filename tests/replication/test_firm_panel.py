@@ -77,8 +77,8 @@ def test_the_lagged_panel_sets_each_year_against_the_year_befores_alliances():
 def test_counted_during_the_year_an_alliance_counts_whole_in_every_year_it_ran():
     """The hand-made alliances: firm 0's first (ticks 1-8) and second (5-8) alliance end at tick 9, in year 3;
     firm 1's runs from tick 9 to the window's end."""
-    mean = dataset(_frames(), ticks=12, ticks_per_year=4).set_index(["firm_id", "year"])
-    during = dataset(_frames(), ticks=12, ticks_per_year=4, count="during").set_index(["firm_id", "year"])
+    mean = dataset(_frames(), ticks=12, ticks_per_year=4, count="mean").set_index(["firm_id", "year"])
+    during = dataset(_frames(), ticks=12, ticks_per_year=4).set_index(["firm_id", "year"])  # the design's count
     assert during.loc[(0, 1), "alliances"] == 1.0 and during.loc[(0, 2), "alliances"] == 2.0
     assert mean.loc[(0, 3), "alliances"] == 0.0 and during.loc[(0, 3), "alliances"] == 0.0  # ended with tick 8
     assert during.loc[(1, 3), "alliances"] == 1.0
@@ -86,6 +86,6 @@ def test_counted_during_the_year_an_alliance_counts_whole_in_every_year_it_ran()
     # an alliance ending in the middle of a year: the mean counts part of it, the count during the year all of it
     frames = _frames()
     frames["alliances"].loc[0, "end_tick"] = 7.0  # ends during tick 7: ran ticks 1-6
-    mean = dataset(frames, ticks=12, ticks_per_year=4).set_index(["firm_id", "year"])
-    during = dataset(frames, ticks=12, ticks_per_year=4, count="during").set_index(["firm_id", "year"])
+    mean = dataset(frames, ticks=12, ticks_per_year=4, count="mean").set_index(["firm_id", "year"])
+    during = dataset(frames, ticks=12, ticks_per_year=4).set_index(["firm_id", "year"])
     assert mean.loc[(0, 2), "alliances"] == 1.5 and during.loc[(0, 2), "alliances"] == 2.0
