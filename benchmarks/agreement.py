@@ -12,7 +12,11 @@ at that recorded config with the code as it is now and compares each metric's
 mean with the reference's by a Welch z-score (``tests/test_agreement.py``
 runs it in the suite).  Because the reference carries its config, a change
 of the defaults (a model change, declared) leaves the check valid; a change
-of a mechanism's code at the recorded config is what it flags.  Re-record
+of a mechanism's code at the recorded config is what it flags.  A key added
+to the schema after the recording is written into the record by hand with
+the value that reproduces the recorded model (``portfolio.overconfidence_persistence``
+1.0: overconfidence was a trait then); a test checks the record names
+every key.  Re-record
 only on a commit whose numerics are the intended model (after a declared
 model change), never to make a check pass.
 

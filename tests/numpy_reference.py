@@ -506,6 +506,14 @@ def manage(state: FirmState, config: Config, rng: np.random.Generator) -> None:
     """End-of-tick portfolio review for all firms (in place)."""
     cfg: Portfolio = config.portfolio
     learning: Learning = config.learning
+    if cfg.overconfidence_persistence < 1.0:  # overconfidence a passing state: an AR(1) of its log around the mean
+        rho = cfg.overconfidence_persistence
+        spread = np.where(state.large, config.firms.large.overconfidence_sd, config.firms.small.overconfidence_sd)
+        shock = rng.standard_normal(state.n)
+        for i in range(state.n):
+            if state.alive[i] and spread[i] > 0:
+                z = np.log(state.overconfidence[i] / cfg.overconfidence) / spread[i]
+                state.overconfidence[i] = cfg.overconfidence * np.exp(spread[i] * (rho * z + np.sqrt(1.0 - rho * rho) * shock[i]))
     keep, internal_keep = forget(1.0, learning.forgetting_rate), forget(1.0, learning.internal_forgetting_rate)
     state.knowhow *= keep  # forget(k, rate) is k times forget(1, rate): the same floats, in place
     state.technical *= keep

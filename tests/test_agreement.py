@@ -23,6 +23,14 @@ def test_the_comparison_flags_a_shifted_metric_and_passes_an_identical_one():
     assert abs(agreement.compare(ref, {"m": [v + 0.5 for v in ref["m"]]})["m"]["z"]) > agreement.Z_LIMIT
 
 
+def test_the_reference_names_every_key_of_the_schema():
+    """A key added after the reference was recorded would take its current default there, which may not be the
+    model the reference ran: it must be written into the record with the value that reproduces that model."""
+    from sim.config import Config
+
+    assert set(json.loads(agreement.REFERENCE.read_text())["config"]) == set(Config().flat())
+
+
 @pytest.mark.slow
 def test_key_run_metrics_agree_with_the_recorded_distributions():
     reference = json.loads(agreement.REFERENCE.read_text())
