@@ -2,8 +2,8 @@
 
     python experiments/diagnose.py competing-risks [name:key=value,... ...]   # R7-R10 estimates and rules per variant
     python experiments/diagnose.py r5-products [key=value ...]                # new products by experience half and alliances
-    python experiments/diagnose.py r5-lag [key=value ...]                     # R4-R6 and their placebos: last year's alliances, those running during the year
-    python experiments/diagnose.py r1-within                                  # R1's small-partner slope pooled and within ventures
+    python experiments/diagnose.py r5-lag [key=value ...]                     # R4-R6 and their placebos: the design, last year's alliances, the year's mean
+    python experiments/diagnose.py r1-within [key=value ...]                  # R1's small-partner slope pooled and within ventures
     python experiments/diagnose.py r2-placebo                                 # large partners' experience count vs know-how
     python experiments/diagnose.py r10-absorption [key=value ...]             # where R7-R10's firms stand on the absorption curves
     python experiments/diagnose.py r6-residue                                 # R6 under its placebo, other type differences removed
@@ -90,7 +90,7 @@ def competing_risks(variants: list[str], seeds) -> None:
 
 
 def r5_products(overrides: list[str], seeds) -> None:
-    """New products per firm-year by experience half and the year's mean simultaneous alliances, with the part
+    """New products per firm-year by experience half and the alliances it ran that year (the design's count), with the part
     that came from alliances reaching their goal."""
     cfg = population_config("firm_panel", dict(parse_override(kv) for kv in overrides))
     design, tpy = DESIGN_BY_ID["firm_panel"], cfg.run.ticks_per_year
@@ -136,8 +136,8 @@ def lag_fits(overrides: dict, seeds, only: tuple[str, ...] | None = None) -> dic
 
 
 def r5_lag(overrides: list[str], seeds) -> None:
-    """R4-R6 with each year's products against the year before's alliances and against the alliances running
-    during the year, beside the design as it is, in the baseline and under each of the design's placebos."""
+    """R4-R6 with each year's products against the year before's alliances and against the year's mean of
+    simultaneous alliances, beside the design as it is, in the baseline and under each of the design's placebos."""
     fits = lag_fits(dict(parse_override(kv) for kv in overrides), seeds)
     for arm, measures in fits.items():
         for measure, ests in measures.items():
@@ -174,15 +174,17 @@ def r10_absorption(overrides: list[str], seeds) -> None:
                       flush=True)
 
 
-def r1_arms() -> dict[str, dict]:
-    """The model and R1's placebo (no general learning, with its recorded offset) on the projects population."""
-    return {"model": {}, "placebo": placebo("projects", "no_general_learning")}
+def r1_arms(overrides: dict | None = None) -> dict[str, dict]:
+    """The model and R1's placebo (no general learning, with its recorded offset) on the projects population, both
+    with ``overrides``."""
+    overrides = overrides or {}
+    return {"model": dict(overrides), "placebo": {**placebo("projects", "no_general_learning"), **overrides}}
 
 
-def r1_within(seeds) -> None:
+def r1_within(overrides: list[str], seeds) -> None:
     """R1's small-partner slope pooled and within ventures, in the model and under R1's placebo."""
     design = DESIGN_BY_ID["projects"]
-    for name, overrides in r1_arms().items():
+    for name, overrides in r1_arms(dict(parse_override(kv) for kv in overrides)).items():
         cfg = population_config(design.population, overrides)
         for seed in seeds:
             d = design.data(simulate(cfg, seed, tables=design.tables).frames, cfg)
@@ -308,7 +310,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["competing-risks", "r5-products", "r5-lag", "r2-placebo", "r6-residue", "r16-ranges",
                                              "r16-slopes", "r15-designs", "r10-absorption", "r1-within"])
-    parser.add_argument("args", nargs="*", help="variants (competing-risks, r16-slopes) or key=value overrides (r5-products, r5-lag, r10-absorption)")
+    parser.add_argument("args", nargs="*", help="variants (competing-risks, r16-slopes) or key=value overrides (r5-products, r5-lag, r10-absorption, r1-within)")
     parser.add_argument("--seeds", type=int, default=None, help="dev seeds (default: 6; 3 for r5-products, 2 for r2-placebo, 12 for r6-residue, 1 for r16-ranges and r10-absorption)")
     a = parser.parse_intermixed_args()
     default = {"competing-risks": 6, "r5-products": 3, "r5-lag": 6, "r2-placebo": 2, "r6-residue": 12, "r16-ranges": 1,
@@ -326,7 +328,7 @@ def main() -> None:
     elif a.what == "r6-residue":
         r6_residue(seeds)
     elif a.what == "r1-within":
-        r1_within(seeds)
+        r1_within(a.args, seeds)
     elif a.what == "r10-absorption":
         r10_absorption(a.args, seeds)
     elif a.what == "r15-designs":

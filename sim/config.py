@@ -119,13 +119,13 @@ class Firms(Section):
     capability_sd: NonNegative = Field(0.12, description="Spread of capabilities around the size-class mean.")
     large: SizeClass = SizeClass(
         resources=100.0, income=4.0, explore_capability=0.35, exploit_capability=0.75,
-        capture_rate=0.02419, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
-        units=8, key_people=30, overconfidence_sd=0.04492,
+        capture_rate=0.0261, alliance_function_prob=0.5, base_capacity=4.0, initial_experience=12.0,
+        units=8, key_people=30, overconfidence_sd=0.02157,
     )
     small: SizeClass = SizeClass(
         resources=10.0, income=0.2, explore_capability=0.7, exploit_capability=0.3,
-        capture_rate=0.648, alliance_function_prob=0.15, base_capacity=1.5, initial_experience=0.5,
-        units=1, key_people=3, overconfidence_sd=0.3643,
+        capture_rate=0.6962, alliance_function_prob=0.15, base_capacity=1.5, initial_experience=0.5,
+        units=1, key_people=3, overconfidence_sd=0.3735,
     )
     entry_rate: Probability = Field(0.02, description="New ventures entering per tick, as a share of firms.n (they fill the slots of firms that exited; the population never exceeds firms.n).")
     exit_threshold: float = Field(0.0, description="A firm whose resources fall below this exits (its alliances are dissolved, its projects stopped).")
@@ -134,12 +134,12 @@ class Firms(Section):
 
 # ------------------------------------------------------------------ learning
 class Learning(Section):
-    general_returns: NonNegative = Field(2.013, description="Logit gain at saturation from general alliance know-how.")
+    general_returns: NonNegative = Field(1.844, description="Logit gain at saturation from general alliance know-how.")
     general_saturation: Annotated[float, Field(gt=0.0)] = Field(2.5, description="Know-how at which ~63% of the general gain is reached (diminishing returns).")
     partner_specific_effect: float = Field(0.0, description="Optional direct logit term of partner-specific experience (default 0: the net effect comes from the two mechanisms below; > 0 repeat partners help).")
     partner_specific_saturation: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Joint history (depreciating count of prior joint alliances) at which ~63% of relational routines (and of the direct term) is reached.")
     relational_routines: Probability = Field(0.4, description="Strength of relational routines: share of a repeat alliance's attention need and conflict hazard removed at saturated joint history (0 = off).")
-    knowledge_redundancy: Probability = Field(0.5718, description="Strength of knowledge redundancy and complacency: share of the novelty a pair can still create and teach lost at full knowledge overlap (0 = off).")
+    knowledge_redundancy: Probability = Field(0.5439, description="Strength of knowledge redundancy and complacency: share of the novelty a pair can still create and teach lost at full knowledge overlap (0 = off).")
     overlap_per_alliance: Probability = Field(0.5, description="Share of the remaining knowledge distance between two partners closed by each joint alliance (overlap = 1 - (1 - this)^joint alliances).")
     redundancy_exploitation_weight: Probability = Field(0.5, description="How much redundancy hurts exploitation relative to exploration (1 = as much; exploitation builds on shared knowledge).")
     complexity_dilution: NonNegative = Field(0.5, description="Dilution of a captured lesson per extra organisational unit: firm-level gain = lesson / (1 + this x (units - 1)).")
@@ -147,16 +147,16 @@ class Learning(Section):
     key_person_hazard: Probability = Field(0.02, description="Per-tick chance that one of a firm's key people leaves, taking 1/key_people of its alliance know-how (0 = off).")
     function_capture_bonus: NonNegative = Field(1.3, description="Relative rise of the capture rate with a dedicated alliance function (rate x (1 + bonus)): a function spreads the lessons the firm's structure lets it capture, it cannot undo a large firm's internal complexity.")
     lesson_per_alliance: NonNegative = Field(1.0, description="Raw know-how an ended alliance offers (before capture).")
-    forgetting_rate: Probability = Field(0.04663, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
+    forgetting_rate: Probability = Field(0.04623, description="Share of know-how lost per tick (organisational forgetting); 0 = none.")
     internal_forgetting_rate: Probability = Field(0.02, description="Share of internal R&D know-how lost per tick.")
     internal_capture_rate: Probability = Field(0.6, description="Mean capture of the lesson of an ended internal R&D project.")
     internal_capture_noise: NonNegative = Field(0.8, description="Log-normal spread of what each internal project teaches (lessons are uneven; know-how is not a multiple of the project count).")
     absorb_exploitation: Probability = Field(0.1, description="Usable share of the technical knowledge an exploitation partner brings home, with no overlapping internal research knowledge.")
-    absorb_exploration: Probability = Field(0.1443, description="Usable share of the technical knowledge an exploration partner brings home, with no exploitation routines crowding it out.")
-    absorptive_capacity_gain: Probability = Field(0.9558, description="Rise of the usable share of exploitation partners' knowledge at saturated internal research (exploration) know-how: overlapping knowledge lets the firm use what they bring.")
+    absorb_exploration: Probability = Field(0.1675, description="Usable share of the technical knowledge an exploration partner brings home, with no exploitation routines crowding it out.")
+    absorptive_capacity_gain: Probability = Field(0.9821, description="Rise of the usable share of exploitation partners' knowledge at saturated internal research (exploration) know-how: overlapping knowledge lets the firm use what they bring.")
     exploration_absorbed_as_exploitation: bool = Field(False, description="Absorb exploration partners' knowledge by the exploitation partners' rule (learning.absorb_exploitation, raised by absorptive capacity; no rigidity): its distance costs nothing (the placebo of R8's mechanism; false = exploration knowledge has its own usable share).")
-    exploitation_rigidity: Probability = Field(0.7261, description="Share of exploration partners' (distant) knowledge crowded out at saturated internal exploitation know-how (routines).")
-    technical_returns: NonNegative = Field(4.243, description="Logit gain of internal R&D approval at saturated absorbed technical knowledge.")
+    exploitation_rigidity: Probability = Field(0.6955, description="Share of exploration partners' (distant) knowledge crowded out at saturated internal exploitation know-how (routines).")
+    technical_returns: NonNegative = Field(3.708, description="Logit gain of internal R&D approval at saturated absorbed technical knowledge.")
     technical_saturation: Annotated[float, Field(gt=0.0)] = Field(3.5, description="Absorbed technical knowledge (depreciating) at which ~63% of its use in internal R&D is reached.")
     absorptive_saturation: Annotated[float, Field(gt=0.0)] = Field(1.1, description="Internal know-how at which ~63% of its shift in absorption (capacity or rigidity) is reached.")
 
@@ -193,7 +193,7 @@ class Negotiation(Section):
     protective_new_partner: Probability = Field(0.3, description="Extra chance of protective governance with an unfamiliar partner.")
     exit_trigger_probability: Probability = Field(0.3, description="Chance exit triggers are agreed up front.")
     exit_trigger_function_bonus: Probability = Field(0.4, description="Extra chance of agreed triggers when a partner has an alliance function.")
-    prior_return: float = Field(0.05482, description="Net return per unit of stake a firm expects before it has its own track record.")
+    prior_return: float = Field(0.04252, description="Net return per unit of stake a firm expects before it has its own track record.")
     handoff_loss: Probability = Field(0.45, description="Share of the know-how benefit lost in the hand-off from negotiators to execution.")
     handoff_function_reduction: Probability = Field(1.0, description="Share of the hand-off loss an alliance function avoids.")
 
@@ -205,12 +205,12 @@ class Execution(Section):
     ticks_per_milestone: PositiveInt = Field(3, description="Median ticks between milestone reviews of an alliance's plan.")
     plan_sd: NonNegative = Field(0.8, description="Log-normal spread of the review interval across alliances (some plans run over many years).")
     stale_penalty: NonNegative = Field(1.0, description="Milestone logit lost per planned duration an alliance has overrun its plan (stale alliances drag).")
-    base_logit_exploration: float = Field(1.578, description="Milestone success logit of an exploration alliance, before the terms below.")
-    base_logit_exploitation: float = Field(2.349, description="Milestone success logit of an exploitation alliance, before the terms below.")
+    base_logit_exploration: float = Field(1.584, description="Milestone success logit of an exploration alliance, before the terms below.")
+    base_logit_exploitation: float = Field(2.322, description="Milestone success logit of an exploitation alliance, before the terms below.")
     capability_weight: float = Field(1.5, description="Logit per unit of the partners' mean relevant capability (centred at 0.5).")
-    coordination_penalty: NonNegative = Field(1.996, description="Logit loss per unit of squared coordination load (attention used / capacity).")
+    coordination_penalty: NonNegative = Field(2.054, description="Logit loss per unit of squared coordination load (attention used / capacity).")
     coordination_exponent: Annotated[float, Field(ge=1.0)] = Field(2.0, description="Convexity of the coordination penalty in load.")
-    attention_exploration: NonNegative = Field(1.272, description="Attention an exploration alliance needs (upstream, tacit, open-ended).")
+    attention_exploration: NonNegative = Field(1.226, description="Attention an exploration alliance needs (upstream, tacit, open-ended).")
     attention_exploitation: NonNegative = Field(0.8, description="Attention an exploitation alliance needs (downstream, codified).")
     protective_attention: NonNegative = Field(0.2, description="Extra attention protective governance takes (monitoring).")
     lopsided_effort_penalty: NonNegative = Field(2.0, description="Milestone logit loss per unit of lopsidedness (|share - 0.5|) from the weaker side's defensiveness.")
@@ -226,11 +226,11 @@ class Exit(Section):
     trigger_misses: PositiveInt = Field(2, description="Missed milestones that fire an agreed exit trigger (planned exit).")
     tolerance_misses: PositiveInt = Field(3, description="Missed milestones after which an alliance without triggers is dissolved (unplanned).")
     overrun_limit: Annotated[float, Field(gt=0.0)] = Field(1.0, description="Costs above this share of the value at stake end the alliance (cost overrun).")
-    conflict_hazard: Probability = Field(0.009354, description="Per-tick chance of dissolution through conflict.")
+    conflict_hazard: Probability = Field(0.01065, description="Per-tick chance of dissolution through conflict.")
     lopsided_conflict: NonNegative = Field(0.07, description="Extra conflict hazard per unit of lopsidedness.")
     protective_conflict_reduction: Probability = Field(0.5, description="Share of the conflict hazard protective governance removes.")
-    knowhow_conflict_reduction: Probability = Field(0.5627, description="Share of the conflict hazard removed when the team commands saturated general alliance know-how (conflict-resolution routines; 0 = know-how does not damp conflict).")
-    function_conflict_reduction: Probability = Field(0.3531, description="Share of the conflict hazard removed when a partner has a dedicated alliance function (it manages the relationship; 0 = off).")
+    knowhow_conflict_reduction: Probability = Field(0.599, description="Share of the conflict hazard removed when the team commands saturated general alliance know-how (conflict-resolution routines; 0 = know-how does not damp conflict).")
+    function_conflict_reduction: Probability = Field(0.3951, description="Share of the conflict hazard removed when a partner has a dedicated alliance function (it manages the relationship; 0 = off).")
     max_duration: PositiveInt = Field(44, description="Ticks after which an unfinished alliance is closed (expired).")
     salvage_share: Probability = Field(0.3, description="Share of the value at stake realised per met milestone share when an alliance ends short of its goal.")
     planned_exit_cost: NonNegative = Field(0.05, description="Value lost (share of value at stake) in a planned exit.")
@@ -241,10 +241,10 @@ class Exit(Section):
 
 # ----------------------------------------------------------------- portfolio
 class Portfolio(Section):
-    capacity_learning: NonNegative = Field(1.067, description="Relative rise of alliance-management capacity at saturated general know-how: capacity = base x (1 + this x (1 - exp(-know-how / learning.general_saturation))), the diminishing-returns curve of general know-how (0 = experience adds no capacity).")
-    cap_follows_capacity: Probability = Field(0.2929, description="Share of the capacity experience added that a firm's appetite for alliances follows (1: it takes on more alliances as it learns; 0: its cap stays at overconfidence x base capacity and what it learned lowers its load).")
-    overconfidence: Annotated[float, Field(ge=1.0)] = Field(1.657, description="Firms take on up to this multiple of their capacity (coordination costs underestimated).")
-    overconfidence_persistence: Probability = Field(1.0, description="Per-tick autocorrelation of a firm's log overconfidence around its size class's mean: 1 = a trait fixed at entry; below 1 it drifts (an AR(1) with the class's log-normal spread, firms.<class>.overconfidence_sd, as its stationary spread), so a firm's appetite for alliances is a passing state rather than a type.")
+    capacity_learning: NonNegative = Field(1.06, description="Relative rise of alliance-management capacity at saturated general know-how: capacity = base x (1 + this x (1 - exp(-know-how / learning.general_saturation))), the diminishing-returns curve of general know-how (0 = experience adds no capacity).")
+    cap_follows_capacity: Probability = Field(0.2044, description="Share of the capacity experience added that a firm's appetite for alliances follows (1: it takes on more alliances as it learns; 0: its cap stays at overconfidence x base capacity and what it learned lowers its load).")
+    overconfidence: Annotated[float, Field(ge=1.0)] = Field(1.6, description="Firms take on up to this multiple of their capacity (coordination costs underestimated).")
+    overconfidence_persistence: Probability = Field(0.8712, description="Per-tick autocorrelation of a firm's log overconfidence around its size class's mean: 1 = a trait fixed at entry; below 1 it drifts (an AR(1) with the class's log-normal spread, firms.<class>.overconfidence_sd, as its stationary spread), so a firm's appetite for alliances is a passing state rather than a type.")
     reputation_reversion: Probability = Field(0.02, description="Per-tick pull of reputation back towards 0.5.")
     function_cost: NonNegative = Field(0.4, description="Running cost per tick of a dedicated alliance function (also paid while it is being set up).")
     function_setup_ticks: NonNegativeInt = Field(4, description="Ticks from the decision to set up an alliance function until it works.")
@@ -261,7 +261,7 @@ class Innovation(Section):
     termination_hazard: Probability = Field(0.06, description="Per-tick chance an internal project is terminated.")
     capability_weight: float = Field(1.5, description="Logit per unit of the relevant capability (centred at 0.5).")
     experience_returns: NonNegative = Field(0.8, description="Logit gain at saturation from internal know-how of the project's kind.")
-    experience_saturation: Annotated[float, Field(gt=0.0)] = Field(5.055, description="Internal know-how (depreciating) of the project's kind at which ~63% of its approval gain is reached (diminishing returns).")
+    experience_saturation: Annotated[float, Field(gt=0.0)] = Field(5.415, description="Internal know-how (depreciating) of the project's kind at which ~63% of its approval gain is reached (diminishing returns).")
     load_penalty: NonNegative = Field(1.0, description="Logit loss per unit of alliance coordination load (attention diverted from R&D).")
     max_duration: PositiveInt = Field(24, description="Ticks after which an unfinished project is terminated.")
     project_cost: NonNegative = Field(0.5, description="Cost per tick of an active internal R&D project.")
@@ -312,7 +312,7 @@ YAML_HEADER = """\
 # 80 ticks = 20 years, the 10-year break-up window is 40 ticks.  Each key's comment is
 # its description in sim/config.py; the mechanisms are in docs/model.md.
 """
-DEFAULTS_CALIBRATION = "calibration/defaults_technical_rerace.yaml"  # under CONFIGS_DIR: the calibration behind the defaults
+DEFAULTS_CALIBRATION = "calibration/defaults_during.yaml"  # under CONFIGS_DIR: the calibration behind the defaults
 
 
 def defaults_header() -> str:

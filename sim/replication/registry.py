@@ -87,7 +87,7 @@ PROJECTS = Design(
 FIRM_PANEL = Design(
     id="firm_panel",
     study="Rothaermel & Deeds (2006), Journal of Business Venturing: 325 biotechnology ventures, 2,226 alliances, 1973-1997",
-    model="Poisson regression of a venture's new products in a year on its mean simultaneous alliances and their square "
+    model="Poisson regression of a venture's new products in a year on the alliances it ran that year (each counted whole) and their square "
           "(total; interacted with the more and less experienced half; by type), capabilities, year (not the alliance function: it responds to the "
           "alliance count and mediates its effect); SEs clustered by firm",
     population="firm_panel",

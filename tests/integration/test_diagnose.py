@@ -110,35 +110,42 @@ def test_the_diagnostics_run_from_the_command_line(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_r4s_curvature_survives_last_years_alliances_but_its_turning_point_moves_up():
-    """replication.md's R4 robustness reading: with each year's products set against the year before's alliances
-    the squared term stays negative and significant in every run, and the turning point moves up."""
-    fits = diagnose.lag_fits({}, diagnose._seeds(6), only=("baseline",))["baseline"]
-    assert all(e["alliances_sq"] < 0 and e["alliances_sq.p"] < 0.05 for e in fits["year before"])
-    assert (np.mean([e["alliances_turning_point"] for e in fits["year before"]])
-            > np.mean([e["alliances_turning_point"] for e in fits["same year"]]))
+def test_r4_survives_last_years_alliances_and_its_placebo_holds_with_neither():
+    """replication.md's R4 reading: with each year's products set against the year before's alliances the squared
+    term stays negative and significant in every run and the rule holds as with the same year's; without
+    coordination costs it holds with neither."""
+    from sim.replication.registry import FINDING_BY_ID
+
+    fits = diagnose.lag_fits({}, diagnose._seeds(6), only=("baseline", "no_coordination_costs"))
+
+    def holds(arm, measure):
+        return sum(bool(FINDING_BY_ID["R4"].rule.holds(e)) for e in fits[arm][measure])
+
+    assert all(e["alliances_sq"] < 0 and e["alliances_sq.p"] < 0.05 for e in fits["baseline"]["year before"])
+    assert holds("baseline", "same year") >= 5 and holds("baseline", "year before") >= 5
+    assert holds("no_coordination_costs", "same year") == 0 and holds("no_coordination_costs", "year before") == 0
 
 
 @pytest.mark.slow
 def test_at_a_small_venture_overconfidence_spread_the_same_year_curvature_needs_no_coordination_costs():
     """replication.md's R4 reading: with ventures alike in overconfidence the placebo without coordination costs keeps
-    most of the same-year curvature (an alliance that reaches its goal ends and lowers the year's mean count), and
-    last year's alliances take most of it away."""
+    most of the curvature in the year's mean count (an alliance that reaches its goal ends and lowers the year's
+    mean), and last year's alliances take most of it away."""
     fits = diagnose.lag_fits({"firms.small.overconfidence_sd": 0.1}, diagnose._seeds(6),
                              only=("baseline", "no_coordination_costs"))
 
     def sq(arm, measure):
         return np.mean([e["alliances_sq"] for e in fits[arm][measure]])
 
-    assert sq("no_coordination_costs", "same year") / sq("baseline", "same year") > 0.75
-    assert sq("no_coordination_costs", "year before") / sq("no_coordination_costs", "same year") < 0.5
+    assert sq("no_coordination_costs", "year's mean") / sq("baseline", "year's mean") > 0.75
+    assert sq("no_coordination_costs", "year before") / sq("no_coordination_costs", "year's mean") < 0.5
 
 
 @pytest.mark.slow
 def test_with_drifting_overconfidence_alliances_counted_whole_keep_r4_and_drop_its_placebo():
-    """replication.md's R4 reading: with overconfidence a passing state the design's mean count gives the placebo
-    without coordination costs an inverted U too; counted whole in each year they ran, the alliances leave the
-    placebo none in 6 runs while the model keeps R4 in most."""
+    """replication.md's R4 reading: with overconfidence a passing state the year's mean count gives the placebo
+    without coordination costs an inverted U too; counted whole in each year they ran (the design), the alliances
+    leave the placebo none in 6 runs while the model keeps R4 in most."""
     from sim.replication.registry import FINDING_BY_ID
 
     fits = diagnose.lag_fits({"portfolio.overconfidence_persistence": 0.9}, diagnose._seeds(6),
@@ -147,9 +154,9 @@ def test_with_drifting_overconfidence_alliances_counted_whole_keep_r4_and_drop_i
     def holds(arm, measure):
         return sum(bool(FINDING_BY_ID["R4"].rule.holds(e)) for e in fits[arm][measure])
 
-    assert holds("no_coordination_costs", "same year") >= 4
-    assert holds("no_coordination_costs", "during year") == 0
-    assert holds("baseline", "during year") >= 5
+    assert holds("no_coordination_costs", "year's mean") >= 4
+    assert holds("no_coordination_costs", "same year") == 0
+    assert holds("baseline", "same year") >= 5
 
 
 @pytest.mark.slow
@@ -164,9 +171,10 @@ def test_r10s_large_firms_sit_where_rigidity_barely_varies_and_exploration_knowl
 
 
 @pytest.mark.slow
-def test_r1s_placebo_residue_lies_between_ventures():
-    """replication.md's R1 reading: within ventures (venture fixed effects) the small partner's slope is positive in
-    the model and not under the placebo, whose pooled slope is above its within-venture slope."""
+def test_r1s_placebo_leaves_no_pooled_residue_and_the_model_learns_within_ventures():
+    """replication.md's R1 reading at the defaults (overconfidence a passing state): pooled, the small partner's
+    slope under the placebo lies below the model's in every run; within ventures (venture fixed effects) the model's
+    slope is positive on average."""
     seeds = diagnose._seeds(6)
     design = diagnose.DESIGN_BY_ID["projects"]
 
@@ -177,7 +185,7 @@ def test_r1s_placebo_residue_lies_between_ventures():
                 [diagnose.small_partner_slope(d, within=True)["slope"] for d in data])
 
     arms = diagnose.r1_arms()
-    _, model_within = slopes(arms["model"])
-    placebo_pooled, placebo_within = slopes(arms["placebo"])
-    assert np.mean(model_within) > 0 > np.mean(placebo_within)
-    assert np.mean(placebo_pooled) > np.mean(placebo_within)
+    model_pooled, model_within = slopes(arms["model"])
+    placebo_pooled, _ = slopes(arms["placebo"])
+    assert min(model_pooled) > max(placebo_pooled)
+    assert np.mean(model_within) > 0

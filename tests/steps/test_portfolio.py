@@ -76,11 +76,11 @@ def test_a_belief_below_one_counts_as_one():
 
 
 def test_overconfidence_stays_a_trait_at_persistence_one_and_drifts_with_a_stationary_spread_below():
-    cfg, state = fresh_state(4000, 0)
+    cfg, state = fresh_state(4000, 0, **{"portfolio.overconfidence_persistence": 1.0})
     drawn = state.overconfidence.copy()
     for _ in range(3):
         portfolio.manage(state, cfg, np.random.default_rng(1))
-    assert np.array_equal(state.overconfidence, drawn)  # persistence 1 (the default): a fixed trait
+    assert np.array_equal(state.overconfidence, drawn)  # persistence 1: a fixed trait
 
     rho = 0.8
     cfg, state = fresh_state(4000, 0, **{"portfolio.overconfidence_persistence": rho, "firms.small.overconfidence_sd": 0.4})
