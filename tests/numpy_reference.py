@@ -510,10 +510,9 @@ def manage(state: FirmState, config: Config, rng: np.random.Generator) -> None:
         rho = cfg.overconfidence_persistence
         spread = np.where(state.large, config.firms.large.overconfidence_sd, config.firms.small.overconfidence_sd)
         shock = rng.standard_normal(state.n)
-        for i in range(state.n):
-            if state.alive[i] and spread[i] > 0:
-                z = np.log(state.overconfidence[i] / cfg.overconfidence) / spread[i]
-                state.overconfidence[i] = cfg.overconfidence * np.exp(spread[i] * (rho * z + np.sqrt(1.0 - rho * rho) * shock[i]))
+        live = state.alive & (spread > 0)
+        z = np.log(state.overconfidence[live] / cfg.overconfidence) / spread[live]
+        state.overconfidence[live] = cfg.overconfidence * np.exp(spread[live] * (rho * z + np.sqrt(1.0 - rho * rho) * shock[live]))
     keep, internal_keep = forget(1.0, learning.forgetting_rate), forget(1.0, learning.internal_forgetting_rate)
     state.knowhow *= keep  # forget(k, rate) is k times forget(1, rate): the same floats, in place
     state.technical *= keep

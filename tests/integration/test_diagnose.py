@@ -127,7 +127,7 @@ def test_r4_survives_last_years_alliances_and_its_placebo_holds_with_neither():
 
 
 @pytest.mark.slow
-def test_at_a_small_venture_overconfidence_spread_the_same_year_curvature_needs_no_coordination_costs():
+def test_at_a_small_venture_overconfidence_spread_the_year_mean_curvature_needs_no_coordination_costs():
     """replication.md's R4 reading: with ventures alike in overconfidence the placebo without coordination costs keeps
     most of the curvature in the year's mean count (an alliance that reaches its goal ends and lowers the year's
     mean), and last year's alliances take most of it away."""
