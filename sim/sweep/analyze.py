@@ -30,11 +30,12 @@ import pandas as pd
 from scipy import stats
 
 from ..config import ConfigError, show_path
-from .findings import holds_column, holds_columns
+from .findings import estimate_column, holds_column, holds_columns
 from .store import PART_GLOB, damaged_parts, manifest_schema, read_manifest
 
 __all__ = ["load_runs", "mean_ci", "aggregate", "main_effects", "sensitivity", "HEADLINE_METRICS",
-           "findings_map", "cooccurrence", "prim_boxes", "FINDINGS_FILES", "PRIM_DENSITY"]
+           "findings_map", "findings_points", "changed_keys", "cooccurrence", "prim_boxes", "FINDINGS_FILES",
+           "PRIM_DENSITY"]
 
 HEADLINE_METRICS = (
     "success_rate", "breakup_within_10y", "success_rate_repeat", "success_rate_new_partner",
@@ -47,6 +48,7 @@ FINDINGS_FILES = {
     "findings_map.csv": ["finding", "points", "runs", "share_holds", "points_always", "points_never", "claim"],
     "findings_cooccurrence.csv": ["finding", "with", "share_both", "share_given", "phi"],
     "findings_boxes.csv": ["finding", "key", "low", "high", "restricted", "coverage", "density", "mass", "note"],
+    "findings_points.csv": ["point", "changed", "finding", "runs", "share_holds", "estimate_mean", "estimate_sd"],
 }
 
 
@@ -170,6 +172,34 @@ def findings_map(runs: pd.DataFrame, findings) -> pd.DataFrame:
                      "points_always": int(per_point["all"].sum()), "points_never": int((~per_point["any"]).sum()),
                      "claim": FINDING_BY_ID[f].claim})
     return pd.DataFrame(rows, columns=FINDINGS_FILES["findings_map.csv"])
+
+
+def changed_keys(runs: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Per point, the keys whose value differs from point 0's, as ``key=value; ...`` (``base`` for none): in a
+    one-at-a-time (``ablate``) design, what each point switches."""
+    points = runs.drop_duplicates("point").set_index("point").sort_index()[keys]
+    if points.empty:
+        return pd.Series(dtype=object)
+    first = points.iloc[0]
+    return pd.Series({p: "; ".join(f"{k}={row[k]:g}" if isinstance(row[k], (int, float)) and not isinstance(row[k], bool)
+                                   else f"{k}={row[k]}" for k in keys if row[k] != first[k]) or "base"
+                      for p, row in points.iterrows()}, dtype=object)
+
+
+def findings_points(runs: pd.DataFrame, findings, keys: list[str]) -> pd.DataFrame:
+    """One row per design point and finding, over the runs that did not fail: ``runs``, ``share_holds`` (the share
+    of them in which the finding holds), the mean and between-run SD of its headline estimate, and ``changed``
+    (:func:`changed_keys`)."""
+    ok = _ok(runs)
+    changed = changed_keys(runs, keys)
+    rows = []
+    for point, group in ok.groupby("point", sort=True):
+        for f in findings:
+            estimate = pd.to_numeric(group[estimate_column(f)], errors="coerce")
+            rows.append({"point": int(point), "changed": changed.get(point, ""), "finding": f, "runs": int(len(group)),
+                         "share_holds": float(group[holds_column(f)].astype(bool).mean()),
+                         "estimate_mean": float(estimate.mean()), "estimate_sd": float(estimate.std(ddof=1)) if len(group) > 1 else math.nan})
+    return pd.DataFrame(rows, columns=FINDINGS_FILES["findings_points.csv"])
 
 
 def cooccurrence(runs: pd.DataFrame, findings) -> pd.DataFrame:

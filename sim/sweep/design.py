@@ -1,7 +1,9 @@
 """Designs (which parameter points) and seeds (which random stream per run).
 
 Grid points are the full factorial product of the listed values; an
-explicit-points design is its table of points as given; Latin
+explicit-points design is its table of points as given; a one-at-a-time
+(``ablate``) design is the base config (point 0) and then each key at each of
+its values alone, in the order listed, the other keys at their base values; Latin
 hypercube, Sobol (Saltelli) and Morris points come from SALib's samplers, drawn
 with the sweep's root seed so a design is reproducible.  Integer config keys
 are rounded after sampling (the samplers work on the real line).
@@ -42,6 +44,11 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
         frame = pd.DataFrame(rows, columns=spec.keys) if spec.keys else pd.DataFrame(index=range(1))
     elif spec.method == "points":
         frame = pd.DataFrame({key: list(values) for key, values in spec.parameters.items()})
+    elif spec.method == "ablate":
+        base = spec.base.flat()
+        rows = [{key: base[key] for key in spec.keys}]
+        rows += [{**rows[0], key: value} for key, values in spec.parameters.items() for value in values]
+        frame = pd.DataFrame(rows, columns=spec.keys)
     else:
         frame = pd.DataFrame(_sample(spec), columns=spec.keys)
         base = spec.base.flat()

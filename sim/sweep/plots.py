@@ -179,12 +179,38 @@ def boxes_figure(boxes: pd.DataFrame, runs: pd.DataFrame):
     return fig
 
 
+POINTS_FIGURE_MAX = 40  # design points up to which the per-point figure is drawn (one row each)
+
+
+def findings_points_figure(points: pd.DataFrame, findings: list[str]):
+    """Heatmap of each finding's hold share at each design point (``findings_points.csv``), rows labelled by what the
+    point changes from point 0 (an ablation design's base)."""
+    labels = points.drop_duplicates("point").set_index("point")["changed"]
+    table = points.pivot(index="point", columns="finding", values="share_holds").reindex(columns=findings)
+    fig, ax = subplots(figsize=(0.5 * len(findings) + 4.5, 0.36 * len(table) + 1.6))
+    ax.grid(False)
+    im = ax.imshow(table.to_numpy(dtype=float), cmap=mpl.colormaps["viridis"].with_extremes(bad="0.85"), vmin=0, vmax=1,
+                   aspect="auto")
+    for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
+        if np.isfinite(value):
+            ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=6, color="white" if value < 0.6 else "black")
+    ax.set_xticks(range(len(findings)), findings, fontsize=7)
+    ax.set_yticks(range(len(table)), [f"{p}: {labels[p]}" for p in table.index], fontsize=7)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="share of runs where it holds")
+    runs = int(points["runs"].max()) if len(points) else 0
+    axes_title(ax, f"Where each finding holds, point by point (up to {runs} runs a point; label: what the point changes)")
+    return fig
+
+
 def write_findings_plots(folder: Path, table: pd.DataFrame, pairs: pd.DataFrame, boxes: pd.DataFrame,
-                         runs: pd.DataFrame, findings: list[str]) -> tuple[list[Path], list[str]]:
-    """Write the findings map's figures (shares, co-occurrence, PRIM boxes if any restricts a key); returns files and notes."""
+                         runs: pd.DataFrame, findings: list[str], points: pd.DataFrame | None = None) -> tuple[list[Path], list[str]]:
+    """Write the findings map's figures (shares, co-occurrence, PRIM boxes if any restricts a key, each point's
+    shares if the design has at most :data:`POINTS_FIGURE_MAX` points); returns files and notes."""
     plots = [save(findings_shares_figure(table), folder / "findings_shares.png"),
              save(cooccurrence_figure(pairs, findings), folder / "findings_cooccurrence.png")]
     notes = []
+    if points is not None and len(points) and points["point"].nunique() <= POINTS_FIGURE_MAX:
+        plots.append(save(findings_points_figure(points, findings), folder / "findings_points.png"))
     if len(boxes) and boxes["restricted"].any():
         plots.append(save(boxes_figure(boxes, runs[runs["status"] == "ok"]), folder / "findings_boxes.png"))
     elif len(boxes):

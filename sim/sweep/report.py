@@ -20,7 +20,8 @@ import pandas as pd
 
 from ..config import ConfigError, show_path
 from ..outputs import write_json
-from .analyze import FINDINGS_FILES, HEADLINE_METRICS, aggregate, cooccurrence, findings_map, load_runs, prim_boxes, sensitivity
+from .analyze import (FINDINGS_FILES, HEADLINE_METRICS, aggregate, cooccurrence, findings_map, findings_points, load_runs,
+                      prim_boxes, sensitivity)
 from .findings import holds_columns
 from .plots import write_findings_plots, write_sweep_plots
 from .store import read_manifest
@@ -99,7 +100,8 @@ def write_findings_map(folder: Path, runs: pd.DataFrame, manifest: dict[str, Any
     table = findings_map(runs, findings)
     pairs = cooccurrence(runs, findings)
     boxes, notes = prim_boxes(runs, keys, findings)
-    for name, frame in zip(FINDINGS_FILES, (table, pairs, boxes)):
+    points = findings_points(runs, findings, keys)
+    for name, frame in zip(FINDINGS_FILES, (table, pairs, boxes, points), strict=True):
         frame.to_csv(folder / name, index=False)
-    plots, plot_notes = write_findings_plots(folder / "plots", table, pairs, boxes, runs, findings)
+    plots, plot_notes = write_findings_plots(folder / "plots", table, pairs, boxes, runs, findings, points)
     return plots, notes + plot_notes

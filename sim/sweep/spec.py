@@ -7,7 +7,7 @@ over dotted config keys, a replication count and a root seed::
     base: null                     # model config file, relative to this file; null = baseline
     set: {firms.n: 60, run.ticks: 20}
     design:
-      method: grid                 # grid | lhs | sobol | morris | points
+      method: grid                 # grid | lhs | sobol | morris | points | ablate
       parameters:
         learning.partner_specific_effect: [-0.8, 0.0, 0.8]   # grid: values
         # lhs/sobol/morris: key: {low: -1.0, high: 1.0}
@@ -26,6 +26,17 @@ run order::
 
     design: {method: points, file: points.csv}     # CSV or Parquet, relative to this file
     design: {method: points, rows: [{firms.n: 100, learning.forgetting_rate: 0.01}, ...]}
+
+A one-at-a-time design (``ablate``) runs the base config and then each key
+set to each of its listed values alone, every other key at its base value:
+the ablations that show what each mechanism carries (``0`` switches most
+mechanisms off)::
+
+    design:
+      method: ablate
+      parameters:
+        learning.general_returns: 0
+        learning.partner_specific_effect: [1.5, 3.0]   # a list: one point per value
 
 Values are cast to the key's type (an integer key takes 3 or 3.0, not 3.5); the
 points themselves, not the file name, are part of the sweep's identity.
@@ -48,7 +59,7 @@ from ..specfile import ConfigSpec, load_spec, non_negative_int, positive_int, re
 
 __all__ = ["SweepSpec", "load_sweep_spec", "METHODS", "EVALUATE", "spec_from_dict"]
 
-METHODS = ("grid", "lhs", "sobol", "morris", "points")
+METHODS = ("grid", "lhs", "sobol", "morris", "points", "ablate")
 _TOP_KEYS = {"name", "description", "base", "set", "design", "replications", "seed", "outputs", "evaluate", "findings"}
 EVALUATE = ("metrics", "findings")
 _DESIGN_KEYS = {
@@ -57,6 +68,7 @@ _DESIGN_KEYS = {
     "sobol": {"method", "parameters", "samples", "second_order"},
     "morris": {"method", "parameters", "samples", "levels"},
     "points": {"method", "file", "rows"},
+    "ablate": {"method", "parameters"},
 }
 
 
@@ -67,7 +79,7 @@ class SweepSpec(ConfigSpec):
     name: str
     base: Config
     method: str
-    parameters: dict[str, Any]  # grid: key -> list of values; points: key -> value of each point; others: key -> (low, high)
+    parameters: dict[str, Any]  # grid, ablate: key -> values; points: key -> value of each point; others: key -> (low, high)
     replications: int
     seed: int
     samples: int | None = None
@@ -88,7 +100,7 @@ class SweepSpec(ConfigSpec):
     def identity(self) -> dict[str, Any]:
         """What makes two sweeps the same sweep (and their runs interchangeable)."""
         design: dict[str, Any] = {"method": self.method, "parameters": {k: list(v) for k, v in self.parameters.items()}}
-        if self.method not in ("grid", "points"):
+        if self.method not in ("grid", "points", "ablate"):
             design["samples"] = self.samples
         if self.method == "sobol":
             design["second_order"] = self.second_order
@@ -146,10 +158,14 @@ def spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None
             raise ConfigError(f"--set {key}={show(overrides[key])}: {show(key)} is swept by the design; it cannot also be fixed")
         if method == "points":
             parsed[key] = _point_values(key, value, flat[key])
+        elif method == "ablate":
+            parsed[key] = _grid_values(key, value if isinstance(value, list) else [value], flat[key])
+            if any(repr(v) == repr(flat[key]) for v in parsed[key]):
+                raise ConfigError(f"design.parameters.{key}: an ablation must change the key, got its base value {show(flat[key])}")
         else:
             parsed[key] = _grid_values(key, value, flat[key]) if method == "grid" else _bounds(key, value, flat[key])
     samples = None
-    if method not in ("grid", "points"):
+    if method not in ("grid", "points", "ablate"):
         samples = positive_int("sweep", "design.samples", design.get("samples"))
         if method == "sobol" and samples & (samples - 1):
             raise ConfigError(f"sweep config key 'design.samples': Sobol (Saltelli) needs a power of 2, got {show(samples)}")

@@ -34,6 +34,20 @@ def test_grid_is_the_full_factorial_in_order():
     assert set(map(tuple, pts.to_numpy().tolist())) == {(a, b) for a in (-1.0, 0.0, 1.0) for b in (2, 6)}
 
 
+def test_ablate_is_the_base_then_each_key_at_each_value_alone():
+    s = spec({"method": "ablate", "parameters": {"learning.general_returns": 0, "selection.search_breadth": [2, 12]},
+              }, set={"firms.n": 24, "run.ticks": 16, "learning.general_returns": 3.0})
+    pts = design_points(s)
+    base = s.base.flat()
+    assert s.parameters == {"learning.general_returns": (0.0,), "selection.search_breadth": (2, 12)}
+    assert pts.iloc[0].to_dict() == {"learning.general_returns": 3.0, "selection.search_breadth": base["selection.search_breadth"]}
+    assert pts["learning.general_returns"].tolist() == [3.0, 0.0, 3.0, 3.0]
+    assert pts["selection.search_breadth"].tolist() == [base["selection.search_breadth"]] * 2 + [2, 12]
+    changed = (pts != pts.iloc[0]).sum(axis=1).tolist()
+    assert changed == [0, 1, 1, 1]  # every point after the base changes one key
+    assert "samples" not in s.identity()["design"]
+
+
 @pytest.mark.parametrize("method,samples,rows", [("lhs", 7, 7), ("sobol", 8, 8 * (2 + 2)), ("morris", 3, 3 * (2 + 1))])
 def test_sampled_designs_come_from_salib_within_bounds_and_reproducible(method, samples, rows):
     design = {"method": method, "samples": samples, "parameters": {
@@ -65,6 +79,10 @@ def test_seed_depends_only_on_root_point_and_replication():
     ({"method": "grid", "parameters": {"firms.small.capture_rate": [0.2, 1.7]}}, "1.7"),
     ({"method": "sobol", "samples": 6, "parameters": {"learning.forgetting_rate": {"low": 0, "high": 1}, "firms.n": {"low": 10, "high": 20}}}, "power of 2, got 6"),
     ({"method": "wavelet", "parameters": {"firms.n": [10]}}, "'wavelet'"),
+    ({"method": "ablate", "parameters": {"learning.no_such_key": 0}}, "'learning.no_such_key'"),
+    ({"method": "ablate", "parameters": {"selection.search_breadth": 8}}, "base value 8"),
+    ({"method": "ablate", "parameters": {"firms.small.capture_rate": [0.0, 1.7]}}, "1.7"),
+    ({"method": "ablate", "samples": 4, "parameters": {"learning.forgetting_rate": 0}}, "design.samples"),
 ])
 def test_bad_designs_are_config_errors_naming_key_and_value(design, needle):
     with pytest.raises(ConfigError) as err:

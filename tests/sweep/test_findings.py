@@ -13,7 +13,7 @@ from sim.cli import main
 from sim.config import ConfigError
 from sim.replication.registry import FINDINGS
 from sim.sweep import load_sweep_spec, read_runs, run_sweep, spec_from_dict
-from sim.sweep.analyze import FINDINGS_FILES, cooccurrence, findings_map
+from sim.sweep.analyze import FINDINGS_FILES, changed_keys, cooccurrence, findings_map, findings_points
 from sim.sweep.findings import populations_of
 from tests.sweep.helpers import comparable, kill_sweep_after, same_rows_on_pool_and_dask, write_sweep
 
@@ -81,10 +81,42 @@ def test_findings_map_shares_equal_a_recomputation_from_read_runs(serial):
     assert varying and boxes[boxes["finding"].isin(varying)]["density"].gt(0).all()
     never = [f for f in IDS if not runs[f"{f}_holds"].any()]
     assert (boxes[boxes["finding"].isin(never)]["note"] == "holds in no run: no box").all()
+    per_point = pd.read_csv(out / "analysis" / "findings_points.csv")
+    assert list(per_point.columns) == FINDINGS_FILES["findings_points.csv"] and len(per_point) == 6 * 16
+    cell = per_point.set_index(["point", "finding"])
+    for (point, f), row in cell.iterrows():  # one run a point: its share is that run's verdict
+        assert row["share_holds"] == float(runs.loc[runs["point"] == point, f"{f}_holds"].astype(bool).iloc[0])
+        assert row["estimate_mean"] == pytest.approx(runs.loc[runs["point"] == point, f"{f}_estimate"].iloc[0], nan_ok=True)
     plots = {p.name for p in (out / "analysis" / "plots").iterdir()}
-    assert {"findings_shares.png", "findings_cooccurrence.png", f"effect_{KEYS[0]}.png"} <= plots
+    assert {"findings_shares.png", "findings_cooccurrence.png", "findings_points.png", f"effect_{KEYS[0]}.png"} <= plots
     points = pd.read_csv(out / "analysis" / "points.csv").set_index(["point", "metric"])
     assert points.loc[(0, "R4_holds"), "mean"] == float(runs.loc[0, "R4_holds"])  # a holds column's mean is a share
+
+
+def test_per_point_table_and_labels_on_a_known_runs_table():
+    runs = pd.DataFrame({"point": [0, 0, 1, 1, 2, 2], "status": ["ok"] * 5 + ["failed"],
+                         "a.x": [1.0, 1.0, 0.0, 0.0, 1.0, 1.0], "a.n": [8, 8, 8, 8, 3, 3],
+                         "R1_holds": pd.array([True, False, False, False, True, None], dtype="boolean"),
+                         "R1_estimate": [0.5, 0.3, -0.1, 0.1, 0.7, np.nan]})
+    assert changed_keys(runs, ["a.x", "a.n"]).to_dict() == {0: "base", 1: "a.x=0", 2: "a.n=3"}
+    table = findings_points(runs, ["R1"], ["a.x", "a.n"]).set_index("point")
+    assert table["share_holds"].tolist() == [0.5, 0.0, 1.0] and table["runs"].tolist() == [2, 2, 1]  # a failed run is left out
+    assert table.loc[0, "estimate_mean"] == pytest.approx(0.4) and table.loc[0, "estimate_sd"] == pytest.approx(np.std([0.5, 0.3], ddof=1))
+    assert np.isnan(table.loc[2, "estimate_sd"]) and table.loc[1, "changed"] == "a.x=0"
+
+
+def test_an_ablation_sweep_labels_each_point_by_the_key_it_switches(tmp_path):
+    design = {"method": "ablate", "parameters": {"learning.general_returns": 0, "learning.partner_specific_effect": [1.5]}}
+    cfg = write_sweep(tmp_path, name="ablate", design=design, replications=1, seed=5, fixed=SMALL, evaluate="findings",
+                      findings=["R4", "R12"])
+    out = tmp_path / "out"
+    assert main(["sweep", str(cfg), "--out", str(out), "--workers", "1", "--quiet", "--analyze"]) == 0
+    runs = read_runs(out)
+    assert runs["learning.general_returns"].tolist()[1] == 0.0 and runs["learning.partner_specific_effect"].tolist() == [0.0, 0.0, 1.5]
+    per_point = pd.read_csv(out / "analysis" / "findings_points.csv")
+    assert per_point.drop_duplicates("point")["changed"].tolist() == ["base", "learning.general_returns=0",
+                                                                       "learning.partner_specific_effect=1.5"]
+    assert (out / "analysis" / "plots" / "findings_points.png").is_file()
 
 
 def test_map_tables_on_a_known_runs_table():
