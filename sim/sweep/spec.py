@@ -159,7 +159,7 @@ def spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None
         if method == "points":
             parsed[key] = _point_values(key, value, flat[key])
         elif method == "ablate":
-            parsed[key] = _grid_values(key, value if isinstance(value, list) else [value], flat[key])
+            parsed[key] = _grid_values(key, value if isinstance(value, list) else [value], flat[key], "ablation")
             if any(repr(v) == repr(flat[key]) for v in parsed[key]):
                 raise ConfigError(f"design.parameters.{key}: an ablation must change the key, got its base value {show(flat[key])}")
         else:
@@ -218,20 +218,21 @@ def spec_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None
     )
 
 
-def _grid_values(key: str, value: Any, base_value: Any) -> tuple:
-    """Grid values, each checked strictly against the schema (a quoted "20" is not 20)."""
+def _grid_values(key: str, value: Any, base_value: Any, kind: str = "grid") -> tuple:
+    """Grid (or ablation: ``kind``) values, each checked strictly against the schema (a quoted "20" is not 20)."""
+    a = "an" if kind[0] in "aeiou" else "a"
     if not isinstance(value, list) or not value:
-        raise ConfigError(f"design.parameters.{key}: a grid needs a non-empty list of values, got {show(value)}")
+        raise ConfigError(f"design.parameters.{key}: {a} {kind} needs a non-empty list of values, got {show(value)}")
     checked = []
     for v in value:
         if isinstance(v, (dict, list)):
-            raise ConfigError(f"design.parameters.{key}: grid values must be scalars, got {show(v)}")
+            raise ConfigError(f"design.parameters.{key}: {kind} values must be scalars, got {show(v)}")
         try:
             checked.append(check_value(key, v))
         except ConfigError as err:
-            raise ConfigError(f"{err} (a grid value in design.parameters)") from None
+            raise ConfigError(f"{err} ({a} {kind} value in design.parameters)") from None
     if len(set(map(repr, checked))) != len(checked):
-        raise ConfigError(f"design.parameters.{key}: grid values repeat, got {show(value)}")
+        raise ConfigError(f"design.parameters.{key}: {kind} values repeat, got {show(value)}")
     return tuple(checked)
 
 

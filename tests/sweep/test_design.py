@@ -83,6 +83,7 @@ def test_seed_depends_only_on_root_point_and_replication():
     ({"method": "ablate", "parameters": {"selection.search_breadth": 8}}, "base value 8"),
     ({"method": "ablate", "parameters": {"firms.small.capture_rate": [0.0, 1.7]}}, "1.7"),
     ({"method": "ablate", "samples": 4, "parameters": {"learning.forgetting_rate": 0}}, "design.samples"),
+    ({"method": "ablate", "parameters": {"learning.forgetting_rate": {"low": 0, "high": 1}}}, "ablation values must be scalars"),
 ])
 def test_bad_designs_are_config_errors_naming_key_and_value(design, needle):
     with pytest.raises(ConfigError) as err:
