@@ -195,10 +195,10 @@ def findings_points(runs: pd.DataFrame, findings, keys: list[str]) -> pd.DataFra
     rows = []
     for point, group in ok.groupby("point", sort=True):
         for f in findings:
-            estimate = pd.to_numeric(group[estimate_column(f)], errors="coerce")
-            rows.append({"point": int(point), "changed": changed.get(point, ""), "finding": f, "runs": int(len(group)),
+            _, estimate_mean, estimate_sd, _, _ = mean_ci(pd.to_numeric(group[estimate_column(f)], errors="coerce"))
+            rows.append({"point": int(point), "changed": changed[point], "finding": f, "runs": int(len(group)),
                          "share_holds": float(group[holds_column(f)].astype(bool).mean()),
-                         "estimate_mean": float(estimate.mean()), "estimate_sd": float(estimate.std(ddof=1)) if len(group) > 1 else math.nan})
+                         "estimate_mean": estimate_mean, "estimate_sd": estimate_sd})
     return pd.DataFrame(rows, columns=FINDINGS_FILES["findings_points.csv"])
 
 
